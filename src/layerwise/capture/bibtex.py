@@ -1,0 +1,119 @@
+"""BibTeX (proceedings exports, Google Scholar, Zotero, awesome-lists) through bibtexparser v2."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+from layerwise.records import Item, Skip
+
+_KINDS = {"book": "book", "inbook": "book", "incollection": "book", "booklet": "book", "manual": "book",
+          "online": "post", "electronic": "post", "www": "post", "video": "video", "software": "repo"}
+
+
+def read(text: str, where: str, source: str) -> Iterator[Item | Skip]:
+    import bibtexparser
+    from bibtexparser import middlewares
+
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # failures are reported as skips instead
+    library = bibtexparser.parse_string(text, append_middleware=[
+        middlewares.LatexDecodingMiddleware(), middlewares.SeparateCoAuthors(), middlewares.SplitNameParts()])
+    for block in library.failed_blocks:
+        line = getattr(block, "start_line", None)
+        reason = "duplicate citation key" if type(block).__name__ == "DuplicateBlockKeyBlock" else "not valid BibTeX"
+        yield Skip(f"{where}:{line + 1}" if line is not None else where, reason)
+    for entry in library.entries:
+        fields = {k.lower(): f.value for k, f in entry.fields_dict.items()}
+        title = _plain(fields.get("title"))
+        if not title:
+            yield Skip(f"{where}:{entry.start_line + 1} ({entry.key})", "entry has no title")
+            continue
+        item = Item(
+            title=title,
+            kind=_KINDS.get(entry.entry_type.lower(), "paper"),
+            abstract=_plain(fields.get("abstract")),
+            authors=[_name(n) for n in fields.get("author", []) if not isinstance(n, str)] or
+                    [str(n) for n in fields.get("author", []) if isinstance(n, str)],
+            year=_year(fields.get("year")),
+            venue=_plain(fields.get("journal") or fields.get("booktitle") or fields.get("publisher")),
+            url=_first_url(fields.get("url") or fields.get("howpublished")),
+            doi=fields.get("doi"),
+            arxiv_id=fields.get("eprint") if str(fields.get("archiveprefix", "arxiv")).lower() == "arxiv" else None,
+            tags=[t for t in re.split(r"[;,]", str(fields.get("keywords", ""))) if t.strip()],
+            extra={"bibtex_type": entry.entry_type.lower()},
+        )
+        if item.year:
+            item.published = str(item.year)
+        item.add_ref(source, entry.key)
+        yield item
+
+
+def _name(parts: object) -> str:
+    first = " ".join(getattr(parts, "first", []))
+    last = " ".join([*getattr(parts, "von", []), *getattr(parts, "last", [])])
+    jr = " ".join(getattr(parts, "jr", []))
+    return " ".join(p for p in (first, last, jr) if p)
+
+
+def _plain(value: object) -> str | None:
+    if not value:
+        return None
+    text = str(value).replace("{", "").replace("}", "")
+    return " ".join(text.split()) or None
+
+
+def _year(value: object) -> int | None:
+    match = re.search(r"\d{4}", str(value or ""))
+    return int(match.group()) if match else None
+
+
+def _first_url(value: object) -> str | None:
+    match = re.search(r"https?://[^\s{}\\]+", str(value or ""))
+    return match.group() if match else None
+
+
+def write(items: list[Item]) -> str:
+    import bibtexparser
+    from bibtexparser.model import Entry, Field
+
+    library = bibtexparser.Library()
+    used: set[str] = set()
+    for item in items:
+        fields = [Field("title", "{" + item.title + "}")]
+        if item.authors:
+            fields.append(Field("author", " and ".join(item.authors)))
+        for name, value in (("year", item.year), ("journal" if item.kind == "paper" else "publisher", item.venue),
+                            ("doi", item.doi), ("url", item.url), ("abstract", item.abstract)):
+            if value:
+                fields.append(Field(name, str(value)))
+        if item.arxiv_id:
+            fields += [Field("eprint", item.arxiv_id), Field("archivePrefix", "arXiv")]
+        if item.tags:
+            fields.append(Field("keywords", ", ".join(item.tags)))
+        library.add(Entry(_entry_type(item), _key(item, used), fields))
+    return bibtexparser.write_string(library)
+
+
+def _entry_type(item: Item) -> str:
+    kind = item.extra.get("bibtex_type")
+    if kind:
+        return str(kind)
+    return {"book": "book", "paper": "article" if item.venue else "misc"}.get(item.kind, "misc")
+
+
+def _key(item: Item, used: set[str]) -> str:
+    """Reuse the key the item was imported with, else author-year-word, unique within the file."""
+    for source, ref in item.refs:
+        if source not in ("arxiv", "doi") and re.fullmatch(r"[\w:.\-/+]+", ref) and ref not in used:
+            used.add(ref)
+            return ref
+    last = re.sub(r"\W", "", (item.authors[0].split()[-1] if item.authors else "anon")).lower()
+    word = next((w for w in re.findall(r"[a-z]{4,}", item.title.lower())), "item")
+    base = f"{last}{item.year or ''}{word}"
+    key, n = base, 1
+    while key in used:
+        n += 1
+        key = f"{base}{n}"
+    used.add(key)
+    return key

@@ -1,0 +1,105 @@
+"""Reading user files safely: size limits, gzip, encodings, clear errors naming the file."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from layerwise.errors import LayerwiseError
+
+# Whole-file formats (BibTeX, CSL-JSON, RIS, OPML, Markdown) are parsed in memory; JSONL streams.
+MAX_WHOLE_FILE = 512 * 1024 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def check_file(path: Path) -> None:
+    if not path.exists():
+        raise LayerwiseError("no such file", where=str(path))
+    if path.is_dir():
+        raise LayerwiseError("is a folder, not a file", where=str(path))
+
+
+def head(path: Path, size: int = 65536) -> bytes:
+    """The first bytes of the file's content (decompressed if gzipped), for format detection."""
+    check_file(path)
+    try:
+        with open(path, "rb") as raw:
+            start = raw.read(2)
+            raw.seek(0)
+            if start == GZIP_MAGIC:
+                with gzip.open(raw) as gz:
+                    try:
+                        return gz.read(size)
+                    except (EOFError, OSError, zlib.error):
+                        return b""
+            return raw.read(size)
+    except PermissionError:
+        raise LayerwiseError("permission denied", where=str(path)) from None
+
+
+def read_bytes(path: Path, limit: int = MAX_WHOLE_FILE) -> bytes:
+    check_file(path)
+    size = path.stat().st_size
+    if size > limit:
+        raise LayerwiseError(f"file is {size / 2**30:.1f} GB, over the {limit // 2**20} MB this format is read in; "
+                             "split it, or convert it to JSONL (which streams)", where=str(path))
+    with open(path, "rb") as raw:
+        data = raw.read()
+    if data[:2] == GZIP_MAGIC:
+        try:
+            out = io.BytesIO()
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+                while chunk := gz.read(1 << 20):
+                    out.write(chunk)
+                    if out.tell() > limit:
+                        raise LayerwiseError(f"decompresses to more than {limit // 2**20} MB", where=str(path))
+            data = out.getvalue()
+        except (EOFError, OSError, zlib.error) as exc:
+            raise LayerwiseError(f"damaged or truncated gzip data ({exc})", where=str(path)) from None
+    return data
+
+
+def decode(data: bytes, where: str) -> str:
+    """UTF-8 (with or without BOM, or UTF-16 with BOM), else the most likely legacy encoding."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data[:4096]:
+        raise LayerwiseError("binary data, not a text file", where=where)
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:1 << 20]).best()
+    encoding = best.encoding if best else "cp1252"
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return data.decode("latin-1")
+
+
+def read_text(path: Path) -> str:
+    return decode(read_bytes(path), str(path))
+
+
+def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of a possibly gzipped text file, streamed. A damaged gzip stream raises
+    LayerwiseError after the good lines have been yielded."""
+    check_file(path)
+    with open(path, "rb") as raw:
+        gz = raw.read(2) == GZIP_MAGIC
+        raw.seek(0)
+        stream = gzip.GzipFile(fileobj=raw) if gz else raw
+        lineno = 0
+        try:
+            for lineno, line in enumerate(stream, 1):  # noqa: B007
+                try:
+                    yield lineno, line.decode("utf-8-sig" if lineno == 1 else "utf-8")
+                except UnicodeDecodeError:
+                    yield lineno, line.decode("cp1252", errors="replace")
+        except (EOFError, OSError, zlib.error) as exc:
+            raise LayerwiseError(f"damaged or truncated gzip data after line {lineno} ({exc})", where=str(path)) from None

@@ -1,0 +1,69 @@
+"""Markdown link lists (awesome-lists, reading lists): every link, with its heading path as context."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from layerwise.capture.kinds import guess_kind
+from layerwise.records import Item, Skip
+
+# Link texts that name the kind of link, not the work: the list item's own text is the better title.
+_GENERIC = re.compile(r"^\W*(pdf|paper|code|link|here|blog|post|video|slides?|website|site|project|arxiv|"
+                      r"github|repo|demo|talk|article|html|web|official|dataset|data|notebook|colab|"
+                      r"tweet|thread|podcast|book|course|\d+)\W*$", re.IGNORECASE)
+_SKIP_HOSTS = re.compile(r"(shields\.io|badge|travis-ci|circleci|codecov|img\.|\.svg$|\.png$|\.jpe?g$|\.gif$)",
+                         re.IGNORECASE)
+
+
+def read(text: str, where: str, source: str) -> Iterator[Item | Skip]:
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark", {"linkify": False}).enable("table").parse(text)
+    headings: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open":
+            level = int(token.tag[1])
+            heading = tokens[i + 1].content.strip() if i + 1 < len(tokens) else ""
+            headings = [(lvl, h) for lvl, h in headings if lvl < level] + [(level, heading)]
+        if token.type != "inline" or not token.children:
+            continue
+        line = (token.map[0] + 1) if token.map else None
+        context = " > ".join(h for _, h in headings if h)
+        for url, label, item_text in _links(token.children):
+            if url in seen or _SKIP_HOSTS.search(url):
+                continue
+            seen.add(url)
+            title = label if label and not _GENERIC.match(label) else item_text
+            if title and label and title != label and _GENERIC.match(label):
+                title = f"{title} [{label.strip('[]')}]" if len(item_text) < 140 else label
+            title = _clean_title(title or url)
+            item = Item(title=title, kind=guess_kind(url), url=url,
+                        abstract=item_text if item_text and item_text != title else None,
+                        extra={"context": context, "line": line} if context else {"line": line})
+            item.body = f"From: {context}" if context else None
+            yield item
+
+
+def _links(children: list[Any]) -> Iterator[tuple[str, str, str]]:
+    """(url, link text, the whole inline text without link markup) for each http(s) link."""
+    plain = "".join(c.content for c in children if c.type in ("text", "code_inline")).strip()
+    plain = re.sub(r"\s+", " ", re.sub(r"\[\s*\]|\(\s*\)", "", plain)).strip(" -:|,")
+    href: str | None = None
+    label: list[str] = []
+    for child in children:
+        if child.type == "link_open":
+            href, label = str(child.attrs.get("href", "")), []
+        elif child.type == "link_close" and href is not None:
+            if href.startswith(("http://", "https://")):
+                yield href, "".join(label).strip(), plain
+            href = None
+        elif href is not None and child.type in ("text", "code_inline"):
+            label.append(child.content)
+
+
+def _clean_title(title: str) -> str:
+    title = re.sub(r"[*_`]+", "", title).strip(" -:|,")
+    return title[:300]

@@ -1,0 +1,74 @@
+"""PDFs: title, authors and date from the document info and its first pages (pypdf, no network)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from layerwise import ids
+from layerwise.errors import LayerwiseError
+from layerwise.records import Item
+
+FIRST_PAGES = 2
+_BAD_TITLES = re.compile(r"^(untitled|microsoft word|document\d*|slide \d+|\S+\.(docx?|pdf|tex|dvi))", re.IGNORECASE)
+_ARXIV_STAMP = re.compile(r"arXiv:(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?")
+_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)")
+
+
+def parse(data: bytes, where: str, url: str | None = None) -> Item:
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                reader.decrypt("")
+            except Exception:
+                raise LayerwiseError("the PDF is encrypted", where=where) from None
+        meta = reader.metadata or {}
+        text = "\n".join((page.extract_text() or "") for page in reader.pages[:FIRST_PAGES])
+    except LayerwiseError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise LayerwiseError(f"not a readable PDF ({exc})", where=where) from None
+    title = (meta.get("/Title") or "").strip() if isinstance(meta.get("/Title"), str) else ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not title or _BAD_TITLES.match(title) or len(title) < 6:
+        title = _title_from_text(lines) or ""
+    if not title:
+        title = where.rsplit("/", 1)[-1].removesuffix(".pdf")
+    author = meta.get("/Author") if isinstance(meta.get("/Author"), str) else ""
+    stamp = _ARXIV_STAMP.search(text)
+    doi = _DOI.search(text)
+    created = meta.get("/CreationDate") if isinstance(meta.get("/CreationDate"), str) else ""
+    date = re.match(r"D:(\d{4})(\d{2})?(\d{2})?", created or "")
+    published = "-".join(p for p in date.groups() if p) if date else None
+    abstract = _abstract(text)
+    return Item(title=title, kind="paper", url=url, abstract=abstract, body=text[:100_000] or None,
+                authors=[a.strip() for a in re.split(r";|,|\band\b", author) if a.strip()] if author else [],
+                arxiv_id=stamp.group(1) if stamp else None, doi=ids.doi(doi.group(1)) if doi else None,
+                published=published, extra={"pages": len(reader.pages)})
+
+
+def _title_from_text(lines: list[str]) -> str | None:
+    """The first substantial line(s) of page one; arXiv stamps and running heads skipped."""
+    picked: list[str] = []
+    for line in lines[:12]:
+        if _ARXIV_STAMP.search(line) or re.match(r"^(preprint|published|proceedings|journal|vol\.|\d+$)", line, re.I):
+            continue
+        if len(line) < 4:
+            continue
+        picked.append(line)
+        if len(" ".join(picked)) > 40 or len(picked) == 2:
+            break
+    return " ".join(picked)[:300] or None
+
+
+def _abstract(text: str) -> str | None:
+    match = re.search(r"\bAbstract\b[\s.:—-]*(.{100,2500}?)(?:\n\s*\n|\n\s*(?:1\.?\s+)?Introduction\b|$)", text,
+                      re.IGNORECASE | re.DOTALL)
+    return " ".join(match.group(1).split()) if match else None

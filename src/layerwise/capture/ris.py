@@ -1,0 +1,49 @@
+"""RIS (EndNote, Zotero, most publishers' "export citation" buttons) through rispy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from layerwise.errors import LayerwiseError
+from layerwise.records import Item, Skip
+
+_KINDS = {"BOOK": "book", "CHAP": "book", "EBOOK": "book", "ELEC": "post", "BLOG": "post", "WEB": "post",
+          "VIDEO": "video", "MPCT": "video", "SOUND": "podcast", "COMP": "repo"}
+
+
+def read(text: str, where: str, source: str) -> Iterator[Item | Skip]:
+    import rispy
+
+    try:
+        entries = rispy.loads(text, skip_unknown_tags=True)
+    except Exception as exc:  # rispy raises IOError/ValueError subclasses for malformed input
+        raise LayerwiseError(f"not valid RIS ({exc})", where=where) from None
+    for n, entry in enumerate(entries, 1):
+        title = entry.get("title") or entry.get("primary_title") or entry.get("translated_title")
+        if not title:
+            yield Skip(f"{where}: record {n}", "record has no title (TI or T1)")
+            continue
+        year = entry.get("year") or entry.get("publication_year") or entry.get("date") or ""
+        digits = "".join(ch for ch in str(year)[:4] if ch.isdigit())
+        urls = entry.get("urls") or []
+        item = Item(
+            title=title,
+            kind=_KINDS.get(str(entry.get("type_of_reference", "")).upper(), "paper"),
+            abstract=entry.get("abstract") or entry.get("notes_abstract"),
+            authors=[a for a in (entry.get("authors") or entry.get("first_authors") or []) if a],
+            year=int(digits) if len(digits) == 4 else None,
+            venue=entry.get("journal_name") or entry.get("secondary_title") or entry.get("alternate_title3"),
+            url=urls[0] if urls else None,
+            doi=entry.get("doi"),
+            tags=list(entry.get("keywords") or []),
+        )
+        item.authors = [_flip(a) for a in item.authors]
+        if entry.get("id"):
+            item.add_ref(source, str(entry["id"]))
+        yield item
+
+
+def _flip(name: str) -> str:
+    """RIS names are 'Family, Given'; the library keeps 'Given Family'."""
+    family, sep, given = name.partition(",")
+    return f"{given.strip()} {family.strip()}".strip() if sep else name.strip()

@@ -1,0 +1,44 @@
+"""Web pages: main text and metadata through trafilatura; the kind guessed from the address and page."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+from layerwise.capture.kinds import guess_kind
+from layerwise.errors import LayerwiseError
+from layerwise.records import Item
+
+MAX_BODY = 200_000
+_OG_TYPE = re.compile(rb"""<meta[^>]+property=["']og:type["'][^>]+content=["']([^"']+)""", re.IGNORECASE)
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def parse(html: bytes, url: str) -> Item:
+    import trafilatura
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    og = _OG_TYPE.search(html[:200_000])
+    og_type = og.group(1).decode("utf-8", "replace") if og else None
+    title = getattr(doc, "title", None) if doc else None
+    if not title:
+        match = _TITLE.search(html[:200_000])
+        title = match.group(1).decode("utf-8", "replace").strip() if match else None
+    if not title:
+        raise LayerwiseError("the page has no title and no readable text", where=url)
+    text = (getattr(doc, "text", None) or "") if doc else ""
+    author = getattr(doc, "author", None) if doc else None
+    date = getattr(doc, "date", None) if doc else None
+    tags = getattr(doc, "tags", None) if doc else None
+    return Item(
+        title=title, kind=guess_kind(url, og_type), url=url,
+        abstract=(getattr(doc, "description", None) if doc else None) or (text[:600] if text else None),
+        body=text[:MAX_BODY] or None,
+        authors=[a.strip() for a in re.split(r";|\band\b", author) if a.strip()] if author else [],
+        published=date if date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) else None,
+        venue=getattr(doc, "sitename", None) if doc else None,
+        categories=[t.strip() for t in re.split(r",", tags) if t.strip()][:20] if isinstance(tags, str) else [],
+        extra={"site": getattr(doc, "sitename", None)} if doc and getattr(doc, "sitename", None) else {},
+    )

@@ -1,0 +1,1 @@
+"""Command-line interface: thin commands over `layerwise.library`. Heavy modules load inside commands."""

@@ -1,0 +1,84 @@
+"""Commands that move records in and out: import, export."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from layerwise.cli.output import print_json, progress
+
+MAX_SKIPS_SHOWN = 10
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "csljson", "ris", "opml", "markdown", "jsonl", "feed", "pdf"]),
+              help="The file's format (default: detected from its content).")
+@click.option("--source", help="Name for this source; its records are then addressable as NAME:ID.")
+@click.option("--id-field", help="JSONL: the field holding each record's own id.")
+@click.option("--title-field", help="JSONL: the field holding the title.")
+@click.option("--text-field", help="JSONL: the field holding the abstract or text.")
+@click.option("--authors-field", help="JSONL: the field holding the authors.")
+@click.option("--url-field", help="JSONL: the field holding the URL.")
+@click.option("--date-field", help="JSONL: the field holding the publication date.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def import_(ctx: click.Context, file: str, fmt: str | None, source: str | None, as_json: bool, **fields: str | None) -> None:
+    """Import a file: BibTeX, CSL-JSON, RIS, OPML (feed subscriptions), a Markdown link list, JSONL, a
+    feed file or a PDF. The format is detected from the content. Records already in the library are
+    merged, not duplicated. The import is one transaction: Ctrl-C leaves the library as it was."""
+    mapping = {name.removesuffix("_field"): value for name, value in fields.items() if value}
+    library = ctx.obj.library
+    try:
+        with progress(f"importing {click.format_filename(file)}") as advance:
+            report = library.import_file(file, format=fmt, source=source, mapping=mapping, on_record=advance)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: nothing from {file} was imported; the library is unchanged", err=True)
+        sys.exit(130)
+    if as_json:
+        print_json({"added": report.added, "merged": report.merged, "unchanged": report.unchanged,
+                    "feeds_added": report.feeds_added,
+                    "skipped": [{"where": s.where, "reason": s.reason} for s in report.skipped]})
+    else:
+        for skip in report.skipped[:MAX_SKIPS_SHOWN]:
+            click.echo(f"skipped {skip.where}: {skip.reason}", err=True)
+        if len(report.skipped) > MAX_SKIPS_SHOWN:
+            click.echo(f"... and {len(report.skipped) - MAX_SKIPS_SHOWN} more skipped (see --json)", err=True)
+        click.echo(f"{click.format_filename(file)}: {report.summary()}")
+    if report.skipped:
+        sys.exit(2)
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "csljson", "opml", "jsonl"]), required=True,
+              help="bibtex, csljson or jsonl for items; opml for feed subscriptions.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file (default: stdout).")
+@click.option("--status", help="Only items with this status.")
+@click.option("--tag", help="Only items with this tag.")
+@click.option("--kind", help="Only items of this kind.")
+@click.option("--source", help="Only items from this source.")
+@click.pass_context
+def export(ctx: click.Context, fmt: str, output: str | None, **filters: str | None) -> None:
+    """Export items (or feeds, as OPML) in a format other tools read; `layerwise import` reads it back."""
+    from layerwise.export import export as run_export
+
+    filters = {k: v for k, v in filters.items() if v}
+    if output is None:
+        run_export(ctx.obj.library, fmt, sys.stdout, **filters)
+        return
+    import os
+
+    tmp = output + ".part"
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as out:
+            count = run_export(ctx.obj.library, fmt, out, **filters)
+        os.replace(tmp, output)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    click.echo(f"wrote {count} {'feeds' if fmt == 'opml' else 'items'} to {output}", err=True)
+
+
+COMMANDS = [import_, export]

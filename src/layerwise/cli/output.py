@@ -1,0 +1,89 @@
+"""Printing for the CLI: JSON for scripts, Rich tables for people, progress bars on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from layerwise.records import Item
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def items_table(items: Sequence[Item], total: int | None = None, title: str | None = None) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, show_lines=False, expand=False, title_justify="left")
+    table.add_column("id", justify="right", style="cyan", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("title", overflow="fold", ratio=1)
+    table.add_column("year", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for item in items:
+        # Text(): captured titles are shown literally, never interpreted as Rich markup.
+        table.add_row(str(item.id), item.kind, Text(item.title), str(item.year or ""), item.status)
+    out = console()
+    out.print(table)
+    if total is not None and total > len(items):
+        out.print(f"{len(items)} of {total} shown; use --limit/--offset for more")
+
+
+def show_item(item: Item) -> None:
+    from rich.text import Text
+
+    out = console()
+    out.print(Text(item.title, style="bold"))
+    rows = [("id", str(item.id)), ("kind", item.kind), ("status", item.status),
+            ("authors", ", ".join(item.authors[:12]) + (" et al." if len(item.authors) > 12 else "")),
+            ("published", item.published or (str(item.year) if item.year else "")), ("venue", item.venue or ""),
+            ("url", item.url or ""), ("arXiv", item.arxiv_id or ""), ("DOI", item.doi or ""),
+            ("categories", ", ".join(item.categories)), ("tags", ", ".join(item.tags)),
+            ("refs", "  ".join(f"{s}:{r}" for s, r in item.refs)), ("added", item.added_at or "")]
+    if item.extra.get("context"):
+        rows.append(("context", str(item.extra["context"])))
+    for label, value in rows:
+        if value:
+            out.print(Text(f"{label:>10}  ", style="dim") + Text(value))
+    if item.abstract:
+        out.print()
+        out.print(Text(item.abstract))
+
+
+@contextmanager
+def progress(label: str, total: int | None = None) -> Iterator[Any]:
+    """A progress bar on stderr; yields a function to call with the count done so far."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]}"), TimeElapsedColumn()]
+    bar = Progress(*columns, console=console(stderr=True), transient=True,
+                   disable=not sys.stderr.isatty())
+    with bar:
+        task = bar.add_task(label, total=total, rate="")
+        state = {"last": 0}
+
+        def advance(done: int) -> None:
+            if done - state["last"] >= 250 or (total is not None and done >= total):
+                elapsed = bar.tasks[0].elapsed or 0
+                rate = f"{done / elapsed:,.0f}/s" if elapsed > 0.2 else ""
+                bar.update(task, completed=done, rate=rate)
+                state["last"] = done
+
+        yield advance

@@ -1,0 +1,80 @@
+"""The library at a glance (`overview`), and the bundled demo (`demo`)."""
+
+from __future__ import annotations
+
+import click
+
+from layerwise.cli.output import print_json
+
+
+def _print_overview(data: dict) -> None:
+    from rich.columns import Columns
+    from rich.table import Table
+    from rich.text import Text
+
+    from layerwise.cli.output import console
+
+    out = console()
+    out.print(Text(f"{data['items']:,} items, {data['feeds']} feeds", style="bold"))
+
+    def small(title: str, rows: dict) -> Table:
+        table = Table(title=title, title_justify="left", show_header=False, box=None, padding=(0, 1))
+        for key, value in rows.items():
+            table.add_row(Text(str(key)), f"{value:,}")
+        return table
+
+    out.print(Columns([small("by kind", data["by_kind"]), small("by status", data["by_status"]),
+                       small("by source", data["by_source"]), small("top categories", data["top_categories"])],
+                      padding=(0, 4)))
+    if data["by_month"]:
+        peak = max(data["by_month"].values())
+        out.print(Text("published per month", style="italic"))
+        for month, n in data["by_month"].items():
+            out.print(f"  {month}  {'█' * max(1, round(30 * n / peak)):<30} {n:,}")
+    if data["recent"]:
+        out.print(Text("latest captured", style="italic"))
+        for item in data["recent"]:
+            out.print(Text(f"  [{item['id']}] ") + Text(item["title"]))
+    if data["feeds_failing"]:
+        out.print(Text(f"{data['feeds_failing']} feeds failed on their last sync: see `layerwise feed list`", style="red"))
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def overview(ctx: click.Context, as_json: bool) -> None:
+    """What is in the library: counts by kind, status, source and category, and what came in last."""
+    from layerwise.overview import overview as build
+
+    data = build(ctx.obj.library)
+    if as_json:
+        print_json(data)
+    else:
+        _print_overview(data)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the overview as JSON.")
+@click.pass_context
+def demo(ctx: click.Context, as_json: bool) -> None:
+    """Load the bundled sample (a few thousand real arXiv records) into this home and show the overview.
+
+    Safe to run twice: records already there are recognised and nothing is duplicated."""
+    from layerwise.cli.output import progress
+    from layerwise.overview import overview as build
+    from layerwise.sample import SAMPLE_PATH
+
+    library = ctx.obj.library
+    with progress("loading the sample library") as advance:
+        report = library.import_file(str(SAMPLE_PATH), source="arxiv", on_record=advance)
+    if not as_json:
+        click.echo(f"sample library in {library.home.path}: {report.summary()}\n")
+    data = build(library)
+    if as_json:
+        print_json(data)
+    else:
+        _print_overview(data)
+        click.echo("\nnext: `layerwise search \"retrieval augmented\"`, `layerwise show <id>`, `layerwise --help`")
+
+
+COMMANDS = [overview, demo]

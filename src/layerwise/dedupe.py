@@ -1,0 +1,187 @@
+"""Cross-source dedupe: decide whether an incoming record is an item the library already holds, and merge.
+
+Matching order, strongest first: the source's own id seen before, arXiv id, DOI, canonical URL, then a
+near-identical title (same alphanumeric key, at least three words, years no more than two apart, and no
+conflicting arXiv id or DOI). Merges keep the richest value of each field and every reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from layerwise import ids
+from layerwise.records import Item
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from layerwise.store import Store
+
+MIN_TITLE_WORDS = 3
+MIN_TITLE_KEY = 15
+MAX_YEAR_GAP = 2
+
+
+@dataclass(frozen=True)
+class Keys:
+    arxiv_id: str | None
+    doi: str | None
+    year: int | None
+
+
+class KeyIndex(Protocol):
+    def by_ref(self, source: str, ref: str) -> int | None: ...
+    def by_column(self, column: str, value: str) -> list[int]: ...
+    def keys(self, item_id: int) -> Keys: ...
+    def remember(self, item: Item) -> None: ...
+
+
+@dataclass
+class MemoryKeys:
+    """Every key of the library in dicts: fast for bulk imports (one load, then dictionary lookups)."""
+
+    refs: dict[tuple[str, str], int] = field(default_factory=dict)
+    columns: dict[str, dict[str, list[int]]] = field(default_factory=lambda: {
+        "arxiv_id": {}, "doi": {}, "canonical_url": {}, "title_key": {}})
+    meta: dict[int, Keys] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, store: Store, conn: Connection) -> MemoryKeys:
+        index = cls()
+        for row in store.key_rows(conn):
+            index._add(row["id"], row)
+        for row in store.ref_rows(conn):
+            index.refs[(row["source"], row["ref"])] = row["item_id"]
+        return index
+
+    def _add(self, item_id: int, values: Any) -> None:
+        for column, by_value in self.columns.items():
+            value = values[column]
+            if value:
+                owners = by_value.setdefault(value, [])
+                if item_id not in owners:
+                    owners.append(item_id)
+        self.meta[item_id] = Keys(values["arxiv_id"], values["doi"], values["year"])
+
+    def by_ref(self, source: str, ref: str) -> int | None:
+        return self.refs.get((source, ref))
+
+    def by_column(self, column: str, value: str) -> list[int]:
+        return self.columns[column].get(value, [])
+
+    def keys(self, item_id: int) -> Keys:
+        return self.meta[item_id]
+
+    def remember(self, item: Item) -> None:
+        assert item.id is not None
+        self._add(item.id, {"arxiv_id": item.arxiv_id, "doi": item.doi, "canonical_url": item.canonical_url,
+                            "title_key": item.title_key, "year": item.year})
+        for pair in item.refs:
+            self.refs.setdefault(pair, item.id)
+
+
+@dataclass
+class DatabaseKeys:
+    """Keys looked up with indexed queries: cheap for adding one item to a large library."""
+
+    store: Store
+    conn: Connection
+    pending: MemoryKeys = field(default_factory=MemoryKeys)
+
+    def by_ref(self, source: str, ref: str) -> int | None:
+        return self.pending.by_ref(source, ref) or self.store.ref_owner(self.conn, source, ref)
+
+    def by_column(self, column: str, value: str) -> list[int]:
+        return list(dict.fromkeys(self.pending.by_column(column, value) + self.store.ids_where(self.conn, column, value)))
+
+    def keys(self, item_id: int) -> Keys:
+        if item_id in self.pending.meta:
+            return self.pending.meta[item_id]
+        row = self.store.key_row(self.conn, item_id)
+        return Keys(row["arxiv_id"], row["doi"], row["year"])
+
+    def remember(self, item: Item) -> None:
+        self.pending.remember(item)
+
+
+def find_match(index: KeyIndex, item: Item) -> int | None:
+    """The id of the library item this record describes, or None if it is new."""
+    for source, ref in item.refs:
+        owner = index.by_ref(source, ref)
+        if owner is not None:
+            return owner
+    for column in ("arxiv_id", "doi", "canonical_url"):
+        value = getattr(item, column)
+        if value:
+            for owner in index.by_column(column, value):
+                if _compatible(index.keys(owner), item, check_year=False):
+                    return owner
+    if item.title_key and len(item.title_key) >= MIN_TITLE_KEY and ids.title_words(item.title) >= MIN_TITLE_WORDS:
+        for owner in index.by_column("title_key", item.title_key):
+            if _compatible(index.keys(owner), item, check_year=True):
+                return owner
+    return None
+
+
+def _compatible(keys: Keys, item: Item, check_year: bool) -> bool:
+    if keys.arxiv_id and item.arxiv_id and keys.arxiv_id != item.arxiv_id:
+        return False
+    if keys.doi and item.doi and keys.doi != item.doi:
+        return False
+    if check_year and keys.year and item.year and abs(keys.year - item.year) > MAX_YEAR_GAP:
+        return False
+    return True
+
+
+def release_taken_keys(index: KeyIndex, item: Item) -> None:
+    """Drop unique keys another item already owns (a shared proceedings URL, say), so the insert cannot clash."""
+    for column in ("arxiv_id", "doi", "canonical_url"):
+        value = getattr(item, column)
+        if value and any(owner != item.id for owner in index.by_column(column, value)):
+            setattr(item, column, None)
+
+
+# Fields where the longer text is the richer one.
+_TEXT_FIELDS = ("abstract", "body")
+# Fields filled from the incoming record only where the item has nothing.
+_FILL_FIELDS = ("venue", "url", "arxiv_id", "doi", "canonical_url", "published", "year")
+# Kinds that say more than the default guesses do.
+_GENERIC_KINDS = ("page", "post")
+
+
+def merge(existing: Item, incoming: Item) -> bool:
+    """Fold `incoming` into `existing` in place; True if anything changed."""
+    before = existing.to_row()
+    before_tags = list(existing.tags)
+    if not existing.title and incoming.title:
+        existing.title = incoming.title
+        existing.title_key = incoming.title_key
+    for name in _TEXT_FIELDS:
+        new = getattr(incoming, name)
+        if new and len(new) > len(getattr(existing, name) or ""):
+            setattr(existing, name, new)
+    for name in _FILL_FIELDS:
+        if getattr(existing, name) in (None, "") and getattr(incoming, name) not in (None, ""):
+            setattr(existing, name, getattr(incoming, name))
+    if incoming.published and existing.published and incoming.published < existing.published \
+            and incoming.published[:4] == existing.published[:4]:
+        existing.published = incoming.published
+    if len(incoming.authors) > len(existing.authors):
+        existing.authors = list(incoming.authors)
+    existing.categories = _union(existing.categories, incoming.categories)
+    existing.tags = _union(existing.tags, incoming.tags)
+    if existing.kind in _GENERIC_KINDS and incoming.kind not in _GENERIC_KINDS:
+        existing.kind = incoming.kind
+    if existing.arxiv_id and existing.kind in _GENERIC_KINDS:
+        existing.kind = "paper"
+    for key, value in incoming.extra.items():
+        existing.extra.setdefault(key, value)
+    for pair in incoming.refs:
+        existing.add_ref(*pair)
+    return existing.to_row() != before or existing.tags != before_tags
+
+
+def _union(a: Iterable[str], b: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys([*a, *b]))

@@ -1,0 +1,55 @@
+"""Export the library in the formats other tools read; each round-trips through `layerwise import`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from layerwise.errors import LayerwiseError
+from layerwise.library import Library
+from layerwise.records import Item
+
+EXPORT_FORMATS = ("bibtex", "csljson", "opml", "jsonl")
+CHUNK = 1000
+
+
+def _all_items(library: Library, filters: dict[str, Any]) -> Iterator[list[Item]]:
+    offset = 0
+    while True:
+        items, _total = library.find(limit=CHUNK, offset=offset, **filters)
+        if not items:
+            return
+        yield items
+        offset += CHUNK
+
+
+def export(library: Library, fmt: str, out: TextIO, **filters: Any) -> int:
+    """Write the library (or the items matching filters) to `out`; returns how many records were written."""
+    if fmt not in EXPORT_FORMATS:
+        raise LayerwiseError(f"unknown export format {fmt!r}; choose one of: {', '.join(EXPORT_FORMATS)}")
+    if fmt == "opml":
+        from layerwise.capture import feeds, opml
+
+        subscriptions = feeds.list_feeds(library)
+        out.write(opml.write(subscriptions))
+        return len(subscriptions)
+    if fmt == "jsonl":
+        from layerwise.capture import jsonl
+
+        count = 0
+        for chunk in _all_items(library, filters):
+            for line in jsonl.write_lines(chunk):
+                out.write(line)
+            count += len(chunk)
+        return count
+    items = [i for chunk in _all_items(library, filters) for i in chunk]
+    items.sort(key=lambda i: i.id or 0)
+    if fmt == "bibtex":
+        from layerwise.capture import bibtex
+
+        out.write(bibtex.write(items))
+    else:
+        from layerwise.capture import csljson
+
+        out.write(csljson.write(items))
+    return len(items)

@@ -1,0 +1,65 @@
+"""Where a user's library lives, and its config.toml.
+
+The home holds `library.sqlite3` (unless `database_url` in config.toml or $LAYERWISE_DATABASE_URL points at
+PostgreSQL), `notes/`, `exports/` and `config.toml`. Everything in it is readable without layerwise.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from layerwise.errors import LayerwiseError
+
+CONFIG_NAME = "config.toml"
+DB_NAME = "library.sqlite3"
+
+
+def default_home() -> Path:
+    env = os.environ.get("LAYERWISE_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("layerwise", appauthor=False)
+
+
+@dataclass(frozen=True)
+class Home:
+    path: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / CONFIG_NAME
+
+    def config(self) -> dict[str, Any]:
+        try:
+            with open(self.config_path, "rb") as f:
+                return tomllib.load(f)
+        except FileNotFoundError:
+            return {}
+        except tomllib.TOMLDecodeError as exc:
+            raise LayerwiseError(f"config is not valid TOML: {exc}", where=str(self.config_path)) from None
+
+    def set_config(self, key: str, value: Any) -> None:
+        import tomli_w
+
+        config = self.config()
+        config[key] = value
+        self.path.mkdir(parents=True, exist_ok=True)
+        tmp = self.config_path.with_suffix(".tmp")
+        tmp.write_text(tomli_w.dumps(config), encoding="utf-8")
+        tmp.replace(self.config_path)
+
+    def database_url(self) -> str:
+        url = os.environ.get("LAYERWISE_DATABASE_URL") or self.config().get("database_url")
+        if url:
+            return str(url)
+        return f"sqlite:///{self.path / DB_NAME}"
+
+
+def open_home(path: str | Path | None = None) -> Home:
+    return Home(Path(path).expanduser() if path else default_home())

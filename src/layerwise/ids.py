@@ -1,0 +1,121 @@
+"""Canonical identifiers, so that one work found in several places becomes one item.
+
+arXiv ids lose their version, DOIs are lower-cased without resolver prefix, URLs lose tracking
+parameters and cosmetic differences, titles become an alphanumeric key for near-duplicate matching.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_NEW_ARXIV = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
+_OLD_ARXIV = re.compile(r"\b([a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\b")
+_ARXIV_HOSTS = {"arxiv.org", "export.arxiv.org", "www.arxiv.org", "alphaxiv.org", "www.alphaxiv.org"}
+_DOI = re.compile(r"\b(10\.\d{4,9}/\S+)", re.IGNORECASE)
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref_src|ref|source|igshid|si)$", re.IGNORECASE)
+
+
+def arxiv_id(text: str | None) -> str | None:
+    """The version-less arXiv id in a bare id, an `arXiv:` reference, or an arxiv.org URL."""
+    if not text:
+        return None
+    text = text.strip()
+    if text.lower().startswith("arxiv:"):
+        text = text[6:].strip()
+    if "://" in text:
+        parts = urlsplit(text)
+        if parts.hostname not in _ARXIV_HOSTS:
+            return None
+        text = parts.path
+        for prefix in ("/abs/", "/pdf/", "/html/", "/format/"):
+            if text.startswith(prefix):
+                text = text[len(prefix):]
+                break
+        else:
+            return None
+        text = text.removesuffix(".pdf")
+        return _bare_arxiv(text)
+    return _bare_arxiv(text, whole=True)
+
+
+def _bare_arxiv(text: str, whole: bool = False) -> str | None:
+    for pattern in (_NEW_ARXIV, _OLD_ARXIV):
+        match = pattern.fullmatch(text) if whole else pattern.search(text)
+        if match is None and whole:
+            match = pattern.fullmatch(re.sub(r"v\d+$", "", text))
+        if match:
+            return match.group(1)
+    return None
+
+
+def doi(text: str | None) -> str | None:
+    """A normalised DOI (lower case, no resolver prefix) from a bare DOI, `doi:` or a doi.org URL."""
+    if not text:
+        return None
+    text = text.strip()
+    if "://" in text:
+        parts = urlsplit(text)
+        if not (parts.hostname or "").endswith("doi.org"):
+            return None
+        text = parts.path.lstrip("/")
+    text = re.sub(r"^doi:\s*", "", text, flags=re.IGNORECASE)
+    match = _DOI.fullmatch(text)
+    if not match:
+        return None
+    return match.group(1).rstrip(".,;").lower()
+
+
+def arxiv_from_doi(normalised_doi: str | None) -> str | None:
+    """arXiv's own DOIs (10.48550/arxiv.2503.11731) name an arXiv paper."""
+    if normalised_doi and normalised_doi.startswith("10.48550/arxiv."):
+        return arxiv_id(normalised_doi.removeprefix("10.48550/arxiv."))
+    return None
+
+
+def canonical_url(url: str | None) -> str | None:
+    """One spelling per web address: https, no www., no fragment, no tracking parameters, no trailing /."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower().removeprefix("www.")
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)))
+    path = re.sub(r"/{2,}", "/", parts.path).rstrip("/")
+    if host in ("youtube.com", "m.youtube.com") and path == "/watch":
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k == "v"])
+    return urlunsplit(("https", host, path, query, ""))
+
+
+_LATEX_CMD = re.compile(r"\\[a-zA-Z]+\*?")
+
+
+def title_key(title: str | None) -> str | None:
+    """An accent-, case-, LaTeX- and punctuation-free key: near-identical titles share it."""
+    if not title:
+        return None
+    text = _LATEX_CMD.sub(" ", title)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    key = "".join(ch for ch in text if ch.isalnum())
+    return key or None
+
+
+def title_words(title: str | None) -> int:
+    return len(re.findall(r"\w+", title or ""))
+
+
+def slug(text: str, max_len: int = 60) -> str:
+    """A lower-case, hyphenated name that is safe in file names and references."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return text[:max_len].rstrip("-") or "untitled"

@@ -1,0 +1,232 @@
+"""The library: what a user can do with captured items. Every interface calls these functions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import cached_property
+from typing import Any
+
+from layerwise import dedupe, ids
+from layerwise.errors import LayerwiseError, NotFound
+from layerwise.home import Home, open_home
+from layerwise.records import STATUSES, Item, Skip
+from layerwise.store import Store
+
+BATCH = 2000
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    item_ids: list[int] = field(default_factory=list)  # every item a record landed in, in record order
+    feeds_added: int = 0
+
+    @property
+    def seen(self) -> int:
+        return self.added + self.merged + self.unchanged
+
+    def summary(self) -> str:
+        parts = [f"{self.added} added", f"{self.merged} merged into existing items", f"{self.unchanged} already there"]
+        if self.feeds_added:
+            parts.insert(0, f"{self.feeds_added} feeds subscribed")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped")
+        return ", ".join(parts)
+
+
+class Library:
+    def __init__(self, home: Home | str | None = None, database_url: str | None = None) -> None:
+        self.home = home if isinstance(home, Home) else open_home(home)
+        self._database_url = database_url
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self._database_url or self.home.database_url())
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+
+    # -- capture -----------------------------------------------------------------------------------
+    def ingest(self, records: Iterable[Item | Skip], *, bulk: bool = True,
+               on_record: Callable[[int], None] | None = None) -> IngestReport:
+        """Store records in one transaction, deduplicated against the library and each other.
+
+        Ctrl-C or an error rolls the whole batch back, so the library is never left half-imported.
+        """
+        report = IngestReport()
+        stamp = now_iso()
+        with self.store.begin() as conn:
+            index: dedupe.KeyIndex = dedupe.MemoryKeys.load(self.store, conn) if bulk else dedupe.DatabaseKeys(self.store, conn)
+            next_id = self.store.max_item_id(conn) + 1
+            new: dict[int, Item] = {}
+            changed: dict[int, Item] = {}
+            refs: list[dict[str, Any]] = []
+            tags: list[dict[str, Any]] = []
+
+            def flush() -> None:
+                self.store.insert_items(conn, [i.to_row() for i in new.values()])
+                self.store.update_items(conn, [i.to_row() for i in changed.values()])
+                self.store.insert_refs(conn, refs)
+                self.store.add_tags(conn, tags)
+                new.clear(), changed.clear(), refs.clear(), tags.clear()
+
+            for count, record in enumerate(records, 1):
+                if on_record:
+                    on_record(count)
+                if isinstance(record, Skip):
+                    report.skipped.append(record)
+                    continue
+                record.normalise()
+                if not record.title:
+                    report.skipped.append(Skip(_where(record), "no title"))
+                    continue
+                match = dedupe.find_match(index, record)
+                if match is None:
+                    record.id, next_id = next_id, next_id + 1
+                    record.added_at = record.updated_at = stamp
+                    if record.status not in STATUSES:
+                        record.status = "inbox"
+                    dedupe.release_taken_keys(index, record)
+                    new[record.id] = record
+                    target = record
+                    report.added += 1
+                else:
+                    target = new.get(match) or changed.get(match) or self.store.items(conn, [match])[0]
+                    known_refs = set(target.refs)
+                    row_changed = dedupe.merge(target, record)
+                    record.refs = [r for r in target.refs if r not in known_refs]
+                    if row_changed:
+                        dedupe.release_taken_keys(index, target)
+                        target.updated_at = stamp
+                        if match not in new:
+                            changed[match] = target
+                    if row_changed or record.refs:
+                        report.merged += 1
+                    else:
+                        report.unchanged += 1
+                index.remember(target)
+                refs.extend({"source": s, "ref": r, "item_id": target.id, "added_at": stamp} for s, r in record.refs)
+                tags.extend({"item_id": target.id, "tag": t} for t in record.tags)
+                report.item_ids.append(target.id)  # type: ignore[arg-type]
+                if len(new) + len(changed) >= BATCH:
+                    flush()
+            flush()
+        return report
+
+    def add(self, target: str, *, tags: Sequence[str] = (), kind: str | None = None) -> tuple[Item, bool]:
+        """Capture one thing (arXiv id or URL, DOI, web URL, PDF path). Returns the item and whether it is new."""
+        from layerwise.capture import resolve_target
+
+        item = resolve_target(target)
+        item.tags.extend(tags)
+        if kind:
+            item.kind = kind
+        report = self.ingest([item], bulk=False)
+        with self.store.begin() as conn:
+            stored = self.store.items(conn, report.item_ids)[0]
+        return stored, report.added == 1
+
+    def import_file(self, path: str, *, format: str | None = None, source: str | None = None,
+                    mapping: dict[str, str] | None = None,
+                    on_record: Callable[[int], None] | None = None) -> IngestReport:
+        from layerwise.capture import read_file
+
+        parsed = read_file(path, format=format, source=source, mapping=mapping)
+        if parsed.feeds is not None:
+            from layerwise.capture.feeds import subscribe_all
+
+            return subscribe_all(self, parsed.feeds, parsed.records)
+        return self.ingest(parsed.records, on_record=on_record)
+
+    # -- references --------------------------------------------------------------------------------
+    def resolve(self, ref: str) -> int:
+        """An item id from the library's own id, `SOURCE:ID`, an arXiv id, a DOI or a URL."""
+        ref = ref.strip()
+        with self.store.begin() as conn:
+            if re.fullmatch(r"#?\d+", ref):
+                item_id = int(ref.lstrip("#"))
+                if self.store.items(conn, [item_id]):
+                    return item_id
+                raise NotFound(f"no item with id {item_id}")
+            if arxiv := ids.arxiv_id(ref):
+                if owner := self.store.ref_owner(conn, "arxiv", arxiv):
+                    return owner
+            if doi := ids.doi(ref):
+                if owner := self.store.ref_owner(conn, "doi", doi):
+                    return owner
+            if url := ids.canonical_url(ref):
+                owners = self.store.ids_where(conn, "canonical_url", url)
+                if owners:
+                    return owners[0]
+            if ":" in ref and "://" not in ref:
+                source, _, external = ref.partition(":")
+                if owner := self.store.ref_owner(conn, source, external):
+                    return owner
+            owners = self.store.ref_owner_any_source(conn, ref)
+            if len(owners) == 1:
+                return owners[0]
+        raise NotFound(f"no item matches {ref!r} (use an id from `layerwise list`, SOURCE:ID, an arXiv id, a DOI or a URL)")
+
+    def get(self, ref: str) -> Item:
+        item_id = self.resolve(ref)
+        with self.store.begin() as conn:
+            return self.store.items(conn, [item_id])[0]
+
+    # -- finding -----------------------------------------------------------------------------------
+    def find(self, query: str | None = None, *, limit: int | None = 20, offset: int = 0,
+             **filters: Any) -> tuple[list[Item], int]:
+        if filters.get("kind") is not None:
+            filters["kind"] = _check_choice("kind", filters["kind"], None)
+        if filters.get("status") is not None:
+            filters["status"] = _check_choice("status", filters["status"], STATUSES)
+        for key in ("since", "until"):
+            if filters.get(key):
+                filters[key] = _check_date(key, filters[key])
+        with self.store.begin() as conn:
+            item_ids, total = self.store.find(conn, query=query, limit=limit, offset=offset, **filters)
+            return self.store.items(conn, item_ids), total
+
+    # -- changing ----------------------------------------------------------------------------------
+    def set_status(self, refs: Sequence[str], status: str) -> list[int]:
+        status = _check_choice("status", status, STATUSES)
+        item_ids = [self.resolve(r) for r in refs]
+        with self.store.begin() as conn:
+            self.store.set_status(conn, item_ids, status, now_iso())
+        return item_ids
+
+    def tag(self, refs: Sequence[str], tags: Sequence[str], remove: bool = False) -> list[int]:
+        item_ids = [self.resolve(r) for r in refs]
+        rows = [{"item_id": i, "tag": t.strip().lower()} for i in item_ids for t in tags if t.strip()]
+        with self.store.begin() as conn:
+            (self.store.remove_tags if remove else self.store.add_tags)(conn, rows)
+        return item_ids
+
+
+def _where(item: Item) -> str:
+    if item.refs:
+        return ":".join(item.refs[-1])
+    return item.url or "record"
+
+
+def _check_choice(name: str, value: str, choices: Sequence[str] | None) -> str:
+    value = value.strip().lower()
+    if choices is not None and value not in choices:
+        raise LayerwiseError(f"unknown {name} {value!r}; choose one of: {', '.join(choices)}")
+    return value
+
+
+def _check_date(name: str, value: str) -> str:
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+        raise LayerwiseError(f"--{name} takes a date as YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
+    return value

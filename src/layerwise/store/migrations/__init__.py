@@ -1,0 +1,1 @@
+"""Alembic migrations for the library database, applied by `Store` on open."""

@@ -1,0 +1,167 @@
+"""Fixtures: a tmp home, the library on every engine, a real local HTTP server, the shared data folder."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+POSTGRES_URL = os.environ.get("LAYERWISE_TEST_POSTGRES_URL")
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never touch the real home, never wait on retries, never reach the internet."""
+    monkeypatch.setenv("LAYERWISE_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("LAYERWISE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("LAYERWISE_HTTP_BACKOFF", "0")
+    monkeypatch.setenv("LAYERWISE_HTTP_TIMEOUT", "3")
+    monkeypatch.setenv("LAYERWISE_ARXIV_API", "http://127.0.0.1:9/unreachable-arxiv")
+    monkeypatch.setenv("LAYERWISE_CROSSREF_API", "http://127.0.0.1:9/unreachable-crossref")
+
+
+def data_file(*parts: str) -> Path:
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not present: {path}")
+    return path
+
+
+def _reset_postgres(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'home' / 'library.sqlite3'}"
+    if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the PostgreSQL half: LAYERWISE_TEST_POSTGRES_URL is not set")
+        pytest.skip("no PostgreSQL server (run the suite with `make test`, which starts one)")
+    _reset_postgres(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def library(db_url: str, tmp_path: Path) -> Iterator[Any]:
+    from layerwise.library import Library
+
+    lib = Library(tmp_path / "home", database_url=db_url)
+    yield lib
+    lib.close()
+
+
+@pytest.fixture
+def sqlite_library(tmp_path: Path) -> Iterator[Any]:
+    from layerwise.library import Library
+
+    lib = Library(tmp_path / "home")
+    yield lib
+    lib.close()
+
+
+# -- a real HTTP server serving recorded responses ---------------------------------------------------
+@dataclass
+class Route:
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    handler: Callable[[BaseHTTPRequestHandler], tuple[int, dict[str, str], bytes]] | None = None
+    delay: float = 0.0
+
+
+@dataclass
+class Server:
+    base: str
+    routes: dict[str, Route]
+    requests: list[tuple[str, dict[str, str]]]
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def serve(self, path: str, body: bytes | str = b"", status: int = 200, **headers: str) -> str:
+        data = body.encode() if isinstance(body, str) else body
+        self.routes[path] = Route(data, status, {k.replace("_", "-"): v for k, v in headers.items()})
+        return self.url(path)
+
+    def hits(self, path: str) -> list[dict[str, str]]:
+        return [h for p, h in self.requests if p == path]
+
+
+@pytest.fixture
+def http_server() -> Iterator[Server]:
+    routes: dict[str, Route] = {}
+    requests: list[tuple[str, dict[str, str]]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+            route = routes.get(self.path) or routes.get(self.path.split("?")[0])
+            if route is None:
+                status, headers, body = 404, {"Content-Type": "text/plain"}, b"not found"
+            elif route.handler:
+                status, headers, body = route.handler(self)
+            else:
+                if route.delay:
+                    import time
+                    time.sleep(route.delay)
+                status, headers, body = route.status, route.headers, route.body
+            try:
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Server(f"http://127.0.0.1:{server.server_address[1]}", routes, requests)
+    server.shutdown()
+    server.server_close()
+
+
+# -- running the CLI in-process -------------------------------------------------------------------
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    from layerwise.cli.main import main
+
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run

@@ -1,0 +1,93 @@
+"""The store on both engines: migrations, refusal of newer schemas, search, filters."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from layerwise.errors import SchemaTooNew
+from layerwise.records import Item
+from layerwise.store import SCHEMA_REVISIONS, Store
+
+
+def test_revision_list_matches_migration_scripts():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(Store.__module__.replace(".", "/")).name))
+    import layerwise.store as store_pkg
+
+    config.set_main_option("script_location", str(Path(store_pkg.__file__).parent / "migrations"))
+    scripts = ScriptDirectory.from_config(config)
+    history = [rev.revision for rev in reversed(list(scripts.walk_revisions()))]
+    assert tuple(history) == SCHEMA_REVISIONS
+
+
+def test_open_applies_migrations_and_reopen_is_a_no_op(db_url):
+    store = Store(db_url)
+    with store.begin() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_REVISIONS[-1]
+    store.close()
+    Store(db_url).close()
+
+
+def test_database_from_a_newer_layerwise_is_refused(db_url):
+    Store(db_url).close()
+    store = Store(db_url)
+    with store.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    store.close()
+    with pytest.raises(SchemaTooNew, match="newer layerwise"):
+        Store(db_url)
+
+
+def test_sqlite_uses_wal(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'lib.sqlite3'}")
+    with store.begin() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def _papers():
+    return [
+        Item(title="Attention Is All You Need", abstract="The dominant sequence transduction models are based on recurrent networks.",
+             authors=["Ashish Vaswani", "Noam Shazeer"], arxiv_id="1706.03762", published="2017-06-12", tags=["transformers"]),
+        Item(title="Deep Residual Learning for Image Recognition", abstract="Deeper neural networks are more difficult to train.",
+             authors=["Kaiming He"], arxiv_id="1512.03385", published="2015-12-10"),
+        Item(title="Feature stores for machine learning in production", kind="post", url="https://example.com/feature-stores",
+             abstract="How teams serve features online and offline.", published="2023-01-05"),
+    ]
+
+
+def test_search_ranks_title_hits_and_filters(library):
+    library.ingest(_papers())
+    items, total = library.find("attention")
+    assert total == 1 and items[0].arxiv_id == "1706.03762"
+    items, _ = library.find("networks")
+    assert {i.arxiv_id for i in items} == {"1706.03762", "1512.03385"}
+    assert library.find("networks", since="2016")[0][0].arxiv_id == "1706.03762"
+    assert library.find("networks", until="2016")[0][0].arxiv_id == "1512.03385"
+    assert [i.kind for i in library.find(kind="post")[0]] == ["post"]
+    assert library.find(tag="transformers")[0][0].title == "Attention Is All You Need"
+    assert library.find(source="arxiv")[1] == 2
+    assert library.find("vaswani")[1] == 1  # authors are searchable
+
+
+def test_search_survives_syntax_a_user_might_type(library):
+    library.ingest(_papers())
+    for query in ['"unclosed', "AND OR NOT", "c++ (", "feature-stores", "*", "-", "networks -residual"]:
+        library.find(query)  # never a syntax error
+    assert library.find('"sequence transduction"')[1] == 1
+    assert library.find("feature-stores")[1] == 1
+
+
+def test_status_and_tags(library):
+    library.ingest(_papers())
+    library.set_status(["arxiv:1706.03762"], "reading")
+    library.tag(["1"], ["Must-Read", "nlp"])
+    item = library.get("arxiv:1706.03762")
+    assert item.status == "reading"
+    assert set(item.tags) == {"must-read", "nlp", "transformers"}
+    library.tag(["1"], ["nlp"], remove=True)
+    assert "nlp" not in library.get("1").tags
+    assert library.find(status="reading")[1] == 1
