@@ -29,6 +29,7 @@ class Keys:
     arxiv_id: str | None
     doi: str | None
     year: int | None
+    title_key: str | None = None
 
 
 class KeyIndex(Protocol):
@@ -63,7 +64,7 @@ class MemoryKeys:
                 owners = by_value.setdefault(value, [])
                 if item_id not in owners:
                     owners.append(item_id)
-        self.meta[item_id] = Keys(values["arxiv_id"], values["doi"], values["year"])
+        self.meta[item_id] = Keys(values["arxiv_id"], values["doi"], values["year"], values["title_key"])
 
     def by_ref(self, source: str, ref: str) -> int | None:
         return self.refs.get((source, ref))
@@ -100,7 +101,7 @@ class DatabaseKeys:
         if item_id in self.pending.meta:
             return self.pending.meta[item_id]
         row = self.store.key_row(self.conn, item_id)
-        return Keys(row["arxiv_id"], row["doi"], row["year"])
+        return Keys(row["arxiv_id"], row["doi"], row["year"], row["title_key"])
 
     def remember(self, item: Item) -> None:
         self.pending.remember(item)
@@ -116,7 +117,9 @@ def find_match(index: KeyIndex, item: Item) -> int | None:
         value = getattr(item, column)
         if value:
             for owner in index.by_column(column, value):
-                if _compatible(index.keys(owner), item, check_year=False):
+                keys = index.keys(owner)
+                # A URL can be a shared landing page (proceedings, a list): the titles must agree too.
+                if _compatible(keys, item, check_year=False) and (column != "canonical_url" or _similar_titles(keys.title_key, item.title_key)):
                     return owner
     if item.title_key and len(item.title_key) >= MIN_TITLE_KEY and ids.title_words(item.title) >= MIN_TITLE_WORDS:
         for owner in index.by_column("title_key", item.title_key):
@@ -133,6 +136,14 @@ def _compatible(keys: Keys, item: Item, check_year: bool) -> bool:
     if check_year and keys.year and item.year and abs(keys.year - item.year) > MAX_YEAR_GAP:
         return False
     return True
+
+
+def _similar_titles(a: str | None, b: str | None) -> bool:
+    if not a or not b or a in b or b in a:
+        return True
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.6
 
 
 def release_taken_keys(index: KeyIndex, item: Item) -> None:

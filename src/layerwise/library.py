@@ -159,6 +159,10 @@ class Library:
                 if self.store.items(conn, [item_id]):
                     return item_id
                 raise NotFound(f"no item with id {item_id}")
+            source, sep, external = ref.partition(":")
+            if sep and re.fullmatch(r"[A-Za-z0-9][\w\-.]*", source) and source.lower() not in ("http", "https"):
+                if owner := self.store.ref_owner(conn, source, external):
+                    return owner
             if arxiv := ids.arxiv_id(ref):
                 if owner := self.store.ref_owner(conn, "arxiv", arxiv):
                     return owner
@@ -169,10 +173,6 @@ class Library:
                 owners = self.store.ids_where(conn, "canonical_url", url)
                 if owners:
                     return owners[0]
-            if ":" in ref and "://" not in ref:
-                source, _, external = ref.partition(":")
-                if owner := self.store.ref_owner(conn, source, external):
-                    return owner
             owners = self.store.ref_owner_any_source(conn, ref)
             if len(owners) == 1:
                 return owners[0]

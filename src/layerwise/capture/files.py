@@ -72,12 +72,17 @@ def decode(data: bytes, where: str) -> str:
         pass
     if b"\x00" in data[:4096]:
         raise LayerwiseError("binary data, not a text file", where=where)
+    # Bibliographies that are not UTF-8 are nearly always Windows-1252/Latin-1; guessing on short files
+    # picks exotic code pages, so try that first and ask charset-normalizer only when it cannot apply.
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:1 << 20]).best()
-    encoding = best.encoding if best else "cp1252"
     try:
-        return data.decode(encoding)
+        return data.decode(best.encoding if best else "latin-1")
     except (UnicodeDecodeError, LookupError):
         return data.decode("latin-1")
 
