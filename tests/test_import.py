@@ -235,3 +235,12 @@ def test_a_shared_landing_page_url_does_not_merge_different_titles(library, tmp_
     assert library.import_file(str(tmp_path / "x.md")).added == 1  # same link twice in one list: kept once
     (tmp_path / "y.bib").write_text("@misc{k, title={Reinforcement learning from human feedback}, url={https://videos.example.org/}}\n")
     assert library.import_file(str(tmp_path / "y.bib")).added == 1
+
+
+def test_short_titles_merge_only_with_same_year_and_first_author(library, tmp_path):
+    (tmp_path / "a.bib").write_text("@article{lecun2015, title={Deep learning}, author={LeCun, Yann and Bengio, Yoshua}, year={2015}}\n")
+    (tmp_path / "b.bib").write_text("@article{x, title={Deep Learning}, author={Yann LeCun}, year={2015}, journal={Nature}}\n"
+                                    "@book{y, title={Deep Learning}, author={Goodfellow, Ian}, year={2016}}\n")
+    library.import_file(str(tmp_path / "a.bib"))
+    report = library.import_file(str(tmp_path / "b.bib"))
+    assert (report.merged, report.added) == (1, 1)

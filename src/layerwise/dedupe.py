@@ -7,6 +7,7 @@ conflicting arXiv id or DOI). Merges keep the richest value of each field and ev
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -30,6 +31,7 @@ class Keys:
     doi: str | None
     year: int | None
     title_key: str | None = None
+    authors: str | None = None  # the stored JSON list, parsed only when a short title needs it
 
 
 class KeyIndex(Protocol):
@@ -64,7 +66,8 @@ class MemoryKeys:
                 owners = by_value.setdefault(value, [])
                 if item_id not in owners:
                     owners.append(item_id)
-        self.meta[item_id] = Keys(values["arxiv_id"], values["doi"], values["year"], values["title_key"])
+        self.meta[item_id] = Keys(values["arxiv_id"], values["doi"], values["year"], values["title_key"],
+                                  values["authors"])
 
     def by_ref(self, source: str, ref: str) -> int | None:
         return self.refs.get((source, ref))
@@ -78,7 +81,8 @@ class MemoryKeys:
     def remember(self, item: Item) -> None:
         assert item.id is not None
         self._add(item.id, {"arxiv_id": item.arxiv_id, "doi": item.doi, "canonical_url": item.canonical_url,
-                            "title_key": item.title_key, "year": item.year})
+                            "title_key": item.title_key, "year": item.year,
+                            "authors": json.dumps(item.authors[:1], ensure_ascii=False)})
         for pair in item.refs:
             self.refs.setdefault(pair, item.id)
 
@@ -101,7 +105,7 @@ class DatabaseKeys:
         if item_id in self.pending.meta:
             return self.pending.meta[item_id]
         row = self.store.key_row(self.conn, item_id)
-        return Keys(row["arxiv_id"], row["doi"], row["year"], row["title_key"])
+        return Keys(row["arxiv_id"], row["doi"], row["year"], row["title_key"], row["authors"])
 
     def remember(self, item: Item) -> None:
         self.pending.remember(item)
@@ -121,11 +125,25 @@ def find_match(index: KeyIndex, item: Item) -> int | None:
                 # A URL can be a shared landing page (proceedings, a list): the titles must agree too.
                 if _compatible(keys, item, check_year=False) and (column != "canonical_url" or _similar_titles(keys.title_key, item.title_key)):
                     return owner
-    if item.title_key and len(item.title_key) >= MIN_TITLE_KEY and ids.title_words(item.title) >= MIN_TITLE_WORDS:
+    if item.title_key:
+        long_title = len(item.title_key) >= MIN_TITLE_KEY and ids.title_words(item.title) >= MIN_TITLE_WORDS
         for owner in index.by_column("title_key", item.title_key):
-            if _compatible(index.keys(owner), item, check_year=True):
+            keys = index.keys(owner)
+            # A short title ("Deep learning") is only the same work with the same year and first author.
+            if _compatible(keys, item, check_year=True) and (long_title or _same_year_and_first_author(keys, item)):
                 return owner
     return None
+
+
+def _same_year_and_first_author(keys: Keys, item: Item) -> bool:
+    if not (keys.year and item.year == keys.year and item.authors and keys.authors):
+        return False
+    stored = json.loads(keys.authors)
+    return bool(stored) and _surname(stored[0]) == _surname(item.authors[0])
+
+
+def _surname(name: str) -> str:
+    return ids.title_key(name.split()[-1] if name.split() else name) or ""
 
 
 def _compatible(keys: Keys, item: Item, check_year: bool) -> bool:

@@ -154,7 +154,7 @@ class Store:
         return [found[i] for i in item_ids if i in found]
 
     def key_rows(self, conn: Connection) -> Iterator[Any]:
-        return _rows(conn, "SELECT id, arxiv_id, doi, canonical_url, title_key, year FROM items")
+        return _rows(conn, "SELECT id, arxiv_id, doi, canonical_url, title_key, year, authors FROM items")
 
     def ref_rows(self, conn: Connection) -> Iterator[Any]:
         return _rows(conn, "SELECT source, ref, item_id FROM item_refs")
@@ -164,7 +164,7 @@ class Store:
         return [r[0] for r in conn.execute(_text(f"SELECT id FROM items WHERE {column} = :v ORDER BY id"), {"v": value})]
 
     def key_row(self, conn: Connection, item_id: int) -> Any:
-        return conn.execute(_text("SELECT id, arxiv_id, doi, canonical_url, title_key, year FROM items WHERE id = :id"),
+        return conn.execute(_text("SELECT id, arxiv_id, doi, canonical_url, title_key, year, authors FROM items WHERE id = :id"),
                             {"id": item_id}).mappings().first()
 
     def ref_owner(self, conn: Connection, source: str, ref: str) -> int | None:

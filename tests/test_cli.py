@@ -1,0 +1,137 @@
+"""The command line as a user meets it: exit codes, one-line errors, --json, speed of start-up, docs."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import data_file
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_demo_then_overview_search_show(cli):
+    result = cli("demo")
+    assert result.code == 0 and "3,000 items" in result.out
+    data = json.loads(cli("overview", "--json").out)
+    assert data["items"] == 3000 and data["by_source"]["arxiv"] == 3000
+    found = json.loads(cli("search", "retrieval augmented generation", "--json", "-n", "3").out)
+    assert found["total"] > 3 and len(found["items"]) == 3
+    ref = found["items"][0]["refs"][0]
+    shown = json.loads(cli("show", ref, "--json").out)
+    assert shown["title"] == found["items"][0]["title"]
+    assert cli("demo").out.count("3000 already there") == 1  # running the demo twice duplicates nothing
+
+
+def test_import_reports_skips_and_exits_2(cli, tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_text('{"id": "a", "title": "A fine record title"}\n{broken\n')
+    result = cli("import", str(path))
+    assert result.code == 2
+    assert f"skipped {path}:2: not valid JSON" in result.err
+    assert "1 added" in result.out
+    assert json.loads(cli("list", "--json").out)["total"] == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (("show", "999"), "error: no item with id 999"),
+    (("import", "/nonexistent/file.bib"), "error: /nonexistent/file.bib: no such file"),
+    (("list", "--since", "last week"), "error: --since takes a date"),
+    (("feed", "remove", "nothing"), "error: no feed 'nothing'"),
+    (("add", "http://127.0.0.1:9/x"), "error: http://127.0.0.1:9/x: cannot connect"),
+])
+def test_errors_are_one_line_with_exit_code_2(cli, args, message):
+    result = cli(*args)
+    assert result.code == 2
+    assert result.err.startswith(message) and result.err.count("\n") == 1
+    assert "Traceback" not in result.err
+
+
+def test_usage_errors_exit_2(cli):
+    result = cli("status", "1", "finished")
+    assert result.code == 2 and "Invalid value" in result.err
+
+
+def test_status_tag_and_filters(cli, tmp_path):
+    bib = data_file("files", "bibtex", "top100-deep-learning.bib")
+    assert cli("import", str(bib), "--source", "top100").code == 0
+    assert cli("status", "top100:he2016deep", "reading").code == 0
+    assert "must-read" in cli("tag", "top100:he2016deep", "must-read").out
+    listed = json.loads(cli("list", "--status", "reading", "--tag", "must-read", "--json").out)
+    assert listed["total"] == 1 and "residual" in listed["items"][0]["title"].lower()
+
+
+def test_export_to_file_is_atomic_and_round_trips(cli, tmp_path):
+    cli("import", str(data_file("files", "bibtex", "top100-deep-learning.bib")))
+    out = tmp_path / "lib.bib"
+    result = cli("export", "--format", "bibtex", "-o", str(out))
+    assert result.code == 0 and out.exists() and not (tmp_path / "lib.bib.part").exists()
+    assert out.read_text().count("@") >= 95
+
+
+def test_database_too_new_is_a_clear_error(cli, tmp_path):
+    import sqlite3
+
+    cli("overview")
+    db = Path(os.environ["LAYERWISE_HOME"]) / "library.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0042_from_the_future'")
+    result = cli("list")
+    assert result.code == 2 and "newer layerwise" in result.err
+
+
+def _run(*args, env=None, timeout=60):
+    return subprocess.run([sys.executable, "-m", "layerwise", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+def test_startup_does_not_import_heavy_modules():
+    code = ("import sys, layerwise.cli.main as m; "
+            "heavy = [n for n in ('sqlalchemy', 'alembic', 'httpx', 'feedparser', 'trafilatura', 'bibtexparser', "
+            "'pypdf', 'rich', 'numpy', 'lxml', 'psycopg', 'rispy', 'markdown_it') if n in sys.modules]; print(heavy)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_help_runs_in_a_real_process():
+    result = _run("--help")
+    assert result.returncode == 0 and "learn what matters" in result.stdout.lower()
+
+
+def test_ctrl_c_during_import_leaves_library_unchanged(tmp_path):
+    """A real SIGINT to a real process in the middle of a large import."""
+    import signal
+    import time
+
+    corpus = data_file("corpora", "arxiv-2025-26.jsonl.gz")
+    env = {**os.environ, "LAYERWISE_HOME": str(tmp_path / "home")}
+    assert _run("overview", env=env).returncode == 0
+    proc = subprocess.Popen([sys.executable, "-m", "layerwise", "import", str(corpus)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "library is unchanged" in err and "Traceback" not in err
+    assert json.loads(_run("list", "--json", env=env).stdout)["total"] == 0
+
+
+def _commands(group, prefix=()):
+    import click
+
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+        yield " ".join((*prefix, name)), command
+
+
+def test_every_command_has_help_and_is_in_the_readme():
+    from layerwise.cli.main import cli as root
+
+    readme = (ROOT / "README.md").read_text()
+    for name, command in _commands(root):
+        assert (command.help or "").strip(), f"{name} has no help text"
+        assert f"layerwise {name}" in readme, f"`layerwise {name}` is not in the README tour"

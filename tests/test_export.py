@@ -1,0 +1,59 @@
+"""Exports round-trip through import: what layerwise writes, layerwise (and Zotero, feed readers) reads."""
+
+import io
+import json
+
+import pytest
+
+from conftest import data_file
+from layerwise.export import export
+from layerwise.library import Library
+
+
+def _export(library, fmt, **filters):
+    out = io.StringIO()
+    count = export(library, fmt, out, **filters)
+    return out.getvalue(), count
+
+
+def _fresh(tmp_path, name):
+    return Library(tmp_path / name)
+
+
+@pytest.mark.parametrize("fmt, suffix", [("bibtex", "bib"), ("csljson", "json"), ("jsonl", "jsonl")])
+def test_items_round_trip(library, tmp_path, fmt, suffix):
+    library.import_file(str(data_file("files", "bibtex", "top100-deep-learning.bib")))
+    library.set_status(["1"], "done")
+    text, count = _export(library, fmt)
+    path = tmp_path / f"export.{suffix}"
+    path.write_text(text, encoding="utf-8")
+    other = _fresh(tmp_path, f"other-{fmt}")
+    report = other.import_file(str(path))
+    assert report.skipped == [] and report.added == count == library.find()[1]
+    original = {i.title_key: i for i in library.find(limit=None)[0]}
+    for item in other.find(limit=None)[0]:
+        source = original[item.title_key]
+        assert (item.year, item.doi, item.arxiv_id) == (source.year, source.doi, source.arxiv_id)
+        assert item.authors == source.authors
+    if fmt == "jsonl":  # the full-fidelity format keeps status and every reference
+        done = other.find(status="done")[0]
+        assert len(done) == 1 and other.resolve(f"top100-deep-learning:{done[0].refs[0][1]}")
+    # importing the export into the original library changes nothing
+    again = library.import_file(str(path))
+    assert again.added == 0
+
+
+def test_opml_round_trip(library, tmp_path):
+    library.import_file(str(data_file("files", "feeds", "engineering-blogs.opml")))
+    text, count = _export(library, "opml")
+    path = tmp_path / "feeds.opml"
+    path.write_text(text, encoding="utf-8")
+    other = _fresh(tmp_path, "other")
+    assert other.import_file(str(path)).feeds_added == count > 350
+
+
+def test_jsonl_export_is_one_object_per_line_with_refs(library, tmp_path):
+    library.import_file(str(data_file("files", "reading-lists", "dmls-resources.md")))
+    text, count = _export(library, "jsonl", kind="paper")
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert len(lines) == count and all(line["kind"] == "paper" for line in lines)
