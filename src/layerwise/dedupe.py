@@ -129,10 +129,16 @@ def find_match(index: KeyIndex, item: Item) -> int | None:
         long_title = len(item.title_key) >= MIN_TITLE_KEY and ids.title_words(item.title) >= MIN_TITLE_WORDS
         for owner in index.by_column("title_key", item.title_key):
             keys = index.keys(owner)
-            # A short title ("Deep learning") is only the same work with the same year and first author.
-            if _compatible(keys, item, check_year=True) and (long_title or _same_year_and_first_author(keys, item)):
+            # A short title ("Deep learning") is only the same work with the same year and first author;
+            # a record with nothing but a title can only be recognised by its title and year.
+            if _compatible(keys, item, check_year=True) and (
+                    long_title or _same_year_and_first_author(keys, item) or (_anonymous(item) and keys.year == item.year)):
                 return owner
     return None
+
+
+def _anonymous(item: Item) -> bool:
+    return not item.refs and not item.canonical_url and not item.authors
 
 
 def _same_year_and_first_author(keys: Keys, item: Item) -> bool:

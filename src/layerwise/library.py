@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
@@ -81,13 +81,14 @@ class Library:
                 self.store.add_tags(conn, tags)
                 new.clear(), changed.clear(), refs.clear(), tags.clear()
 
-            for count, record in enumerate(records, 1):
+            stored: dict[int, Item] = {}  # library items a record merged into, fetched in batches
+            first_new_id = next_id
+            for count, record in enumerate(_prefetching(records, index, stored, first_new_id, self.store, conn), 1):
                 if on_record:
                     on_record(count)
                 if isinstance(record, Skip):
                     report.skipped.append(record)
                     continue
-                record.normalise()
                 if not record.title:
                     report.skipped.append(Skip(_where(record), "no title"))
                     continue
@@ -102,7 +103,7 @@ class Library:
                     target = record
                     report.added += 1
                 else:
-                    target = new.get(match) or changed.get(match) or self.store.items(conn, [match])[0]
+                    target = new.get(match) or changed.get(match) or stored.pop(match, None) or self.store.items(conn, [match])[0]
                     known_refs = set(target.refs)
                     row_changed = dedupe.merge(target, record)
                     record.refs = [r for r in target.refs if r not in known_refs]
@@ -211,6 +212,33 @@ class Library:
         with self.store.begin() as conn:
             (self.store.remove_tags if remove else self.store.add_tags)(conn, rows)
         return item_ids
+
+
+def _prefetching(records: Iterable[Item | Skip], index: dedupe.KeyIndex, stored: dict[int, Item],
+                 first_new_id: int, store: Store, conn: Any, size: int = 500) -> Iterator[Item | Skip]:
+    """Normalise records and, a batch ahead, fetch the library items they will merge into with one query
+    per batch instead of three per record (re-importing a large file would otherwise crawl)."""
+    batch: list[Item | Skip] = []
+
+    def fetch() -> None:
+        wanted = set()
+        for record in batch:
+            if isinstance(record, Item):
+                match = dedupe.find_match(index, record)
+                if match is not None and match < first_new_id and match not in stored:
+                    wanted.add(match)
+        stored.update((i.id, i) for i in store.items(conn, sorted(wanted)))
+
+    for record in records:
+        if isinstance(record, Item):
+            record.normalise()
+        batch.append(record)
+        if len(batch) >= size:
+            fetch()
+            yield from batch
+            batch = []
+    fetch()
+    yield from batch
 
 
 def _where(item: Item) -> str:

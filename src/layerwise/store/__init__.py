@@ -108,6 +108,10 @@ class Store:
         cols = ", ".join(ITEM_COLUMNS)
         params = ", ".join(f":{c}" for c in ITEM_COLUMNS)
         _run(conn, f"INSERT INTO items ({cols}) VALUES ({params})", rows)
+        if self.dialect == "sqlite":
+            for chunk in _chunks(sorted(r["id"] for r in rows), 500):
+                _run(conn, "INSERT INTO items_fts (rowid, title, authors, abstract, body) "
+                           f"SELECT id, title, authors, abstract, body FROM items WHERE id IN ({', '.join(map(str, chunk))})")
         if self.dialect == "postgresql":
             # ids are assigned by the importer so batches can reference them; move the sequence past them
             _run(conn, "SELECT setval(pg_get_serial_sequence('items', 'id'), (SELECT max(id) FROM items))")
@@ -280,6 +284,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MB: bulk imports maintain several indexes and the FTS index
     cur.close()
 
 
