@@ -91,3 +91,25 @@ def test_status_and_tags(library):
     library.tag(["1"], ["nlp"], remove=True)
     assert "nlp" not in library.get("1").tags
     assert library.find(status="reading")[1] == 1
+
+
+@pytest.mark.parametrize("query", ["generative models", "embeddings", '"sequence transduction" models', "feature-stores",
+                                   "rl OR gan", "networks -residual", "-residual networks", "a OR", "OR b", "c++ (",
+                                   "embed* search", "analysis of queries", "x -y -z OR w"])
+def test_every_fts5_query_shape_is_valid_alone_and_under_a_column_filter(query):
+    import sqlite3
+
+    from layerwise.store import fts5_query
+
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(title, abstract)")
+    db.execute("INSERT INTO t VALUES ('Generative model embedding analysis', 'queries over networks')")
+    match = fts5_query(query)
+    db.execute("SELECT count(*) FROM t WHERE t MATCH ?", (match,)).fetchone()
+    db.execute("SELECT count(*) FROM t WHERE t MATCH ?", (f"{{title}} : ({match})",)).fetchone()
+
+
+def test_plural_and_singular_find_each_other(library):
+    library.ingest(_papers())
+    assert library.find("network")[1] == 2 and library.find("networks")[1] == 2
+    assert library.find("model")[1] == 1  # "models are based on..."
