@@ -244,3 +244,19 @@ def test_short_titles_merge_only_with_same_year_and_first_author(library, tmp_pa
     library.import_file(str(tmp_path / "a.bib"))
     report = library.import_file(str(tmp_path / "b.bib"))
     assert (report.merged, report.added) == (1, 1)
+
+
+def test_a_reused_id_with_a_different_title_is_a_different_work(library, tmp_path):
+    (tmp_path / "procs.jsonl").write_text(
+        '{"id": "paper722", "conf": "acl", "year": 2019, "title": "Neural machine translation with byte pairs"}\n'
+        '{"id": "paper722", "conf": "cvpr", "year": 2021, "title": "Depth estimation from monocular video"}\n')
+    report = library.import_file(str(tmp_path / "procs.jsonl"))
+    assert report.added == 2
+    assert library.get("procs:paper722").title.startswith("Neural machine translation")
+    assert library.import_file(str(tmp_path / "procs.jsonl")).added == 0
+
+
+def test_records_with_only_a_title_are_not_duplicated_on_reimport(library, tmp_path):
+    (tmp_path / "bare.jsonl").write_text('{"title": "Poster"}\n{"title": "A study of attention heads in transformers"}\n')
+    assert library.import_file(str(tmp_path / "bare.jsonl")).added == 2
+    assert library.import_file(str(tmp_path / "bare.jsonl")).added == 0

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 MIN_TITLE_WORDS = 3
 MIN_TITLE_KEY = 15
 MAX_YEAR_GAP = 2
+GLOBAL_SOURCES = ("arxiv", "doi")
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,9 @@ def find_match(index: KeyIndex, item: Item) -> int | None:
     """The id of the library item this record describes, or None if it is new."""
     for source, ref in item.refs:
         owner = index.by_ref(source, ref)
-        if owner is not None:
+        # Ids from files are not always unique (proceedings dumps reuse them across venues): outside the
+        # global id schemes, the same id with an unrelated title is a different work.
+        if owner is not None and (source in GLOBAL_SOURCES or _similar_titles(index.keys(owner).title_key, item.title_key)):
             return owner
     for column in ("arxiv_id", "doi", "canonical_url"):
         value = getattr(item, column)

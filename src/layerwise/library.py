@@ -106,7 +106,8 @@ class Library:
                     target = new.get(match) or changed.get(match) or stored.pop(match, None) or self.store.items(conn, [match])[0]
                     known_refs = set(target.refs)
                     row_changed = dedupe.merge(target, record)
-                    record.refs = [r for r in target.refs if r not in known_refs]
+                    # a reference another item already owns (an id reused across venues) stays with it
+                    record.refs = [r for r in target.refs if r not in known_refs and index.by_ref(*r) in (None, match)]
                     if row_changed:
                         dedupe.release_taken_keys(index, target)
                         target.updated_at = stamp
