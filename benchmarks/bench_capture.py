@@ -66,7 +66,7 @@ def timed_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]
 
 def table(title: str, header: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
-    print(f"\n{title}")
+    print(f"\n{title}\n")
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in rows:

@@ -135,3 +135,33 @@ def test_every_command_has_help_and_is_in_the_readme():
     for name, command in _commands(root):
         assert (command.help or "").strip(), f"{name} has no help text"
         assert f"layerwise {name}" in readme, f"`layerwise {name}` is not in the README tour"
+
+
+def _limited(size_bytes):
+    def setup():
+        import resource
+        import signal
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size_bytes, size_bytes))
+    return setup
+
+
+def test_disk_full_during_import_and_export_is_one_line_and_loses_nothing(tmp_path):
+    env = {**os.environ, "LAYERWISE_HOME": str(tmp_path / "home")}
+    bib = data_file("files", "bibtex", "top100-deep-learning.bib")
+    assert _run("import", str(bib), env=env).returncode == 0
+    before = json.loads(_run("list", "--json", env=env).stdout)["total"]
+    big = data_file("relevance", "csfcube-dev", "corpus.jsonl.gz")
+    db = tmp_path / "home" / "library.sqlite3"
+    limit = db.stat().st_size + 200_000  # room to start, not to finish
+    proc = subprocess.run([sys.executable, "-m", "layerwise", "import", str(big)], env=env, capture_output=True,
+                          text=True, preexec_fn=_limited(limit), timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert json.loads(_run("list", "--json", env=env).stdout)["total"] == before
+    out = tmp_path / "export.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "layerwise", "export", "--format", "jsonl", "-o", str(out)], env=env,
+                          capture_output=True, text=True, preexec_fn=_limited(4096), timeout=60)
+    assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+    assert not out.exists() and not (tmp_path / "export.jsonl.part").exists()

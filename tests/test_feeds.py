@@ -103,3 +103,50 @@ def test_remove_keeps_items(library, http_server):
     feeds.subscribe(library, url, name="pod")
     feeds.unsubscribe(library, "pod")
     assert feeds.list_feeds(library) == [] and library.find()[1] == 1
+
+
+def test_billion_laughs_feed_is_harmless(library, http_server):
+    bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+            + "".join(f'<!ENTITY lol{i} "{"&lol{};".format(i - 1 if i > 1 else "") * 10}">' for i in range(1, 10))
+            + ']><rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title>'
+              '<link>https://e.com/a</link></item></channel></rss>')
+    url = http_server.serve("/bomb.xml", bomb, content_type="application/rss+xml")
+    feed, report = feeds.subscribe(library, url, name="bomb")
+    item = library.find(source="bomb")[0][0]
+    assert len(item.title) < 100  # the entity was never expanded
+
+
+YOUTUBE = """<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns:yt="http://www.youtube.com/xml/schemas/2015" xmlns:media="http://search.yahoo.com/mrss/" xmlns="http://www.w3.org/2005/Atom">
+ <link rel="self" href="http://www.youtube.com/feeds/videos.xml?channel_id=UCXZCJLdBC09xxGZ6gcdrc6A"/>
+ <id>yt:channel:UCXZCJLdBC09xxGZ6gcdrc6A</id>
+ <yt:channelId>UCXZCJLdBC09xxGZ6gcdrc6A</yt:channelId>
+ <title>OpenAI</title>
+ <link rel="alternate" href="https://www.youtube.com/channel/UCXZCJLdBC09xxGZ6gcdrc6A"/>
+ <author><name>OpenAI</name><uri>https://www.youtube.com/channel/UCXZCJLdBC09xxGZ6gcdrc6A</uri></author>
+ <published>2016-03-14T21:46:59+00:00</published>
+ <entry>
+  <id>yt:video:kCc8FmEb1nY</id>
+  <yt:videoId>kCc8FmEb1nY</yt:videoId>
+  <yt:channelId>UCXZCJLdBC09xxGZ6gcdrc6A</yt:channelId>
+  <title>Let's build GPT: from scratch, in code, spelled out.</title>
+  <link rel="alternate" href="https://www.youtube.com/watch?v=kCc8FmEb1nY"/>
+  <author><name>Andrej Karpathy</name><uri>https://www.youtube.com/channel/UCXUPKJO5MZQN11PqgIvyuvQ</uri></author>
+  <published>2023-01-17T16:33:27+00:00</published>
+  <updated>2024-01-01T00:00:00+00:00</updated>
+  <media:group>
+   <media:title>Let's build GPT: from scratch, in code, spelled out.</media:title>
+   <media:description>We build a Generatively Pretrained Transformer (GPT), following the paper "Attention is All You Need".</media:description>
+  </media:group>
+ </entry>
+</feed>
+"""
+
+
+def test_youtube_channel_feed_entries_are_videos(library, http_server):
+    url = http_server.serve("/feeds/videos.xml", YOUTUBE, content_type="application/atom+xml")
+    feeds.subscribe(library, url, name="karpathy")
+    item = library.get("karpathy:yt:video:kCc8FmEb1nY")
+    assert item.kind == "video" and item.published == "2023-01-17"
+    assert "Generatively Pretrained Transformer" in (item.abstract or "")
+    assert library.resolve("https://youtube.com/watch?v=kCc8FmEb1nY&t=30s") == item.id

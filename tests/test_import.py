@@ -260,3 +260,14 @@ def test_records_with_only_a_title_are_not_duplicated_on_reimport(library, tmp_p
     (tmp_path / "bare.jsonl").write_text('{"title": "Poster"}\n{"title": "A study of attention heads in transformers"}\n')
     assert library.import_file(str(tmp_path / "bare.jsonl")).added == 2
     assert library.import_file(str(tmp_path / "bare.jsonl")).added == 0
+
+
+def test_jsonl_line_over_the_limit_is_skipped_without_reading_it_whole(library, tmp_path, monkeypatch):
+    from layerwise.capture import files
+
+    monkeypatch.setattr(files, "MAX_LINE", 1000)
+    path = tmp_path / "long.jsonl"
+    path.write_text('{"id": "1", "title": "First good record here"}\n' + '{"id": "2", "title": "' + "x" * 5000 + '"}\n'
+                    + '{"id": "3", "title": "Third good record here"}\n')
+    report = library.import_file(str(path))
+    assert report.added == 2 and report.skipped[0].where.endswith(":2") and "16 MB" in report.skipped[0].reason

@@ -91,9 +91,13 @@ def read_text(path: Path) -> str:
     return decode(read_bytes(path), str(path))
 
 
-def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, text) of a possibly gzipped text file, streamed. A damaged gzip stream raises
-    LayerwiseError after the good lines have been yielded."""
+MAX_LINE = 16 * 1024 * 1024
+
+
+def iter_lines(path: Path) -> Iterator[tuple[int, str | None]]:
+    """(line number, text) of a possibly gzipped text file, streamed; text is None for a line over 16 MB
+    (skipped without reading it into memory). A damaged gzip stream raises LayerwiseError after the good
+    lines have been yielded."""
     check_file(path)
     with open(path, "rb") as raw:
         gz = raw.read(2) == GZIP_MAGIC
@@ -101,7 +105,18 @@ def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
         stream = gzip.GzipFile(fileobj=raw) if gz else raw
         lineno = 0
         try:
-            for lineno, line in enumerate(stream, 1):  # noqa: B007
+            while True:
+                line = stream.readline(MAX_LINE + 1)
+                if not line:
+                    return
+                lineno += 1
+                if lineno == 1 and b"\x00" in line[:4096]:
+                    raise LayerwiseError("binary data, not a text file", where=str(path))
+                if len(line) > MAX_LINE and not line.endswith(b"\n"):
+                    while (rest := stream.readline(MAX_LINE)) and not rest.endswith(b"\n"):
+                        pass
+                    yield lineno, None
+                    continue
                 try:
                     yield lineno, line.decode("utf-8-sig" if lineno == 1 else "utf-8")
                 except UnicodeDecodeError:

@@ -46,7 +46,7 @@ def source_for(path: Path, first: dict[str, Any] | None) -> str:
 def first_record(path: Path) -> dict[str, Any] | None:
     try:
         for _, line in iter_lines(path):
-            if line.strip():
+            if line and line.strip():
                 value = json.loads(line)
                 return value if isinstance(value, dict) else None
     except (json.JSONDecodeError, LayerwiseError):
@@ -66,9 +66,12 @@ def read(path: Path, source: str, mapping: dict[str, str] | None = None) -> Iter
         raise LayerwiseError(f"unknown field mapping {sorted(unknown)}; known: {', '.join(FIELDS)}")
     where = str(path)
     for lineno, line in iter_lines(path):
+        here = f"{where}:{lineno}"
+        if line is None:
+            yield Skip(here, "line is over 16 MB")
+            continue
         if not line.strip():
             continue
-        here = f"{where}:{lineno}"
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:

@@ -78,6 +78,10 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(0)
+    except OSError as exc:  # a full disk, a read-only folder, a file that vanished
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"error: {exc.strerror or exc}{where}", err=True)
+        sys.exit(2)
     except Exception as exc:  # the one place that turns a bug into a single line (set LAYERWISE_DEBUG=1 for the trace)
         if os.environ.get("LAYERWISE_DEBUG"):
             raise
