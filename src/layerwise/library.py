@@ -180,6 +180,12 @@ class Library:
                 return owners[0]
         raise NotFound(f"no item matches {ref!r} (use an id from `layerwise list`, SOURCE:ID, an arXiv id, a DOI or a URL)")
 
+    def display_refs(self, item_ids: Sequence[int]) -> dict[int, str]:
+        """A reference per item for output: its first external id (SOURCE:ID), else its library id."""
+        with self.store.begin() as conn:
+            items = self.store.items(conn, list(item_ids))
+        return {i.id: (":".join(i.refs[0]) if i.refs else str(i.id)) for i in items}  # type: ignore[misc]
+
     def get(self, ref: str) -> Item:
         item_id = self.resolve(ref)
         with self.store.begin() as conn:

@@ -1,0 +1,1 @@
+"""Ranking: representations of items (lexical and dense), similarity, and (later) the weekly plan."""

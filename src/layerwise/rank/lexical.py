@@ -1,0 +1,68 @@
+"""Lexical representations: BM25 (Robertson & Zaragoza 2009) and tf-idf, as sparse matrices.
+
+Written as matrix algebra over scikit-learn's tokenizer so one document can be scored against thousands
+at once; the formulas are the textbook ones, with the usual k1 = 1.2, b = 0.75.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b"
+
+
+def _counts(texts: Sequence[str], min_df: int = 1) -> tuple[Any, Any]:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(lowercase=True, token_pattern=TOKEN_PATTERN, stop_words="english", min_df=min_df,
+                                 dtype=np.float32)
+    return vectorizer.fit_transform(texts), vectorizer
+
+
+def bm25_scores(query_text: str, docs: Sequence[str], k1: float = 1.2, b: float = 0.75) -> np.ndarray:
+    """BM25 of each doc for the words of a query document (each distinct query word counted once)."""
+    counts, vectorizer = _counts([*docs, query_text])
+    counts = counts.tocsr()
+    docs_tf, query_tf = counts[:-1], counts[-1]
+    n = docs_tf.shape[0]
+    df = np.asarray((docs_tf > 0).sum(axis=0)).ravel()
+    idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+    lengths = np.asarray(docs_tf.sum(axis=1)).ravel()
+    norm = k1 * (1 - b + b * lengths / max(lengths.mean(), 1e-9))
+    tf = docs_tf.tocoo()
+    weights = tf.data * (k1 + 1) / (tf.data + norm[tf.row])
+    from scipy.sparse import csr_matrix
+
+    bm25 = csr_matrix((weights, (tf.row, tf.col)), shape=docs_tf.shape)
+    query_terms = (query_tf > 0).astype(np.float32).multiply(idf).tocsr()
+    return np.asarray(bm25 @ query_terms.T.toarray()).ravel()
+
+
+def tfidf_matrix(texts: Sequence[str]) -> Any:
+    """L2-normalised tf-idf rows (sublinear tf), the representation arxiv-sanity ranks with."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(lowercase=True, token_pattern=TOKEN_PATTERN, stop_words="english",
+                                 sublinear_tf=True, ngram_range=(1, 2), min_df=1, max_df=0.9, dtype=np.float32)
+    return vectorizer.fit_transform(texts)
+
+
+def tfidf_cosine_scores(query_text: str, docs: Sequence[str]) -> np.ndarray:
+    matrix = tfidf_matrix([*docs, query_text])
+    return np.asarray((matrix[:-1] @ matrix[-1].T).toarray()).ravel()
+
+
+def svm_scores(query_text: str, docs: Sequence[str], C: float = 0.01) -> np.ndarray:
+    """arxiv-sanity's ranking: a linear SVM trained with the query as the only positive, every candidate as a
+    negative, then the candidates ranked by their decision value."""
+    from sklearn import svm
+
+    matrix = tfidf_matrix([*docs, query_text])
+    y = np.zeros(matrix.shape[0])
+    y[-1] = 1
+    clf = svm.LinearSVC(class_weight="balanced", max_iter=10000, tol=1e-6, C=C)
+    clf.fit(matrix, y)
+    return clf.decision_function(matrix[:-1])

@@ -1,0 +1,110 @@
+"""Items most like one item: the default ranker, and the signals it combines.
+
+score = z(tf-idf cosine) + z(embedding cosine), z-scored over the candidates so neither signal's scale
+dominates, then one round of pseudo-relevance feedback (Rocchio 1971): the query vectors move half-way
+towards the mean of the five best candidates and everything is scored again. Measured on CSFCube in
+benchmarks/bench_relevance.py, against BM25 and arxiv-sanity's tf-idf + SVM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from layerwise.errors import LayerwiseError
+
+if TYPE_CHECKING:
+    from layerwise.library import Library
+    from layerwise.rank.index import Index
+
+FEEDBACK_DOCS = 5
+FEEDBACK_WEIGHT = 0.5
+
+
+def zscore(values: np.ndarray) -> np.ndarray:
+    std = values.std()
+    return (values - values.mean()) / std if std > 0 else np.zeros_like(values)
+
+
+def lexical_similarity(index: Index, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Cosine of tf-idf rows with a dense query vector over the vocabulary (rows are L2-normalised)."""
+    return np.asarray(index.tfidf[rows] @ query).ravel()
+
+
+def dense_similarity(index: Index, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+    return index.dense[rows] @ query
+
+
+def rank_rows(index: Index, query_row: int, rows: np.ndarray) -> np.ndarray:
+    """Scores for candidate rows (the query's own row excluded by the caller)."""
+    q_lex = index.tfidf[query_row].toarray().ravel()
+    q_dense = index.dense[query_row]
+    combined = zscore(lexical_similarity(index, rows, q_lex)) + zscore(dense_similarity(index, rows, q_dense))
+    if len(rows) > 2 * FEEDBACK_DOCS:
+        top = rows[np.argsort(-combined)[:FEEDBACK_DOCS]]
+        q_lex = q_lex + FEEDBACK_WEIGHT * np.asarray(index.tfidf[top].mean(axis=0)).ravel()
+        q_dense = q_dense + FEEDBACK_WEIGHT * index.dense[top].mean(axis=0)
+        combined = zscore(lexical_similarity(index, rows, q_lex)) + zscore(dense_similarity(index, rows, q_dense))
+    return combined
+
+
+PREFILTER = 1000
+
+
+@dataclass
+class Ranked:
+    item_id: int
+    ref: str  # as the user gave it in --among, else the item's own best reference
+    score: float
+
+
+@dataclass
+class SimilarResult:
+    results: list[Ranked]
+    unknown: list[str] = field(default_factory=list)  # --among references that match no item
+    duplicates: list[str] = field(default_factory=list)  # --among references naming an item listed already
+
+
+def similar(library: Library, ref: str, among: Sequence[str] | None = None, limit: int | None = 20) -> SimilarResult:
+    """Items most like `ref`, best first: exactly the items named in `among`, or else the whole library."""
+    from layerwise.errors import NotFound
+    from layerwise.rank.index import load_index
+
+    query_id = library.resolve(ref)
+    result = SimilarResult([])
+    given: dict[int, str] = {}
+    if among is not None:
+        for candidate in among:
+            try:
+                item_id = library.resolve(candidate)
+            except NotFound:
+                result.unknown.append(candidate)
+                continue
+            if item_id in given or item_id == query_id:
+                result.duplicates.append(candidate)
+            else:
+                given[item_id] = candidate
+        if not given:
+            raise LayerwiseError("--among names no item of the library other than the query itself")
+    index = load_index(library)
+    query_row = int(index.rows([query_id])[0])
+    if among is None:
+        rows = np.delete(np.arange(len(index.ids)), query_row)
+        if len(rows) == 0:
+            return result
+        # over the whole library, the full ranker sees the best candidates of either signal
+        lexical = lexical_similarity(index, rows, index.tfidf[query_row].toarray().ravel())
+        dense = dense_similarity(index, rows, index.dense[query_row])
+        keep = np.union1d(np.argsort(-lexical)[:PREFILTER], np.argsort(-dense)[:PREFILTER])
+        rows = rows[keep]
+    else:
+        rows = index.rows(list(given))
+    scores = rank_rows(index, query_row, rows)
+    order = np.argsort(-scores, kind="stable")[:limit] if limit else np.argsort(-scores, kind="stable")
+    ids = [int(index.ids[rows[i]]) for i in order]
+    refs = given if among is not None else library.display_refs(ids)
+    result.results = [Ranked(item_id, refs[item_id], round(float(scores[i]), 4)) for item_id, i in zip(ids, order)]
+    return result
