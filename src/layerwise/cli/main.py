@@ -46,9 +46,9 @@ def cli(ctx: click.Context, home: str | None, database_url: str | None) -> None:
 
 
 def _mount() -> None:
-    from layerwise.cli import feeds, io, items, overview, rank
+    from layerwise.cli import feeds, io, items, overview, plan, rank
 
-    for module in (items, io, feeds, overview, rank):
+    for module in (items, io, feeds, overview, rank, plan):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -53,28 +53,43 @@ def overview(ctx: click.Context, as_json: bool) -> None:
         _print_overview(data)
 
 
+DEMO_FOCUSES = (("need", "retrieval-augmented generation and evaluating LLM applications in production"),
+                ("want", "efficient inference: quantization and speculative decoding"))
+
+
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the overview as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the overview and the plan as JSON.")
 @click.pass_context
 def demo(ctx: click.Context, as_json: bool) -> None:
-    """Load the bundled sample (a few thousand real arXiv records) into this home and show the overview.
+    """Load the bundled sample (3,000 real arXiv records) into this home, give it two example focuses if it
+    has none, and show the overview and this week's plan.
 
     Safe to run twice: records already there are recognised and nothing is duplicated."""
     from layerwise.cli.output import progress
+    from layerwise.cli.plan import _show_plan
     from layerwise.overview import overview as build
+    from layerwise.rank import profile
+    from layerwise.rank.plan import week_plan
     from layerwise.sample import SAMPLE_PATH
 
     library = ctx.obj.library
     with progress("loading the sample library") as advance:
         report = library.import_file(str(SAMPLE_PATH), source="arxiv", on_record=advance)
-    if not as_json:
-        click.echo(f"sample library in {library.home.path}: {report.summary()}\n")
+    if not profile.focuses(library):
+        for track, text in DEMO_FOCUSES:
+            profile.add_focus(library, track, text)
     data = build(library)
+    plan = week_plan(library)
     if as_json:
-        print_json(data)
-    else:
-        _print_overview(data)
-        click.echo("\nnext: `layerwise search \"retrieval augmented\"`, `layerwise show <id>`, `layerwise --help`")
+        print_json({"overview": data, "focuses": profile.focuses(library)})
+        return
+    click.echo(f"sample library in {library.home.path}: {report.summary()}\n")
+    _print_overview(data)
+    click.echo("\nfocuses (change them with `layerwise focus ...`):")
+    for row in profile.focuses(library):
+        click.echo(f"  {row['track']}: {row['text']}")
+    click.echo()
+    _show_plan(ctx, plan, as_json=False)
 
 
 COMMANDS = [overview, demo]

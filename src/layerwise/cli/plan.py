@@ -1,0 +1,199 @@
+"""The profile and the weekly plan: focus, config, rate, week, inbox."""
+
+from __future__ import annotations
+
+import click
+
+from layerwise.cli.output import print_json
+
+
+@click.group()
+def focus() -> None:
+    """What you need to learn (current project or role) and want to learn (curiosity)."""
+
+
+def _add_focus(track: str):  # type: ignore[no-untyped-def]
+    @click.argument("text")
+    @click.pass_context
+    def command(ctx: click.Context, text: str) -> None:
+        from layerwise.rank.profile import add_focus
+
+        add_focus(ctx.obj.library, track, text)
+        click.echo(f"{track} focus added; `layerwise week` plans with it")
+
+    command.__doc__ = (f"Add a {track} focus, e.g. \"deploying a two-tower recommender on Kubernetes\"."
+                       if track == "need" else f"Add a {track} focus, e.g. \"diffusion models for audio\".")
+    return focus.command(track)(command)
+
+
+_add_focus("need")
+_add_focus("want")
+
+
+@focus.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def focus_list(ctx: click.Context, as_json: bool) -> None:
+    """List focuses with their ids."""
+    from layerwise.rank.profile import focuses
+
+    rows = focuses(ctx.obj.library)
+    if as_json:
+        print_json(rows)
+    elif not rows:
+        click.echo('no focus yet: `layerwise focus need "..."` and `layerwise focus want "..."`')
+    for row in rows if not as_json else []:
+        click.echo(f"[{row['id']}] {row['track']}: {row['text']}")
+
+
+@focus.command("remove")
+@click.argument("focus_id", type=int)
+@click.pass_context
+def focus_remove(ctx: click.Context, focus_id: int) -> None:
+    """Remove a focus by its id (see `focus list`)."""
+    from layerwise.rank.profile import remove_focus
+
+    remove_focus(ctx.obj.library, focus_id)
+    click.echo(f"focus {focus_id} removed")
+
+
+@click.group("config")
+def config() -> None:
+    """Settings of the weekly plan (kept in config.toml in the home)."""
+
+
+@config.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def config_show(ctx: click.Context, as_json: bool) -> None:
+    """Show budget (picks a week), need_share (0.8 = 80/20 need/want) and lean."""
+    from layerwise.rank.profile import settings
+
+    current = settings(ctx.obj.library).__dict__
+    if as_json:
+        print_json(current)
+    else:
+        for key, value in current.items():
+            click.echo(f"{key} = {value}")
+        click.echo(f"(in {ctx.obj.library.home.config_path})")
+
+
+@config.command("set")
+@click.argument("key")
+@click.argument("value")
+@click.pass_context
+def config_set(ctx: click.Context, key: str, value: str) -> None:
+    """Set budget (1-50), need_share (0.8 or 80/20) or lean (letter, envelope, both)."""
+    from layerwise.rank.profile import set_setting
+
+    updated = set_setting(ctx.obj.library, key, value)
+    click.echo(f"{key} = {getattr(updated, key)}")
+
+
+@click.command()
+@click.argument("ref")
+@click.argument("signal", type=click.Choice(["+", "-"]))
+@click.pass_context
+def rate(ctx: click.Context, ref: str, signal: str) -> None:
+    """Tell the plan what you think of an item: REF + (more like this) or REF - (less)."""
+    from layerwise.rank.profile import rate as run_rate
+
+    item_id = run_rate(ctx.obj.library, ref, 1 if signal == "+" else -1)
+    click.echo(f"[{item_id}] rated {signal}")
+
+
+def _show_plan(ctx: click.Context, plan, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+    from rich.text import Text
+
+    from layerwise.cli.output import console
+
+    library = ctx.obj.library
+    with library.store.begin() as conn:
+        items = {i.id: i for i in library.store.items(conn, [p.item_id for p in plan.picks])}
+    if as_json:
+        print_json({"week": plan.week, "notes": plan.notes,
+                    "picks": [{"position": p.position, "track": p.track, "state": p.state, "reason": p.reason,
+                               "id": p.item_id, "title": items[p.item_id].title, "kind": items[p.item_id].kind,
+                               "url": items[p.item_id].url} for p in plan.picks]})
+        return
+    out = console()
+    for note in plan.notes:
+        out.print(Text(note, style="yellow"))
+    table = Table(title=f"layerwise week {plan.week}: {len(plan.picks)} picks", title_justify="left", show_lines=True)
+    for column in ("#", "track", "pick", "why"):
+        table.add_column(column, overflow="fold")
+    for p in plan.picks:
+        item = items[p.item_id]
+        mark = {"accepted": " ✓ accepted", "done": " ✓ done"}.get(p.state, "")
+        table.add_row(str(p.position), p.track, Text(f"{item.title} ({item.kind}, [{item.id}])") + Text(mark, style="green"),
+                      Text(p.reason.split(": ", 1)[-1]))
+    out.print(table)
+    out.print(Text("accept, skip (not for me), swap (not this one) or done: `layerwise week accept 1`; "
+                   "the rest waits in `layerwise inbox`", style="dim"))
+
+
+@click.group(invoke_without_command=True)
+@click.option("--refresh", is_flag=True, help="Choose the proposed picks again (accepted and done ones stay).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def week(ctx: click.Context, refresh: bool, as_json: bool) -> None:
+    """This ISO week's plan: a handful of picks in two tracks (need, want), each with its reason.
+
+    The plan stays the same when run again this week unless you change a focus, a setting or a rating."""
+    if ctx.invoked_subcommand:
+        return
+    from layerwise.rank.plan import week_plan
+
+    _show_plan(ctx, week_plan(ctx.obj.library, refresh=refresh), as_json)
+
+
+def _act(name: str, help_text: str):  # type: ignore[no-untyped-def]
+    @click.argument("position", type=int)
+    @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+    @click.pass_context
+    def command(ctx: click.Context, position: int, as_json: bool) -> None:
+        from layerwise.rank.plan import act
+
+        _show_plan(ctx, act(ctx.obj.library, position, name), as_json)
+
+    command.__doc__ = help_text
+    return week.command(name)(command)
+
+
+_act("accept", "Accept pick N: it stays in the plan, the item becomes planned, and it counts as liked.")
+_act("skip", "Skip pick N (not for me): it counts against similar items and is replaced.")
+_act("swap", "Swap pick N (not this one, no judgement): replaced by the next best in its track.")
+_act("done", "Mark pick N done: the item is done and counts as liked.")
+
+
+@click.command()
+@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(1))
+@click.option("--offset", default=0, type=click.IntRange(0))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def inbox(ctx: click.Context, limit: int, offset: int, as_json: bool) -> None:
+    """Everything not picked this week, in ranked order: it waits, without guilt."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from layerwise.cli.output import console
+    from layerwise.rank.plan import inbox as run_inbox
+
+    library = ctx.obj.library
+    ranked = run_inbox(library, limit=limit, offset=offset)
+    with library.store.begin() as conn:
+        items = {i.id: i for i in library.store.items(conn, [r[0] for r in ranked])}
+    if as_json:
+        print_json([{"id": i, "score": round(s, 4), "track": t, "title": items[i].title, "kind": items[i].kind}
+                    for i, s, t in ranked])
+        return
+    table = Table()
+    for column in ("rank", "id", "track", "title"):
+        table.add_column(column, overflow="fold")
+    for n, (item_id, _score, track) in enumerate(ranked, offset + 1):
+        table.add_row(str(n), str(item_id), track, Text(items[item_id].title))
+    console().print(table)
+
+
+COMMANDS = [focus, config, rate, week, inbox]

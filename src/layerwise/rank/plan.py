@@ -1,0 +1,326 @@
+"""The weekly plan: from the whole library, a handful of picks in two tracks, each with a reason.
+
+For each track the score of an item is one function per signal, combined in `track_scores`:
+  focus      max over the track's focuses of z(tf-idf cosine) + z(embedding cosine) with the focus text;
+  liked      z(embedding cosine) with the mean of items the user rated +, accepted or finished;
+  disliked   minus half of z(embedding cosine) with the mean of items rated - or skipped;
+  learned    with 5+ positive and 5+ negative labels, z(decision value) of a per-user logistic regression
+             on the embeddings (the arxiv-sanity / Scholar Inbox approach).
+Items done, dropped or archived never return. Picks are chosen by maximal marginal relevance
+(Carbonell & Goldstein 1998) so five picks are five different things. No recency term: value over recency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from layerwise.errors import LayerwiseError
+from layerwise.rank.similar import zscore
+
+if TYPE_CHECKING:
+    from layerwise.library import Library
+    from layerwise.rank.index import Index
+
+POOL = 300
+MMR_LAMBDA = 0.7
+MIN_LABELS = 5
+
+
+def iso_week(day: date | None = None) -> str:
+    year, week, _ = (day or date.today()).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass
+class Signals:
+    index: Index
+    focuses: dict[str, list[dict[str, Any]]]
+    liked: list[int] = field(default_factory=list)  # index rows
+    disliked: list[int] = field(default_factory=list)
+    excluded: set[int] = field(default_factory=set)  # index rows
+
+
+def _focus_scores(sig: Signals, focus: dict[str, Any], encoder: Any) -> np.ndarray:
+    lexical = np.asarray(sig.index.tfidf @ sig.index.vectorize([focus["text"]]).toarray().ravel()).ravel()
+    dense = sig.index.dense @ encoder.encode([focus["text"]])[0]
+    return zscore(lexical) + zscore(dense)
+
+
+def _mean_similarity(sig: Signals, rows: list[int]) -> np.ndarray:
+    centre = sig.index.dense[rows].mean(axis=0)
+    return zscore(sig.index.dense @ centre)
+
+
+def _learned(sig: Signals) -> np.ndarray | None:
+    if len(sig.liked) < MIN_LABELS or len(sig.disliked) < MIN_LABELS:
+        return None
+    from sklearn.linear_model import LogisticRegression
+
+    x = sig.index.dense[sig.liked + sig.disliked]
+    y = np.array([1] * len(sig.liked) + [0] * len(sig.disliked))
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(x, y)
+    return zscore(model.decision_function(sig.index.dense))
+
+
+def track_scores(sig: Signals, track: str, encoder: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Scores of every index row for a track, and which focus (index into the track's list) gave each."""
+    n = len(sig.index.ids)
+    per_focus = [_focus_scores(sig, f, encoder) for f in sig.focuses.get(track, [])]
+    if per_focus:
+        stacked = np.vstack(per_focus)
+        score, best = stacked.max(axis=0), stacked.argmax(axis=0)
+    else:
+        score, best = np.zeros(n), np.full(n, -1)
+    if sig.liked:
+        score = score + _mean_similarity(sig, sig.liked)
+    if sig.disliked:
+        score = score - 0.5 * _mean_similarity(sig, sig.disliked)
+    learned = _learned(sig)
+    if learned is not None:
+        score = score + learned
+    if sig.excluded:
+        score[list(sig.excluded)] = -np.inf
+    return score, best
+
+
+def mmr(sig: Signals, scores: np.ndarray, k: int, taken: list[int]) -> list[int]:
+    """k rows, each the best trade-off of its own score and unlikeness to rows already chosen."""
+    pool = [int(r) for r in np.argsort(-scores)[:POOL] if np.isfinite(scores[r]) and r not in taken]
+    if not pool:
+        return []
+    relevance = zscore(scores[pool])
+    chosen: list[int] = []
+    selected = list(taken)
+    for _ in range(min(k, len(pool))):
+        if selected:
+            overlap = (sig.index.dense[pool] @ sig.index.dense[selected].T).max(axis=1)
+        else:
+            overlap = np.zeros(len(pool))
+        value = MMR_LAMBDA * relevance - (1 - MMR_LAMBDA) * 3 * overlap
+        for i in np.argsort(-value):
+            if pool[i] not in chosen:
+                chosen.append(pool[i])
+                selected.append(pool[i])
+                break
+    return chosen
+
+
+def _reason(sig: Signals, track: str, row: int, best_focus: int, titles: dict[int, str]) -> str:
+    parts = []
+    if best_focus >= 0:
+        parts.append(f"close to '{_short(sig.focuses[track][best_focus]['text'])}'")
+    if sig.liked:
+        sims = sig.index.dense[sig.liked] @ sig.index.dense[row]
+        top = int(np.argmax(sims))
+        if sims[top] > 0.55:
+            parts.append(f"like '{_short(titles.get(sig.liked[top], ''))}', which you liked")
+    if not parts:
+        parts.append("a broad sample of your library (set a focus: `layerwise focus need \"...\"`)")
+    return f"{track}: " + "; ".join(parts)
+
+
+def _short(text: str, width: int = 64) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+@dataclass
+class Pick:
+    position: int
+    item_id: int
+    track: str
+    reason: str
+    state: str
+
+
+@dataclass
+class Plan:
+    week: str
+    picks: list[Pick]
+    notes: list[str] = field(default_factory=list)
+
+
+def _signals(library: Library, week: str) -> Signals:
+    from layerwise.rank.index import load_index
+    from layerwise.store import profile as sql
+
+    index = load_index(library)
+    with library.store.begin() as conn:
+        focus_rows = sql.focuses(conn)
+        feedback = sql.feedback(conn)
+        excluded_ids = sql.excluded_statuses(conn)
+        skipped = {p["item_id"] for p in sql.picks(conn, week) if p["state"] == "skipped"}
+    position = {int(i): r for r, i in enumerate(index.ids)}
+    focuses: dict[str, list[dict[str, Any]]] = {"need": [], "want": []}
+    for f in focus_rows:
+        focuses[f["track"]].append(f)
+    return Signals(
+        index=index, focuses=focuses,
+        liked=[position[i] for i, s in feedback.items() if s > 0 and i in position],
+        disliked=[position[i] for i, s in feedback.items() if s < 0 and i in position],
+        excluded={position[i] for i in excluded_ids | skipped if i in position})
+
+
+def week_plan(library: Library, week: str | None = None, refresh: bool = False) -> Plan:
+    """This ISO week's picks: stored ones if nothing the plan depends on changed, else chosen now.
+    Accepted and finished picks are always kept."""
+    from layerwise.library import now_iso
+    from layerwise.rank import profile
+    from layerwise.rank.dense import encoder_for
+    from layerwise.store import profile as sql
+
+    week = week or iso_week()
+    stamp = profile.fingerprint(library)
+    with library.store.begin() as conn:
+        stored = sql.picks(conn, week)
+        if not library.find(limit=1)[1]:
+            raise LayerwiseError("the library is empty: capture something first (`layerwise add`, `import`, `feed add`)")
+    live = [p for p in stored if p["state"] != "skipped"]
+    if live and not refresh and all(p["profile"] == stamp for p in live if p["state"] == "proposed"):
+        return Plan(week, [Pick(p["position"], p["item_id"], p["track"], p["reason"], p["state"]) for p in live])
+    settings = profile.settings(library)
+    sig = _signals(library, week)
+    plan = Plan(week, [])
+    tracks_with_focus = {t for t in ("need", "want") if sig.focuses[t]}
+    if not tracks_with_focus:
+        plan.notes.append("no focus set: these picks come from your ratings and a broad sample of the library; "
+                          "set one with `layerwise focus need \"...\"`")
+    kept = [p for p in live if p["state"] in ("accepted", "done")]
+    position = {int(i): r for r, i in enumerate(sig.index.ids)}
+    taken = [position[p["item_id"]] for p in kept if p["item_id"] in position]
+    titles = _titles(library, sig)
+    encoder = encoder_for(library.home.config())
+    new_picks: list[tuple[str, int, str]] = []
+    for track, slots in settings.slots(tracks_with_focus or {"need"}).items():
+        room = slots - sum(1 for p in kept if p["track"] == track)
+        if room <= 0:
+            continue
+        scores, best = track_scores(sig, track, encoder)
+        if not tracks_with_focus and not sig.liked:
+            scores = scores + _centrality(sig)
+        for row in mmr(sig, scores, room, taken):
+            taken.append(row)
+            new_picks.append((track, int(sig.index.ids[row]), _reason(sig, track, row, int(best[row]), titles)))
+    with library.store.begin() as conn:
+        sql.drop_proposed(conn, week)
+        for p in kept:
+            plan.picks.append(Pick(0, p["item_id"], p["track"], p["reason"], p["state"]))
+        for track, item_id, reason in new_picks:
+            plan.picks.append(Pick(0, item_id, track, reason, "proposed"))
+        plan.picks.sort(key=lambda p: (p.track != "need",))
+        for n, pick in enumerate(plan.picks, 1):
+            pick.position = n
+            sql.save_pick(conn, {"week": week, "item_id": pick.item_id, "track": pick.track, "position": n,
+                                 "reason": pick.reason, "state": pick.state, "profile": stamp}, now_iso())
+    return plan
+
+
+def _centrality(sig: Signals) -> np.ndarray:
+    """Without any focus or rating: items near the middle of the library represent it best."""
+    return zscore(sig.index.dense @ sig.index.dense.mean(axis=0))
+
+
+def _titles(library: Library, sig: Signals) -> dict[int, str]:
+    """Titles of the liked items, by index row, for reasons."""
+    ids = [int(sig.index.ids[r]) for r in sig.liked]
+    with library.store.begin() as conn:
+        items = library.store.items(conn, ids)
+    title = {i.id: i.title for i in items}
+    return {r: title.get(int(sig.index.ids[r]), "") for r in sig.liked}
+
+
+def act(library: Library, position: int, action: str, week: str | None = None) -> Plan:
+    """accept, skip, swap or done on the pick at this position of the week's plan."""
+    from layerwise.library import now_iso
+    from layerwise.store import profile as sql
+
+    week = week or iso_week()
+    plan = week_plan(library, week)
+    pick = next((p for p in plan.picks if p.position == position), None)
+    if pick is None:
+        raise LayerwiseError(f"this week's plan has no pick {position} (it has 1 to {len(plan.picks)})")
+    with library.store.begin() as conn:
+        now = now_iso()
+        if action == "accept":
+            sql.set_pick_state(conn, week, pick.item_id, "accepted")
+            sql.add_feedback(conn, pick.item_id, 1, "accepted pick", now)
+            library.store.set_status(conn, [pick.item_id], "planned", now)
+        elif action == "done":
+            sql.set_pick_state(conn, week, pick.item_id, "done")
+            sql.add_feedback(conn, pick.item_id, 1, "finished pick", now)
+            library.store.set_status(conn, [pick.item_id], "done", now)
+        elif action in ("skip", "swap"):
+            sql.set_pick_state(conn, week, pick.item_id, "skipped")
+            if action == "skip":  # "not for me"; a swap is only "not this one"
+                sql.add_feedback(conn, pick.item_id, -1, "skipped pick", now)
+        else:
+            raise LayerwiseError(f"unknown action {action!r}: accept, skip, swap or done")
+    if action in ("skip", "swap"):
+        return _refill(library, week)
+    return week_plan(library, week)
+
+
+def _refill(library: Library, week: str) -> Plan:
+    """Replace skipped picks without touching the others."""
+    from layerwise.library import now_iso
+    from layerwise.rank import profile
+    from layerwise.rank.dense import encoder_for
+    from layerwise.store import profile as sql
+
+    with library.store.begin() as conn:
+        stored = sql.picks(conn, week)
+    live = [p for p in stored if p["state"] != "skipped"]
+    settings = profile.settings(library)
+    sig = _signals(library, week)
+    tracks_with_focus = {t for t in ("need", "want") if sig.focuses[t]} or {"need"}
+    slots = settings.slots(tracks_with_focus)
+    position = {int(i): r for r, i in enumerate(sig.index.ids)}
+    taken = [position[p["item_id"]] for p in live if p["item_id"] in position]
+    titles = _titles(library, sig)
+    encoder = encoder_for(library.home.config())
+    stamp = live[0]["profile"] if live else profile.fingerprint(library)
+    additions = []
+    for track, n in slots.items():
+        room = n - sum(1 for p in live if p["track"] == track)
+        if room > 0:
+            scores, best = track_scores(sig, track, encoder)
+            for row in mmr(sig, scores, room, taken):
+                taken.append(row)
+                additions.append((track, int(sig.index.ids[row]), _reason(sig, track, row, int(best[row]), titles)))
+    with library.store.begin() as conn:
+        next_position = max([p["position"] for p in stored], default=0)
+        for track, item_id, reason in additions:
+            next_position += 1
+            sql.save_pick(conn, {"week": week, "item_id": item_id, "track": track, "position": next_position,
+                                 "reason": reason, "state": "proposed", "profile": stamp}, now_iso())
+    return week_plan(library, week)
+
+
+def inbox(library: Library, limit: int = 20, offset: int = 0) -> list[tuple[int, float, str]]:
+    """Everything not picked this week, best first: (item id, score, track)."""
+    from layerwise.rank.dense import encoder_for
+    from layerwise.store import profile as sql
+
+    week = iso_week()
+    sig = _signals(library, week)
+    with library.store.begin() as conn:
+        picked = {p["item_id"] for p in sql.picks(conn, week)}
+    encoder = encoder_for(library.home.config())
+    tracks = [t for t in ("need", "want") if sig.focuses[t]] or ["need"]
+    scored = [track_scores(sig, t, encoder)[0] for t in tracks]
+    best = np.vstack(scored).max(axis=0)
+    which = np.vstack(scored).argmax(axis=0)
+    if not any(sig.focuses.values()) and not sig.liked:
+        best = best + _centrality(sig)
+    out = []
+    for row in np.argsort(-best):
+        item_id = int(sig.index.ids[row])
+        if not np.isfinite(best[row]) or item_id in picked:
+            continue
+        out.append((item_id, float(best[row]), tracks[int(which[row])]))
+        if len(out) >= offset + limit:
+            break
+    return out[offset:]

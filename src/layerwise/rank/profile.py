@@ -1,0 +1,127 @@
+"""The user's profile: what they need and want to learn, and the settings of the weekly plan.
+
+Focuses live in the database (several per track); settings live in config.toml so they can be edited by
+hand: `budget` (picks per week, default 5), `need_share` (share of picks for the need track, default 0.8,
+i.e. 80/20 need/want), `lean` (letter, envelope or both; used with the concept map).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from layerwise.errors import LayerwiseError
+
+if TYPE_CHECKING:
+    from layerwise.library import Library
+
+TRACKS = ("need", "want")
+LEANS = ("letter", "envelope", "both")
+DEFAULTS: dict[str, Any] = {"budget": 5, "need_share": 0.8, "lean": "both"}
+
+
+@dataclass
+class Settings:
+    budget: int
+    need_share: float
+    lean: str
+
+    def slots(self, tracks_with_focus: set[str]) -> dict[str, int]:
+        """Picks per track; a track without a focus gives its slots to the other."""
+        need = round(self.budget * self.need_share)
+        split = {"need": need, "want": self.budget - need}
+        if tracks_with_focus == {"need"}:
+            return {"need": self.budget, "want": 0}
+        if tracks_with_focus == {"want"}:
+            return {"need": 0, "want": self.budget}
+        return split
+
+
+def settings(library: Library) -> Settings:
+    config = {**DEFAULTS, **{k: v for k, v in library.home.config().items() if k in DEFAULTS}}
+    try:
+        result = Settings(int(config["budget"]), float(config["need_share"]), str(config["lean"]))
+    except (TypeError, ValueError):
+        raise LayerwiseError("budget must be a whole number and need_share a number", where=str(library.home.config_path)) from None
+    _check(result)
+    return result
+
+
+def _check(s: Settings) -> None:
+    if not 1 <= s.budget <= 50:
+        raise LayerwiseError(f"budget must be between 1 and 50 picks a week, not {s.budget}")
+    if not 0 <= s.need_share <= 1:
+        raise LayerwiseError(f"need_share must be between 0 and 1 (0.8 means 80/20 need/want), not {s.need_share}")
+    if s.lean not in LEANS:
+        raise LayerwiseError(f"lean must be one of {', '.join(LEANS)}, not {s.lean!r}")
+
+
+def set_setting(library: Library, key: str, value: str) -> Settings:
+    if key not in DEFAULTS:
+        raise LayerwiseError(f"unknown setting {key!r}; settable: {', '.join(DEFAULTS)}")
+    parsed: Any = value
+    if key == "need_share" and "/" in value:  # "80/20"
+        need, _, want = value.partition("/")
+        try:
+            parsed = float(need) / (float(need) + float(want))
+        except (ValueError, ZeroDivisionError):
+            raise LayerwiseError(f"need_share takes a share (0.8) or a split (80/20), not {value!r}") from None
+    elif key in ("budget", "need_share"):
+        try:
+            parsed = int(value) if key == "budget" else float(value)
+        except ValueError:
+            raise LayerwiseError(f"{key} takes a number, not {value!r}") from None
+    current = settings(library)
+    candidate = Settings(**{**current.__dict__, key: parsed})
+    _check(candidate)
+    library.home.set_config(key, parsed)
+    return candidate
+
+
+def focuses(library: Library) -> list[dict[str, Any]]:
+    from layerwise.store import profile as sql
+
+    with library.store.begin() as conn:
+        return sql.focuses(conn)
+
+
+def add_focus(library: Library, track: str, text: str) -> None:
+    from layerwise.library import now_iso
+    from layerwise.store import profile as sql
+
+    if track not in TRACKS:
+        raise LayerwiseError(f"track must be need or want, not {track!r}")
+    if not text.strip():
+        raise LayerwiseError("a focus needs some words, e.g. \"deploying a two-tower recommender on Kubernetes\"")
+    with library.store.begin() as conn:
+        sql.add_focus(conn, track, " ".join(text.split()), now_iso())
+
+
+def remove_focus(library: Library, focus_id: int) -> None:
+    from layerwise.store import profile as sql
+
+    with library.store.begin() as conn:
+        if not sql.remove_focus(conn, focus_id):
+            raise LayerwiseError(f"no focus with id {focus_id} (see `layerwise focus list`)")
+
+
+def rate(library: Library, ref: str, signal: int, reason: str = "rated") -> int:
+    from layerwise.library import now_iso
+    from layerwise.store import profile as sql
+
+    item_id = library.resolve(ref)
+    with library.store.begin() as conn:
+        sql.add_feedback(conn, item_id, signal, reason, now_iso())
+    return item_id
+
+
+def fingerprint(library: Library) -> str:
+    """Changes when anything the plan depends on changes: focuses, settings, feedback."""
+    from layerwise.store import profile as sql
+
+    with library.store.begin() as conn:
+        state = {"focuses": [(f["track"], f["text"]) for f in sql.focuses(conn)], "feedback": sql.feedback_stamp(conn),
+                 "settings": settings(library).__dict__}
+    return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]

@@ -1,0 +1,62 @@
+"""SQL for the profile and the weekly plan: focuses, feedback, picks. Same SQL on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+
+def focuses(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(text("SELECT id, track, text, added_at FROM focuses ORDER BY id")).mappings()]
+
+
+def add_focus(conn: Connection, track: str, focus: str, now: str) -> None:
+    conn.execute(text("INSERT INTO focuses (track, text, added_at) VALUES (:t, :x, :n)"), {"t": track, "x": focus, "n": now})
+
+
+def remove_focus(conn: Connection, focus_id: int) -> int:
+    return conn.execute(text("DELETE FROM focuses WHERE id = :i"), {"i": focus_id}).rowcount
+
+
+def add_feedback(conn: Connection, item_id: int, signal: int, reason: str, now: str) -> None:
+    conn.execute(text("INSERT INTO feedback (item_id, signal, reason, at) VALUES (:i, :s, :r, :n)"),
+                 {"i": item_id, "s": signal, "r": reason, "n": now})
+
+
+def feedback(conn: Connection) -> dict[int, int]:
+    """Each item's latest signal (+1 or -1): a later rating overrides an earlier one."""
+    rows = conn.execute(text("SELECT item_id, signal FROM feedback ORDER BY id")).all()
+    return {r[0]: r[1] for r in rows}
+
+
+def feedback_stamp(conn: Connection) -> str:
+    # only explicit ratings: accepting or skipping a pick must not reshuffle the rest of the week
+    return str(conn.execute(text("SELECT count(*) || ':' || coalesce(max(id), 0) FROM feedback WHERE reason = 'rated'")).scalar())
+
+
+def excluded_statuses(conn: Connection) -> set[int]:
+    return {r[0] for r in conn.execute(text("SELECT id FROM items WHERE status IN ('done', 'dropped', 'archived')"))}
+
+
+def picks(conn: Connection, week: str) -> list[dict[str, Any]]:
+    rows = conn.execute(text("SELECT week, item_id, track, position, reason, state, profile FROM picks "
+                             "WHERE week = :w ORDER BY position"), {"w": week}).mappings()
+    return [dict(r) for r in rows]
+
+
+def save_pick(conn: Connection, pick: dict[str, Any], now: str) -> None:
+    conn.execute(text("DELETE FROM picks WHERE week = :week AND item_id = :item_id"), pick)
+    conn.execute(text("INSERT INTO picks (week, item_id, track, position, reason, state, profile, added_at) "
+                      "VALUES (:week, :item_id, :track, :position, :reason, :state, :profile, :now)"), {**pick, "now": now})
+
+
+def set_pick_state(conn: Connection, week: str, item_id: int, state: str) -> None:
+    conn.execute(text("UPDATE picks SET state = :s WHERE week = :w AND item_id = :i"), {"s": state, "w": week, "i": item_id})
+
+
+def drop_proposed(conn: Connection, week: str) -> None:
+    conn.execute(text("DELETE FROM picks WHERE week = :w AND state = 'proposed'"), {"w": week})

@@ -1,0 +1,121 @@
+"""The weekly plan on the bundled sample library (3,000 real arXiv records), on both engines."""
+
+import json
+
+import pytest
+
+from layerwise.errors import LayerwiseError
+from layerwise.rank import profile
+from layerwise.rank.plan import act, inbox, week_plan
+from layerwise.sample import SAMPLE_PATH
+
+NEED = "retrieval-augmented generation and evaluating LLM applications in production"
+WANT = "efficient inference: quantization and speculative decoding"
+
+
+@pytest.fixture
+def sample(library):
+    library.import_file(str(SAMPLE_PATH), source="arxiv")
+    return library
+
+
+def _titles(library, plan):
+    return [library.get(str(p.item_id)).title.lower() for p in plan.picks]
+
+
+def test_empty_library_is_a_clear_error(library):
+    with pytest.raises(LayerwiseError, match="library is empty"):
+        week_plan(library)
+
+
+def test_no_focus_still_plans_and_says_why(sample):
+    plan = week_plan(sample)
+    assert len(plan.picks) == 5 and plan.notes and "no focus" in plan.notes[0]
+    assert all("set a focus" in p.reason for p in plan.picks)
+
+
+def test_focused_plan_splits_tracks_gives_reasons_and_is_stable(sample):
+    profile.add_focus(sample, "need", NEED)
+    profile.add_focus(sample, "want", WANT)
+    plan = week_plan(sample)
+    assert [p.track for p in plan.picks] == ["need"] * 4 + ["want"]  # 80/20 of 5
+    titles = _titles(sample, plan)
+    assert sum(("retrieval" in t or "rag" in t or "hallucination" in t or "llm" in t) for t in titles[:4]) >= 3
+    assert any(w in titles[4] for w in ("speculative", "quantiz", "inference", "decoding"))
+    assert all(p.reason.startswith(("need: close to", "want: close to")) for p in plan.picks)
+    assert len({p.item_id for p in plan.picks}) == 5
+    assert [p.item_id for p in week_plan(sample).picks] == [p.item_id for p in plan.picks]  # same week, same plan
+    profile.add_focus(sample, "want", "graph neural networks for molecules")
+    assert [p.item_id for p in week_plan(sample).picks] != [p.item_id for p in plan.picks]  # a change re-plans
+
+
+def test_accept_skip_swap_done(sample):
+    profile.add_focus(sample, "need", NEED)
+    first = week_plan(sample)
+    ids = [p.item_id for p in first.picks]
+    plan = act(sample, 1, "accept")
+    assert plan.picks[0].state == "accepted" and sample.get(str(ids[0])).status == "planned"
+    plan = act(sample, 2, "skip")
+    live = [p.item_id for p in plan.picks]
+    assert ids[1] not in live and len(live) == 5 and ids[0] in live
+    plan = act(sample, 3, "swap")
+    assert ids[2] not in [p.item_id for p in plan.picks]
+    plan = act(sample, 4, "done")
+    assert sample.get(str(ids[3])).status == "done"
+    sample.set_status([str(ids[4])], "dropped")
+    again = week_plan(sample, refresh=True)
+    again_ids = [p.item_id for p in again.picks]
+    assert ids[0] in again_ids and ids[3] in again_ids  # accepted and done picks stay
+    assert ids[1] not in again_ids and ids[4] not in again_ids  # skipped and dropped never return
+    with pytest.raises(LayerwiseError, match="no pick 9"):
+        act(sample, 9, "accept")
+
+
+def test_ratings_steer_the_plan_and_learn_a_model(sample):
+    liked, _ = sample.find("speculative decoding", limit=6)
+    disliked, _ = sample.find("robot manipulation", limit=6)
+    assert len(liked) >= 5 and len(disliked) >= 5
+    for item in liked:
+        profile.rate(sample, str(item.id), 1)
+    for item in disliked:
+        profile.rate(sample, str(item.id), -1)
+    plan = week_plan(sample)
+    titles = _titles(sample, plan)
+    assert sum(any(w in t for w in ("decoding", "inference", "speculative", "llm", "language model", "token"))
+               for t in titles) >= 3
+    assert not any("robot" in t for t in titles)
+    assert any("which you liked" in p.reason for p in plan.picks)
+
+
+def test_settings_and_inbox(sample):
+    profile.add_focus(sample, "need", NEED)
+    profile.set_setting(sample, "budget", "3")
+    profile.set_setting(sample, "need_share", "50/50")
+    profile.add_focus(sample, "want", WANT)
+    plan = week_plan(sample)
+    assert len(plan.picks) == 3 and [p.track for p in plan.picks].count("need") == 2
+    with pytest.raises(LayerwiseError, match="between 1 and 50"):
+        profile.set_setting(sample, "budget", "0")
+    with pytest.raises(LayerwiseError, match="unknown setting"):
+        profile.set_setting(sample, "colour", "blue")
+    rest = inbox(sample, limit=10)
+    assert len(rest) == 10 and not {i for i, _, _ in rest} & {p.item_id for p in plan.picks}
+    scores = [s for _, s, _ in rest]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_cli_plan_flow(cli):
+    assert cli("demo").code == 0
+    data = json.loads(cli("week", "--json").out)
+    assert len(data["picks"]) == 5 and all(p["reason"] for p in data["picks"])
+    assert cli("week", "accept", "1").code == 0
+    assert json.loads(cli("week", "--json").out)["picks"][0]["state"] == "accepted"
+    assert "rated +" in cli("rate", str(data["picks"][1]["id"]), "+").out
+    focus_rows = json.loads(cli("focus", "list", "--json").out)
+    assert {f["track"] for f in focus_rows} == {"need", "want"}
+    assert cli("focus", "remove", str(focus_rows[0]["id"])).code == 0
+    assert cli("focus", "remove", "999").code == 2
+    assert cli("config", "set", "budget", "lots").code == 2
+    assert json.loads(cli("config", "show", "--json").out)["budget"] == 5
+    assert len(json.loads(cli("inbox", "--json", "-n", "4").out)) == 4
+    assert cli("week", "swap", "42").code == 2
