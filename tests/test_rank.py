@@ -73,3 +73,40 @@ def test_cli_similar_json_and_warnings(cli, tmp_path):
     assert {d["ref"] for d in data} == {"csfcube:10010426", "csfcube:11310392"}
     assert "1 references in --among match no item" in result.err
     assert cli("similar", "csfcube:does-not-exist").code == 2
+
+
+def test_index_embeds_each_item_once(sqlite_library, tmp_path, monkeypatch):
+    from sqlalchemy import text
+
+    from layerwise.rank import dense, index
+
+    library = sqlite_library
+    from layerwise.sample import SAMPLE_PATH
+
+    library.import_file(str(SAMPLE_PATH), source="arxiv")
+    first = index.load_index(library)
+    encoded = []
+    real = dense.encoder_for
+
+    def counting(config):
+        encoder = real(config)
+        original = encoder.encode
+
+        def encode(texts):
+            encoded.extend(texts)
+            return original(texts)
+
+        encoder.encode = encode
+        return encoder
+
+    monkeypatch.setattr(dense, "encoder_for", counting)
+    assert len(index.load_index(library).ids) == len(first.ids) and encoded == []  # unchanged: nothing to do
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps({"id": "n1", "title": "Speculative decoding with tiny draft models on CPUs"}) + "\n")
+    library.import_file(str(path), source="one")
+    updated = index.load_index(library)
+    assert len(encoded) == 1 and len(updated.ids) == len(first.ids) + 1
+    assert similar(library, "one:n1", limit=1).results  # the new item is searchable at once
+    with library.store.begin() as conn:
+        conn.execute(text("DELETE FROM items WHERE id = :i"), {"i": library.resolve("one:n1")})
+    assert len(index.load_index(library).ids) == len(first.ids)

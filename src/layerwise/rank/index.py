@@ -19,7 +19,7 @@ import numpy as np
 if TYPE_CHECKING:
     from layerwise.library import Library
 
-VERSION = 1
+VERSION = 2
 
 
 @dataclass
@@ -50,45 +50,124 @@ def item_text(title: str, abstract: str | None) -> str:
     return f"{title}. {abstract or ''}".strip()
 
 
-def _fingerprint(library: Library, model_name: str) -> dict[str, Any]:
+REFIT_GROWTH = 0.2  # refit tf-idf's vocabulary and idf once the library changed size by a fifth
+
+
+def _state(library: Library) -> tuple[int, str]:
     from sqlalchemy import text
 
-    with library.store.begin() as conn:
-        row = conn.execute(text("SELECT count(*), coalesce(max(updated_at), ''), coalesce(max(id), 0) FROM items")).one()
-    return {"version": VERSION, "items": row[0], "changed": row[1], "max_id": row[2], "model": model_name}
+    with library.store.begin() as conn:  # two queries: each alone is answered from an index
+        count = conn.execute(text("SELECT count(*) FROM items")).scalar()
+        changed = conn.execute(text("SELECT max(updated_at) FROM items")).scalar()
+    return int(count or 0), str(changed or "")
 
 
-def load_index(library: Library, on_progress: Any = None) -> Index:
+def load_index(library: Library) -> Index:
+    """The index, brought up to date: embeddings are computed only for items added or changed since it was
+    written (each item is embedded once), tf-idf rows likewise with the fitted vocabulary."""
+    config = library.home.config()
+    model_key = str(config.get("embedding_model") or "default")
+    folder = library.home.path / "index"
+    count, changed = _state(library)
+    cached = _CACHE.get(str(folder))
+    if cached and cached[0] == (count, changed, model_key):
+        return cached[1]
+    index = _load_current(library, config, model_key, folder, count, changed)
+    _CACHE[str(folder)] = ((*_state(library), model_key), index)
+    return index
+
+
+# One loaded index per home in this process: `similar` and `week` then cost a few matrix products, not a
+# reload of a hundred megabytes.
+_CACHE: dict[str, tuple[tuple[int, str, str], Index]] = {}
+
+
+def _load_current(library: Library, config: dict[str, Any], model_key: str, folder: Path, count: int,
+                  changed: str) -> Index:
     from scipy import sparse
 
     from layerwise.rank.dense import encoder_for
 
-    config = library.home.config()
-    model_key = str(config.get("embedding_model") or "default")
-    folder = library.home.path / "index"
-    wanted = _fingerprint(library, model_key)
-    meta_path = folder / "meta.json"
-    if meta_path.exists():
-        try:
-            if json.loads(meta_path.read_text()) == wanted:
-                return Index(ids=np.load(folder / "ids.npy"), tfidf=sparse.load_npz(folder / "tfidf.npz"),
-                             dense=np.load(folder / "dense.npy").astype(np.float32),
-                             vocabulary=json.loads((folder / "vocabulary.json").read_text()),
-                             idf=np.load(folder / "idf.npy"))
-        except (OSError, ValueError):
-            pass  # a damaged cache is rebuilt
-    return _build(library, encoder_for(config), wanted, folder)
+    meta: dict[str, Any] = {}
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+    except (OSError, ValueError):
+        meta = {}
+    if meta.get("version") != VERSION or meta.get("model") != model_key:
+        return _build(library, encoder_for(config), model_key, folder)
+    try:
+        index = Index(ids=np.load(folder / "ids.npy"), tfidf=sparse.load_npz(folder / "tfidf.npz").tocsr(),
+                      dense=np.load(folder / "dense.npy", mmap_mode="r"),
+                      vocabulary=json.loads((folder / "vocabulary.json").read_text()), idf=np.load(folder / "idf.npy"))
+    except (OSError, ValueError):
+        return _build(library, encoder_for(config), model_key, folder)  # a damaged cache is rebuilt
+    if meta.get("items") == count and meta.get("changed") == changed:
+        return index
+    fitted = max(int(meta.get("fitted_items", 1)), 1)
+    if abs(count - fitted) / fitted > REFIT_GROWTH:
+        return _build(library, encoder_for(config), model_key, folder, reuse=index)
+    return _update(library, index, encoder_for(config), model_key, folder, meta)
 
 
-def _build(library: Library, encoder: Any, meta: dict[str, Any], folder: Path) -> Index:
+def _rows_since(library: Library, since: str) -> list[Any]:
+    from sqlalchemy import text
+
+    with library.store.begin() as conn:
+        return conn.execute(text("SELECT id, title, abstract FROM items WHERE updated_at > :s ORDER BY id"), {"s": since}).all()
+
+
+def _all_ids(library: Library) -> np.ndarray:
+    from sqlalchemy import text
+
+    with library.store.begin() as conn:
+        return np.array([r[0] for r in conn.execute(text("SELECT id FROM items ORDER BY id"))], dtype=np.int64)
+
+
+def _update(library: Library, index: Index, encoder: Any, model_key: str, folder: Path, meta: dict[str, Any]) -> Index:
     from scipy import sparse
+
+    fresh = _rows_since(library, meta.get("changed", ""))
+    current = _all_ids(library)
+    keep = np.isin(index.ids, current) & ~np.isin(index.ids, [r[0] for r in fresh])
+    if keep.all():  # the usual sync: only new items, nothing to cut out
+        ids, tfidf, dense = index.ids, index.tfidf, index.dense
+    else:
+        ids, tfidf, dense = index.ids[keep], index.tfidf[np.flatnonzero(keep)], index.dense[keep]
+    missing = set(current.tolist()) - set(ids.tolist()) - {r[0] for r in fresh}
+    fresh += _rows_by_id(library, sorted(missing))
+    if fresh:
+        texts = [item_text(r[1], r[2]) for r in fresh]
+        ids = np.concatenate([ids, np.array([r[0] for r in fresh], dtype=np.int64)])
+        tfidf = sparse.vstack([tfidf, index.vectorize(texts)]).tocsr()
+        dense = np.vstack([dense, encoder.encode(texts)])
+    updated = Index(ids=ids, tfidf=tfidf, dense=dense, vocabulary=index.vocabulary, idf=index.idf)
+    count, changed = _state(library)
+    _save(updated, folder, {**meta, "items": count, "changed": changed})
+    return updated
+
+
+def _rows_by_id(library: Library, item_ids: list[int]) -> list[Any]:
+    from sqlalchemy import text
+
+    rows: list[Any] = []
+    with library.store.begin() as conn:
+        for start in range(0, len(item_ids), 500):
+            chunk = ", ".join(str(int(i)) for i in item_ids[start:start + 500])
+            rows += conn.execute(text(f"SELECT id, title, abstract FROM items WHERE id IN ({chunk})")).all()
+    return rows
+
+
+def _build(library: Library, encoder: Any, model_key: str, folder: Path, reuse: Index | None = None) -> Index:
+    """Fit tf-idf on the whole library; embed every item, reusing vectors of an older index when the
+    model is the same (a refit must not re-embed what has not changed)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sqlalchemy import text
 
     from layerwise.rank.lexical import TOKEN_PATTERN
 
+    count, changed = _state(library)
     with library.store.begin() as conn:
-        rows = conn.execute(text("SELECT id, title, abstract FROM items ORDER BY id")).all()
+        rows = conn.execute(text("SELECT id, title, abstract, updated_at FROM items ORDER BY id")).all()
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     texts = [item_text(r[1], r[2]) for r in rows]
     if not texts:
@@ -96,18 +175,43 @@ def _build(library: Library, encoder: Any, meta: dict[str, Any], folder: Path) -
     vectorizer = TfidfVectorizer(token_pattern=TOKEN_PATTERN, stop_words="english", sublinear_tf=True,
                                  min_df=1, dtype=np.float32)
     tfidf = vectorizer.fit_transform(texts).tocsr()
-    dense = encoder.encode(texts)
+    dense = np.zeros((len(texts), 0), dtype=np.float32)
+    if reuse is not None and len(reuse.ids):
+        old_changed = str(json.loads((folder / "meta.json").read_text()).get("changed", ""))
+        unchanged = {int(r[0]) for r in rows if str(r[3]) <= old_changed}
+        old_rows = {int(i): n for n, i in enumerate(reuse.ids) if int(i) in unchanged}
+        todo = [n for n, i in enumerate(ids) if int(i) not in old_rows]
+        dense = np.zeros((len(ids), reuse.dense.shape[1]), dtype=np.float32)
+        for n, i in enumerate(ids):
+            if int(i) in old_rows:
+                dense[n] = reuse.dense[old_rows[int(i)]]
+        if todo:
+            dense[todo] = encoder.encode([texts[n] for n in todo])
+    else:
+        dense = encoder.encode(texts)
     index = Index(ids=ids, tfidf=tfidf, dense=dense, vocabulary={k: int(v) for k, v in vectorizer.vocabulary_.items()},
                   idf=vectorizer.idf_.astype(np.float64))
+    _save(index, folder, {"version": VERSION, "model": model_key, "items": count, "changed": changed,
+                          "fitted_items": count})
+    return index
+
+
+def _save(index: Index, folder: Path, meta: dict[str, Any]) -> None:
+    """Write to a sibling folder, then swap: a crash leaves the old index or the new one, never half."""
+    from scipy import sparse
+
     tmp = folder.with_name("index.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    np.save(tmp / "ids.npy", ids)
-    sparse.save_npz(tmp / "tfidf.npz", tfidf)
-    np.save(tmp / "dense.npy", dense.astype(np.float16))
+    np.save(tmp / "ids.npy", index.ids)
+    sparse.save_npz(tmp / "tfidf.npz", index.tfidf, compressed=False)  # compressing 100 MB took seconds
+    np.save(tmp / "dense.npy", index.dense.astype(np.float32))
     (tmp / "vocabulary.json").write_text(json.dumps(index.vocabulary))
     np.save(tmp / "idf.npy", index.idf)
     (tmp / "meta.json").write_text(json.dumps(meta))
-    shutil.rmtree(folder, ignore_errors=True)
+    old = folder.with_name("index.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
     tmp.rename(folder)
-    return index
+    shutil.rmtree(old, ignore_errors=True)

@@ -92,14 +92,16 @@ def similar(library: Library, ref: str, among: Sequence[str] | None = None, limi
     index = load_index(library)
     query_row = int(index.rows([query_id])[0])
     if among is None:
-        rows = np.delete(np.arange(len(index.ids)), query_row)
-        if len(rows) == 0:
+        if len(index.ids) < 2:
             return result
-        # over the whole library, the full ranker sees the best candidates of either signal
-        lexical = lexical_similarity(index, rows, index.tfidf[query_row].toarray().ravel())
-        dense = dense_similarity(index, rows, index.dense[query_row])
-        keep = np.union1d(np.argsort(-lexical)[:PREFILTER], np.argsort(-dense)[:PREFILTER])
-        rows = rows[keep]
+        # over the whole library, the full ranker sees the best candidates of either signal; scored on the
+        # whole matrices (slicing out the query row would copy them) with the query masked afterwards
+        lexical = np.asarray(index.tfidf @ index.tfidf[query_row].toarray().ravel()).ravel()
+        dense = index.dense @ index.dense[query_row]
+        lexical[query_row] = dense[query_row] = -np.inf
+        k = min(PREFILTER, len(index.ids) - 1)
+        rows = np.union1d(np.argpartition(-lexical, k - 1)[:k], np.argpartition(-dense, k - 1)[:k])
+        rows = rows[rows != query_row]
     else:
         rows = index.rows(list(given))
     scores = rank_rows(index, query_row, rows)
