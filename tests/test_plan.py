@@ -119,3 +119,11 @@ def test_cli_plan_flow(cli):
     assert json.loads(cli("config", "show", "--json").out)["budget"] == 5
     assert len(json.loads(cli("inbox", "--json", "-n", "4").out)) == 4
     assert cli("week", "swap", "42").code == 2
+
+
+def test_focus_in_another_language_is_flagged_and_still_plans(sample):
+    profile.add_focus(sample, "need", "apprentissage profond économe en énergie")
+    plan = week_plan(sample)
+    assert len(plan.picks) == 5 and any("do not occur in your library" in n for n in plan.notes)
+    profile.add_focus(sample, "want", "speculative decoding")
+    assert not any("speculative" in n for n in week_plan(sample).notes)

@@ -188,6 +188,10 @@ def week_plan(library: Library, week: str | None = None, refresh: bool = False) 
     if not tracks_with_focus:
         plan.notes.append("no focus set: these picks come from your ratings and a broad sample of the library; "
                           "set one with `layerwise focus need \"...\"`")
+    for focus in sig.focuses["need"] + sig.focuses["want"]:
+        if _known_share(sig.index, focus["text"]) < 0.5:  # e.g. a focus in another language than the library
+            plan.notes.append(f"most words of the focus '{_short(focus['text'])}' do not occur in your library; "
+                              "its picks rest on meaning alone and may be weak")
     kept = [p for p in live if p["state"] in ("accepted", "done")]
     position = {int(i): r for r, i in enumerate(sig.index.ids)}
     taken = [position[p["item_id"]] for p in kept if p["item_id"] in position]
@@ -216,6 +220,17 @@ def week_plan(library: Library, week: str | None = None, refresh: bool = False) 
             sql.save_pick(conn, {"week": week, "item_id": pick.item_id, "track": pick.track, "position": n,
                                  "reason": pick.reason, "state": pick.state, "profile": stamp}, now_iso())
     return plan
+
+
+def _known_share(index: Index, text: str) -> float:
+    import re
+
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from layerwise.rank.lexical import TOKEN_PATTERN
+
+    words = [w for w in re.findall(TOKEN_PATTERN, text.lower()) if w not in ENGLISH_STOP_WORDS]
+    return sum(w in index.vocabulary for w in words) / len(words) if words else 0.0
 
 
 def _centrality(sig: Signals) -> np.ndarray:
