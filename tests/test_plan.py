@@ -42,7 +42,8 @@ def test_focused_plan_splits_tracks_gives_reasons_and_is_stable(sample):
     titles = _titles(sample, plan)
     assert sum(("retrieval" in t or "rag" in t or "hallucination" in t or "llm" in t) for t in titles[:4]) >= 3
     assert any(w in titles[4] for w in ("speculative", "quantiz", "inference", "decoding"))
-    assert all(p.reason.startswith(("need: close to", "want: close to")) for p in plan.picks)
+    assert all(p.reason.split(": ", 1)[1].startswith(("close to", "a step beyond")) for p in plan.picks)
+    assert [p.bucket for p in plan.picks].count("adjacent") == 1  # 70/20/10 of four need picks
     assert len({p.item_id for p in plan.picks}) == 5
     assert [p.item_id for p in week_plan(sample).picks] == [p.item_id for p in plan.picks]  # same week, same plan
     profile.add_focus(sample, "want", "graph neural networks for molecules")
@@ -127,3 +128,30 @@ def test_focus_in_another_language_is_flagged_and_still_plans(sample):
     assert len(plan.picks) == 5 and any("do not occur in your library" in n for n in plan.notes)
     profile.add_focus(sample, "want", "speculative decoding")
     assert not any("speculative" in n for n in week_plan(sample).notes)
+
+
+def test_allot_balances_buckets_over_weeks():
+    from layerwise.rank.plan import allot
+
+    shares = {"core": 0.7, "adjacent": 0.2, "moonshot": 0.1}
+    week1 = allot(shares, {}, 4)
+    assert week1.count("core") == 3 and week1.count("adjacent") == 1
+    history: dict[str, int] = {}
+    for _ in range(10):  # ten weeks of five picks
+        for bucket in allot(shares, history, 5):
+            history[bucket] = history.get(bucket, 0) + 1
+    assert history == {"core": 35, "adjacent": 10, "moonshot": 5}
+
+
+def test_plan_labels_buckets_and_moonshots_lie_outside_the_focus(sample):
+    profile.add_focus(sample, "need", NEED)
+    profile.set_setting(sample, "need_share", "1.0")
+    profile.set_setting(sample, "targets", "40/40/20")
+    plan = week_plan(sample)
+    buckets = [p.bucket for p in plan.picks]
+    assert buckets.count("core") == 2 and buckets.count("adjacent") == 2 and buckets.count("moonshot") == 1
+    moon = next(p for p in plan.picks if p.bucket == "moonshot")
+    assert "outside your focuses" in moon.reason
+    assert not any(w in sample.get(str(moon.item_id)).title.lower() for w in ("retrieval", "rag"))
+    with pytest.raises(LayerwiseError, match="targets are three"):
+        profile.set_setting(sample, "targets", "70/30")

@@ -66,7 +66,7 @@ def config() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def config_show(ctx: click.Context, as_json: bool) -> None:
-    """Show budget (picks a week), need_share (0.8 = 80/20 need/want) and lean."""
+    """Show budget (picks a week), need_share (0.8 = 80/20 need/want), targets (core/adjacent/moonshot) and lean."""
     from layerwise.rank.profile import settings
 
     current = settings(ctx.obj.library).__dict__
@@ -83,7 +83,8 @@ def config_show(ctx: click.Context, as_json: bool) -> None:
 @click.argument("value")
 @click.pass_context
 def config_set(ctx: click.Context, key: str, value: str) -> None:
-    """Set budget (1-50), need_share (0.8 or 80/20) or lean (letter, envelope, both)."""
+    """Set budget (1-50), need_share (0.8 or 80/20), targets (core/adjacent/moonshot, e.g. 70/20/10) or lean
+    (letter, envelope, both)."""
     from layerwise.rank.profile import set_setting
 
     updated = set_setting(ctx.obj.library, key, value)
@@ -113,7 +114,7 @@ def _show_plan(ctx: click.Context, plan, as_json: bool) -> None:  # type: ignore
         items = {i.id: i for i in library.store.items(conn, [p.item_id for p in plan.picks])}
     if as_json:
         print_json({"week": plan.week, "notes": plan.notes,
-                    "picks": [{"position": p.position, "track": p.track, "state": p.state, "reason": p.reason,
+                    "picks": [{"position": p.position, "track": p.track, "bucket": p.bucket, "state": p.state, "reason": p.reason,
                                "id": p.item_id, "title": items[p.item_id].title, "kind": items[p.item_id].kind,
                                "url": items[p.item_id].url} for p in plan.picks]})
         return
@@ -126,7 +127,7 @@ def _show_plan(ctx: click.Context, plan, as_json: bool) -> None:  # type: ignore
     for p in plan.picks:
         item = items[p.item_id]
         mark = {"accepted": " ✓ accepted", "done": " ✓ done"}.get(p.state, "")
-        table.add_row(str(p.position), p.track, Text(f"{item.title} ({item.kind}, [{item.id}])") + Text(mark, style="green"),
+        table.add_row(str(p.position), f"{p.track}\n{p.bucket}", Text(f"{item.title} ({item.kind}, [{item.id}])") + Text(mark, style="green"),
                       Text(p.reason.split(": ", 1)[-1]))
     out.print(table)
     out.print(Text("accept, skip (not for me), swap (not this one) or done: `layerwise week accept 1`; "

@@ -122,10 +122,56 @@ def mmr(sig: Signals, scores: np.ndarray, k: int, taken: list[int]) -> list[int]
     return chosen
 
 
-def _reason(sig: Signals, track: str, row: int, best_focus: int, titles: dict[int, str]) -> str:
+CORE_BAND = 300  # the best-ranked items of a track are its core
+ADJACENT_BAND = 3000  # the next ones are adjacent; moonshots come from outside both
+
+
+def allot(shares: dict[str, float], history: dict[str, int], slots: int) -> list[str]:
+    """Buckets for this week's slots: each slot goes to the bucket furthest behind its target share, counting
+    earlier weeks too, so a 10% moonshot turns up every few weeks even with five picks a week."""
+    counts = {b: history.get(b, 0) for b in shares}
+    total = sum(counts.values())
+    out = []
+    for _ in range(slots):
+        total += 1
+        bucket = max(shares, key=lambda b: (shares[b] * total - counts[b], shares[b]))
+        counts[bucket] += 1
+        out.append(bucket)
+    return out
+
+
+def choose(sig: Signals, track: str, buckets: list[str], taken: list[int], encoder: Any,
+           titles: dict[int, str]) -> list[tuple[int, str, str]]:
+    """(row, bucket, reason) for each slot: MMR within the bucket's band of the track's ranking."""
+    scores, best = track_scores(sig, track, encoder)
+    order = np.argsort(-scores)
+    finite = int(np.isfinite(scores).sum())
+    bands = {"core": order[:CORE_BAND], "adjacent": order[CORE_BAND:ADJACENT_BAND],
+             "moonshot": order[ADJACENT_BAND:finite]}
+    chosen: list[tuple[int, str, str]] = []
+    for bucket in ("core", "adjacent", "moonshot"):
+        n = buckets.count(bucket)
+        if not n:
+            continue
+        band = bands[bucket] if len(bands[bucket]) else order[:finite]
+        banded = np.full(len(scores), -np.inf)
+        if bucket == "moonshot":  # far from the focus: the most representative items of other areas
+            banded[band] = _centrality(sig)[band]
+        else:
+            banded[band] = scores[band]
+        for row in mmr(sig, banded, n, taken):
+            taken.append(row)
+            reason = _reason(sig, track, row, int(best[row]), titles, bucket) if bucket != "moonshot" else \
+                f"{track}: outside your focuses, a central piece of another part of your library"
+            chosen.append((row, bucket, reason))
+    return chosen
+
+
+def _reason(sig: Signals, track: str, row: int, best_focus: int, titles: dict[int, str], bucket: str = "core") -> str:
     parts = []
     if best_focus >= 0:
-        parts.append(f"close to '{_short(sig.focuses[track][best_focus]['text'])}'")
+        relation = "close to" if bucket == "core" else "a step beyond"
+        parts.append(f"{relation} '{_short(sig.focuses[track][best_focus]['text'])}'")
     if sig.liked:
         sims = sig.index.dense[sig.liked] @ sig.index.dense[row]
         top = int(np.argmax(sims))
@@ -147,6 +193,7 @@ class Pick:
     track: str
     reason: str
     state: str
+    bucket: str = "core"  # core, adjacent or moonshot
 
 
 @dataclass
@@ -193,7 +240,7 @@ def week_plan(library: Library, week: str | None = None, refresh: bool = False) 
             raise LayerwiseError("the library is empty: capture something first (`layerwise add`, `import`, `feed add`)")
     live = [p for p in stored if p["state"] != "skipped"]
     if live and not refresh and all(p["profile"] == stamp for p in live if p["state"] == "proposed"):
-        return Plan(week, [Pick(p["position"], p["item_id"], p["track"], p["reason"], p["state"]) for p in live])
+        return Plan(week, [Pick(p["position"], p["item_id"], p["track"], p["reason"], p["state"], p["bucket"]) for p in live])
     settings = profile.settings(library)
     sig = _signals(library, week)
     plan = Plan(week, [])
@@ -210,28 +257,38 @@ def week_plan(library: Library, week: str | None = None, refresh: bool = False) 
     taken = [position[p["item_id"]] for p in kept if p["item_id"] in position]
     titles = _titles(library, sig)
     encoder = encoder_for(library.home.config())
-    new_picks: list[tuple[str, int, str]] = []
+    new_picks: list[tuple[str, int, str, str]] = []
+    shares = settings.bucket_shares()
     for track, slots in settings.slots(tracks_with_focus or {"need"}).items():
         room = slots - sum(1 for p in kept if p["track"] == track)
         if room <= 0:
             continue
-        scores, best = track_scores(sig, track, encoder)
+        with library.store.begin() as conn:
+            history = sql.bucket_history(conn, track, week)
+        for p in kept:
+            if p["track"] == track:
+                history[p["bucket"]] = history.get(p["bucket"], 0) + 1
         if not tracks_with_focus and not sig.liked:
-            scores = scores + _centrality(sig)
-        for row in mmr(sig, scores, room, taken):
-            taken.append(row)
-            new_picks.append((track, int(sig.index.ids[row]), _reason(sig, track, row, int(best[row]), titles)))
+            # nothing to be close to or far from yet: a broad, diverse sample of the library
+            scores, best = track_scores(sig, track, encoder)
+            for row in mmr(sig, scores + _centrality(sig), room, taken):
+                taken.append(row)
+                new_picks.append((track, int(sig.index.ids[row]), _reason(sig, track, row, int(best[row]), titles), "core"))
+            continue
+        for row, bucket, reason in choose(sig, track, allot(shares, history, room), taken, encoder, titles):
+            new_picks.append((track, int(sig.index.ids[row]), reason, bucket))
     with library.store.begin() as conn:
         sql.drop_proposed(conn, week)
         for p in kept:
-            plan.picks.append(Pick(0, p["item_id"], p["track"], p["reason"], p["state"]))
-        for track, item_id, reason in new_picks:
-            plan.picks.append(Pick(0, item_id, track, reason, "proposed"))
+            plan.picks.append(Pick(0, p["item_id"], p["track"], p["reason"], p["state"], p["bucket"]))
+        for track, item_id, reason, bucket in new_picks:
+            plan.picks.append(Pick(0, item_id, track, reason, "proposed", bucket))
         plan.picks.sort(key=lambda p: (p.track != "need",))
         for n, pick in enumerate(plan.picks, 1):
             pick.position = n
             sql.save_pick(conn, {"week": week, "item_id": pick.item_id, "track": pick.track, "position": n,
-                                 "reason": pick.reason, "state": pick.state, "profile": stamp}, now_iso())
+                                 "reason": pick.reason, "state": pick.state, "bucket": pick.bucket,
+                                 "profile": stamp}, now_iso())
     return plan
 
 
@@ -311,19 +368,23 @@ def _refill(library: Library, week: str) -> Plan:
     encoder = encoder_for(library.home.config())
     stamp = live[0]["profile"] if live else profile.fingerprint(library)
     additions = []
+    shares = settings.bucket_shares()
     for track, n in slots.items():
         room = n - sum(1 for p in live if p["track"] == track)
         if room > 0:
-            scores, best = track_scores(sig, track, encoder)
-            for row in mmr(sig, scores, room, taken):
-                taken.append(row)
-                additions.append((track, int(sig.index.ids[row]), _reason(sig, track, row, int(best[row]), titles)))
+            with library.store.begin() as conn:
+                history = sql.bucket_history(conn, track, week)
+            for p in live:
+                if p["track"] == track:
+                    history[p["bucket"]] = history.get(p["bucket"], 0) + 1
+            for row, bucket, reason in choose(sig, track, allot(shares, history, room), taken, encoder, titles):
+                additions.append((track, int(sig.index.ids[row]), reason, bucket))
     with library.store.begin() as conn:
         next_position = max([p["position"] for p in stored], default=0)
-        for track, item_id, reason in additions:
+        for track, item_id, reason, bucket in additions:
             next_position += 1
             sql.save_pick(conn, {"week": week, "item_id": item_id, "track": track, "position": next_position,
-                                 "reason": reason, "state": "proposed", "profile": stamp}, now_iso())
+                                 "reason": reason, "state": "proposed", "bucket": bucket, "profile": stamp}, now_iso())
     return week_plan(library, week)
 
 

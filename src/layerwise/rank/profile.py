@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 TRACKS = ("need", "want")
 LEANS = ("letter", "envelope", "both")
-DEFAULTS: dict[str, Any] = {"budget": 5, "need_share": 0.8, "lean": "both"}
+DEFAULTS: dict[str, Any] = {"budget": 5, "need_share": 0.8, "lean": "both", "targets": "70/20/10"}
+BUCKETS = ("core", "adjacent", "moonshot")
 
 
 @dataclass
@@ -27,6 +28,12 @@ class Settings:
     budget: int
     need_share: float
     lean: str
+    targets: str = "70/20/10"  # core/adjacent/moonshot shares of the picks, balanced over the weeks
+
+    def bucket_shares(self) -> dict[str, float]:
+        parts = [float(p) for p in self.targets.split("/")]
+        total = sum(parts)
+        return dict(zip(BUCKETS, (p / total for p in parts)))
 
     def slots(self, tracks_with_focus: set[str]) -> dict[str, int]:
         """Picks per track; a track without a focus gives its slots to the other."""
@@ -42,7 +49,7 @@ class Settings:
 def settings(library: Library) -> Settings:
     config = {**DEFAULTS, **{k: v for k, v in library.home.config().items() if k in DEFAULTS}}
     try:
-        result = Settings(int(config["budget"]), float(config["need_share"]), str(config["lean"]))
+        result = Settings(int(config["budget"]), float(config["need_share"]), str(config["lean"]), str(config["targets"]))
     except (TypeError, ValueError):
         raise LayerwiseError("budget must be a whole number and need_share a number", where=str(library.home.config_path)) from None
     _check(result)
@@ -56,6 +63,13 @@ def _check(s: Settings) -> None:
         raise LayerwiseError(f"need_share must be between 0 and 1 (0.8 means 80/20 need/want), not {s.need_share}")
     if s.lean not in LEANS:
         raise LayerwiseError(f"lean must be one of {', '.join(LEANS)}, not {s.lean!r}")
+    parts = s.targets.split("/")
+    try:
+        ok = len(parts) == 3 and all(float(p) >= 0 for p in parts) and sum(float(p) for p in parts) > 0
+    except ValueError:
+        ok = False
+    if not ok:
+        raise LayerwiseError(f"targets are three core/adjacent/moonshot shares such as 70/20/10, not {s.targets!r}")
 
 
 def set_setting(library: Library, key: str, value: str) -> Settings:

@@ -43,15 +43,23 @@ def excluded_statuses(conn: Connection) -> set[int]:
 
 
 def picks(conn: Connection, week: str) -> list[dict[str, Any]]:
-    rows = conn.execute(text("SELECT week, item_id, track, position, reason, state, profile FROM picks "
+    rows = conn.execute(text("SELECT week, item_id, track, position, reason, state, bucket, profile FROM picks "
                              "WHERE week = :w ORDER BY position"), {"w": week}).mappings()
     return [dict(r) for r in rows]
 
 
 def save_pick(conn: Connection, pick: dict[str, Any], now: str) -> None:
     conn.execute(text("DELETE FROM picks WHERE week = :week AND item_id = :item_id"), pick)
-    conn.execute(text("INSERT INTO picks (week, item_id, track, position, reason, state, profile, added_at) "
-                      "VALUES (:week, :item_id, :track, :position, :reason, :state, :profile, :now)"), {**pick, "now": now})
+    conn.execute(text("INSERT INTO picks (week, item_id, track, position, reason, state, bucket, profile, added_at) "
+                      "VALUES (:week, :item_id, :track, :position, :reason, :state, :bucket, :profile, :now)"),
+                 {"bucket": "core", **pick, "now": now})
+
+
+def bucket_history(conn: Connection, track: str, before_week: str) -> dict[str, int]:
+    """How many picks of each bucket a track got in earlier weeks (skipped ones do not count)."""
+    rows = conn.execute(text("SELECT bucket, count(*) FROM picks WHERE track = :t AND week < :w AND state != 'skipped' "
+                             "GROUP BY bucket"), {"t": track, "w": before_week}).all()
+    return {r[0]: r[1] for r in rows}
 
 
 def set_pick_state(conn: Connection, week: str, item_id: int, state: str) -> None:

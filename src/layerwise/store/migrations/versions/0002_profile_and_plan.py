@@ -42,6 +42,7 @@ def upgrade() -> None:
             position INTEGER NOT NULL,
             reason TEXT NOT NULL,
             state TEXT NOT NULL DEFAULT 'proposed' CHECK (state IN ('proposed', 'accepted', 'skipped', 'done')),
+            bucket TEXT NOT NULL DEFAULT 'core' CHECK (bucket IN ('core', 'adjacent', 'moonshot')),
             profile TEXT NOT NULL,
             added_at TEXT NOT NULL,
             PRIMARY KEY (week, item_id)
