@@ -2,7 +2,9 @@
 
 Focuses live in the database (several per track); settings live in config.toml so they can be edited by
 hand: `budget` (picks per week, default 5), `need_share` (share of picks for the need track, default 0.8,
-i.e. 80/20 need/want), `lean` (letter, envelope or both; used with the concept map).
+i.e. 80/20 need/want), `targets` (core/adjacent/moonshot shares, default 70/20/10), `lean` (letter, envelope
+or both). `lean` is stored now and acts once the concept map tags items by area (issue 3): a nudge from a
+description of each half of the job was tried and changed too little to be worth a setting.
 """
 
 from __future__ import annotations
