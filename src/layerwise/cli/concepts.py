@@ -1,0 +1,96 @@
+"""The concept map: coverage, a concept with its links, layers, and the frontier."""
+
+from __future__ import annotations
+
+import click
+
+from layerwise.cli.output import print_json
+
+LAYER_CHOICES = ("none", "skimmed", "explored", "deepened", "built")
+
+
+@click.group("map", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def map_(ctx: click.Context, as_json: bool) -> None:
+    """The concept map of ML-engineering fundamentals: per area, how many concepts at each layer."""
+    if ctx.invoked_subcommand:
+        return
+    from rich.table import Table
+
+    from layerwise.cli.output import console
+    from layerwise.concepts.progress import coverage
+
+    data = coverage(ctx.obj.library)
+    if as_json:
+        print_json(data)
+        return
+    table = Table(title="concepts per area and layer", title_justify="left")
+    table.add_column("area")
+    for layer in LAYER_CHOICES:
+        table.add_column(layer, justify="right")
+    for area, counts in data.items():
+        table.add_row(area, *(str(counts[layer]) for layer in LAYER_CHOICES))
+    console().print(table)
+    click.echo("next: `layerwise map frontier`; mark progress with `layerwise map mark SLUG explored`")
+
+
+@map_.command("show")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def map_show(ctx: click.Context, slug: str, as_json: bool) -> None:
+    """A concept: description, links both ways, and your layer with its history."""
+    from layerwise.concepts.progress import concept_map, history, layers
+    from layerwise.errors import NotFound
+
+    cmap = concept_map(ctx.obj.library)
+    if slug not in cmap.concepts:
+        raise NotFound(f"no concept {slug!r} (see `layerwise map frontier`)")
+    concept = cmap.concepts[slug]
+    data = {"slug": slug, "name": concept.name, "area": concept.area, "description": concept.description,
+            "aliases": concept.aliases, "layer": layers(ctx.obj.library).get(slug, "none"),
+            "links_out": [{"type": k, "to": t} for k, t in cmap.links_out(slug)],
+            "links_in": [{"type": k, "from": s} for k, s in cmap.links_in(slug)],
+            "history": history(ctx.obj.library, slug)}
+    if as_json:
+        print_json(data)
+        return
+    click.echo(f"{concept.name} [{slug}] ({concept.area}) - your layer: {data['layer']}")
+    click.echo(concept.description)
+    for link in data["links_out"]:
+        click.echo(f"  {link['type']} -> {link['to']}")
+    for link in data["links_in"]:
+        click.echo(f"  {link['from']} -> {link['type']} -> this")
+
+
+@map_.command("mark")
+@click.argument("slug")
+@click.argument("layer", type=click.Choice(LAYER_CHOICES))
+@click.pass_context
+def map_mark(ctx: click.Context, slug: str, layer: str) -> None:
+    """Set your layer on a concept by hand (studying sets it too); the history is kept."""
+    from layerwise.concepts.progress import mark
+
+    mark(ctx.obj.library, slug, layer)
+    click.echo(f"{slug}: {layer}")
+
+
+@map_.command("frontier")
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def map_frontier(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """What to learn next, wide before deep: concepts whose prerequisites you have explored, broad
+    foundations first, each with the reason."""
+    from layerwise.concepts.progress import frontier
+
+    entries = frontier(ctx.obj.library, limit)
+    if as_json:
+        print_json([e.__dict__ for e in entries])
+        return
+    for n, e in enumerate(entries, 1):
+        click.echo(f"{n:>2}. {e.name} [{e.slug}] ({e.area}): {e.reason}")
+
+
+COMMANDS = [map_]

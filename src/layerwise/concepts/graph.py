@@ -1,0 +1,176 @@
+"""Loading and validating a concept map (the bundled TOML file, plus the user's overlay in the home).
+
+A map is a list of concepts: slug, name, area (letter, envelope, foundation), aliases, a description, and
+typed links to other slugs: prerequisite, is-a, part-of, used-in, related. Validation names the concepts
+involved: unknown link targets, duplicate slugs, and prerequisite cycles (spelled out A -> B -> A).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from layerwise.errors import LayerwiseError
+
+AREAS = ("foundation", "letter", "envelope")
+LINK_TYPES = ("prerequisite", "is-a", "part-of", "used-in", "related")
+LAYERS = ("none", "skimmed", "explored", "deepened", "built")
+BUNDLED = Path(__file__).resolve().parent.parent / "data" / "concept-map.toml"
+
+
+@dataclass
+class Concept:
+    slug: str
+    name: str
+    area: str
+    description: str
+    aliases: list[str] = field(default_factory=list)
+    links: dict[str, list[str]] = field(default_factory=dict)  # link type -> target slugs
+
+
+@dataclass
+class ConceptMap:
+    concepts: dict[str, Concept]
+
+    def links_out(self, slug: str) -> list[tuple[str, str]]:
+        return [(kind, target) for kind, targets in self.concepts[slug].links.items() for target in targets]
+
+    def links_in(self, slug: str) -> list[tuple[str, str]]:
+        return [(kind, c.slug) for c in self.concepts.values() for kind, targets in c.links.items() if slug in targets]
+
+    def prerequisites(self, slug: str) -> list[str]:
+        return self.concepts[slug].links.get("prerequisite", [])
+
+    def dependents(self, slug: str) -> list[str]:
+        """Concepts that need this one (transitively): what learning it unlocks."""
+        direct: dict[str, list[str]] = {}
+        for c in self.concepts.values():
+            for p in c.links.get("prerequisite", []):
+                direct.setdefault(p, []).append(c.slug)
+        seen: set[str] = set()
+        stack = list(direct.get(slug, []))
+        while stack:
+            s = stack.pop()
+            if s not in seen:
+                seen.add(s)
+                stack.extend(direct.get(s, []))
+        return sorted(seen)
+
+    def depth(self, slug: str) -> int:
+        """Length of the longest prerequisite chain below a concept: 0 for a foundation with none."""
+        memo: dict[str, int] = {}
+
+        def walk(s: str) -> int:
+            if s not in memo:
+                memo[s] = 1 + max((walk(p) for p in self.prerequisites(s)), default=-1)
+            return memo[s]
+
+        return walk(slug)
+
+
+def _parse(data: dict[str, Any], where: str) -> list[Concept]:
+    out = []
+    for n, raw in enumerate(data.get("concept", []), 1):
+        try:
+            links = {kind: list(raw.get(kind.replace("-", "_"), [])) for kind in LINK_TYPES}
+            out.append(Concept(slug=str(raw["slug"]), name=str(raw["name"]), area=str(raw["area"]),
+                               description=str(raw.get("description", "")), aliases=list(raw.get("aliases", [])),
+                               links={k: v for k, v in links.items() if v}))
+        except (KeyError, TypeError) as exc:
+            raise LayerwiseError(f"concept {n} lacks or misuses a field ({exc})", where=where) from None
+    return out
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise LayerwiseError(f"not valid TOML ({exc})", where=str(path)) from None
+
+
+def build(concepts: list[Concept], where: str) -> ConceptMap:
+    by_slug: dict[str, Concept] = {}
+    for c in concepts:
+        if c.slug in by_slug:
+            raise LayerwiseError(f"duplicate concept slug {c.slug!r}", where=where)
+        if c.area not in AREAS:
+            raise LayerwiseError(f"concept {c.slug!r} has area {c.area!r}; use one of {', '.join(AREAS)}", where=where)
+        by_slug[c.slug] = c
+    for c in concepts:
+        for kind, target in ((k, t) for k, ts in c.links.items() for t in ts):
+            if target not in by_slug:
+                raise LayerwiseError(f"concept {c.slug!r} links ({kind}) to unknown concept {target!r}", where=where)
+    cycle = find_cycle(by_slug)
+    if cycle:
+        raise LayerwiseError(f"prerequisite cycle: {' -> '.join(cycle)}", where=where)
+    return ConceptMap(by_slug)
+
+
+def find_cycle(concepts: dict[str, Concept]) -> list[str] | None:
+    """A prerequisite cycle as a path that ends where it starts, or None."""
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+    path: list[str] = []
+
+    def visit(slug: str) -> list[str] | None:
+        state[slug] = 1
+        path.append(slug)
+        for p in concepts[slug].links.get("prerequisite", []):
+            if state.get(p) == 1:
+                return path[path.index(p):] + [p]
+            if state.get(p) is None and (found := visit(p)):
+                return found
+        path.pop()
+        state[slug] = 2
+        return None
+
+    for slug in concepts:
+        if slug not in state and (found := visit(slug)):
+            return found
+    return None
+
+
+def _unique(concepts: list[Concept], where: str) -> dict[str, Concept]:
+    by_slug: dict[str, Concept] = {}
+    for c in concepts:
+        if c.slug in by_slug:
+            raise LayerwiseError(f"duplicate concept slug {c.slug!r}", where=where)
+        by_slug[c.slug] = c
+    return by_slug
+
+
+def load(overlay: Path | None = None, bundled: Path = BUNDLED) -> ConceptMap:
+    """The bundled map with the user's overlay applied: added concepts, added or removed links, hidden concepts.
+
+    Overlay format (TOML; top-level keys such as `hide = ["slug"]` must come before the first table):
+    [[concept]] tables like the bundled ones, and [[link]] tables with from, type, to and optional
+    remove = true."""
+    concepts = _unique(_parse(_read(bundled), str(bundled)), str(bundled))
+    where = str(bundled)
+    if overlay is not None and overlay.exists():
+        where = str(overlay)
+        data = _read(overlay)
+        concepts.update(_unique(_parse(data, where), where))  # an overlay concept replaces a bundled one
+        for link in data.get("link", []):
+            try:
+                source, kind, target = link["from"], link["type"], link["to"]
+            except KeyError as exc:
+                raise LayerwiseError(f"a [[link]] needs from, type and to ({exc})", where=where) from None
+            if source not in concepts:
+                raise LayerwiseError(f"[[link]] from unknown concept {source!r}", where=where)
+            if kind not in LINK_TYPES:
+                raise LayerwiseError(f"[[link]] type {kind!r}; use one of {', '.join(LINK_TYPES)}", where=where)
+            targets = concepts[source].links.setdefault(kind, [])
+            if link.get("remove"):
+                if target in targets:
+                    targets.remove(target)
+            elif target not in targets:
+                targets.append(target)
+        for slug in data.get("hide", []):
+            concepts.pop(slug, None)
+            for c in concepts.values():
+                for kind in c.links:
+                    c.links[kind] = [t for t in c.links[kind] if t != slug]
+    return build(list(concepts.values()), where)
