@@ -94,3 +94,33 @@ def test_cli_map(cli):
     assert any(e["slug"] == "tree" for e in json.loads(cli("map", "frontier", "--json", "-n", "50").out))
     assert cli("map", "show", "nope").code == 2
     assert cli("map", "mark", "graph", "mastered").code == 2
+
+
+def test_items_link_to_concepts_and_user_decisions_stick(library):
+    from layerwise.concepts import linking
+    from layerwise.sample import SAMPLE_PATH
+
+    library.import_file(str(SAMPLE_PATH), source="arxiv")
+    rag = linking.items_for(library, "rag", limit=20)  # the first call links the library
+    assert len(rag) >= 10
+    assert all("rag" in i.title.lower() or "retrieval" in (i.title + (i.abstract or "")).lower() for i, _, _ in rag)
+    assert {c for _, c, _ in rag} <= {linking.TITLE_CONFIDENCE, linking.ABSTRACT_CONFIDENCE}
+    wrong = rag[0][0]
+    linking.set_link(library, str(wrong.id), "rag", "removed")
+    other = library.find("speculative decoding", limit=1)[0][0]
+    linking.set_link(library, str(other.id), "rag", "confirmed")
+    linking.link_all(library)  # relinking keeps both decisions
+    ids = [i.id for i, _, _ in linking.items_for(library, "rag", limit=100)]
+    assert wrong.id not in ids and ids[0] == other.id
+    with pytest.raises(LayerwiseError, match="no concept"):
+        linking.set_link(library, str(other.id), "nope", "confirmed")
+
+
+def test_cli_map_show_lists_items_by_kind(cli):
+    cli("demo")
+    shown = json.loads(cli("map", "show", "rag", "--json", "--items", "5").out)
+    assert shown["items"]["paper"] and len(shown["items"]["paper"]) == 5
+    assert "links over" in cli("map", "link").out
+    ref = str(shown["items"]["paper"][0]["id"])
+    assert cli("map", "unlink", ref, "rag").code == 0
+    assert all(r["id"] != int(ref) for r in json.loads(cli("map", "show", "rag", "--json").out)["items"]["paper"])

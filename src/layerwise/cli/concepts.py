@@ -37,10 +37,11 @@ def map_(ctx: click.Context, as_json: bool) -> None:
 
 @map_.command("show")
 @click.argument("slug")
+@click.option("--items", default=10, show_default=True, type=click.IntRange(0), help="How many linked items to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def map_show(ctx: click.Context, slug: str, as_json: bool) -> None:
-    """A concept: description, links both ways, and your layer with its history."""
+def map_show(ctx: click.Context, slug: str, items: int, as_json: bool) -> None:
+    """A concept: description, links both ways, your layer with its history, and its items by kind."""
     from layerwise.concepts.progress import concept_map, history, layers
     from layerwise.errors import NotFound
 
@@ -53,6 +54,13 @@ def map_show(ctx: click.Context, slug: str, as_json: bool) -> None:
             "links_out": [{"type": k, "to": t} for k, t in cmap.links_out(slug)],
             "links_in": [{"type": k, "from": s} for k, s in cmap.links_in(slug)],
             "history": history(ctx.obj.library, slug)}
+    from layerwise.concepts.linking import items_for
+
+    by_kind: dict[str, list[dict]] = {}
+    for item, confidence, state in items_for(ctx.obj.library, slug, limit=items):
+        by_kind.setdefault(item.kind, []).append({"id": item.id, "title": item.title, "confidence": confidence,
+                                                  "state": state})
+    data["items"] = by_kind
     if as_json:
         print_json(data)
         return
@@ -62,6 +70,11 @@ def map_show(ctx: click.Context, slug: str, as_json: bool) -> None:
         click.echo(f"  {link['type']} -> {link['to']}")
     for link in data["links_in"]:
         click.echo(f"  {link['from']} -> {link['type']} -> this")
+    for kind, rows in by_kind.items():
+        click.echo(f"{kind}s:")
+        for row in rows:
+            mark = " (confirmed)" if row["state"] == "confirmed" else f" ({row['confidence']:.1f})"
+            click.echo(f"  [{row['id']}] {row['title']}{mark}")
 
 
 @map_.command("mark")
@@ -91,6 +104,42 @@ def map_frontier(ctx: click.Context, limit: int, as_json: bool) -> None:
         return
     for n, e in enumerate(entries, 1):
         click.echo(f"{n:>2}. {e.name} [{e.slug}] ({e.area}): {e.reason}")
+
+
+@map_.command("link")
+@click.pass_context
+def map_link(ctx: click.Context) -> None:
+    """Link items to concepts again (after imports): names and aliases found in titles and abstracts.
+    Links you confirmed or removed are kept as you set them."""
+    from layerwise.concepts.linking import link_all
+
+    counts = link_all(ctx.obj.library)
+    linked = sum(1 for n in counts.values() if n)
+    click.echo(f"{sum(counts.values()):,} links over {linked} concepts")
+
+
+@map_.command("confirm")
+@click.argument("ref")
+@click.argument("slug")
+@click.pass_context
+def map_confirm(ctx: click.Context, ref: str, slug: str) -> None:
+    """Confirm that item REF is about concept SLUG (creates the link if needed)."""
+    from layerwise.concepts.linking import set_link
+
+    item_id = set_link(ctx.obj.library, ref, slug, "confirmed")
+    click.echo(f"[{item_id}] -> {slug}: confirmed")
+
+
+@map_.command("unlink")
+@click.argument("ref")
+@click.argument("slug")
+@click.pass_context
+def map_unlink(ctx: click.Context, ref: str, slug: str) -> None:
+    """Remove the link between item REF and concept SLUG; relinking will not bring it back."""
+    from layerwise.concepts.linking import set_link
+
+    item_id = set_link(ctx.obj.library, ref, slug, "removed")
+    click.echo(f"[{item_id}] -> {slug}: removed")
 
 
 COMMANDS = [map_]
