@@ -88,16 +88,16 @@ def test_index_embeds_each_item_once(sqlite_library, tmp_path, monkeypatch):
     encoded = []
     real = dense.encoder_for
 
-    def counting(config):
-        encoder = real(config)
-        original = encoder.encode
+    class Counting:  # a proxy: the real encoder is cached per process and must stay untouched
+        def __init__(self, encoder):
+            self.encoder, self.name = encoder, encoder.name
 
-        def encode(texts):
+        def encode(self, texts):
             encoded.extend(texts)
-            return original(texts)
+            return self.encoder.encode(texts)
 
-        encoder.encode = encode
-        return encoder
+    def counting(config):
+        return Counting(real(config))
 
     monkeypatch.setattr(dense, "encoder_for", counting)
     assert len(index.load_index(library).ids) == len(first.ids) and encoded == []  # unchanged: nothing to do

@@ -9,6 +9,7 @@ data/minilm-static-256/LICENSE): a token lookup and a mean, ~2,400 abstracts/s o
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -56,6 +57,7 @@ def _normalise(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.maximum(norms, 1e-9)
 
 
+@lru_cache(maxsize=2)  # one load per process: a plan and its refills share the model
 def load_encoder(path: str | Path | None = None) -> Encoder:
     """The configured model by local path (never a hub name: layerwise does not download at run time)."""
     folder = Path(path).expanduser() if path else DEFAULT_MODEL

@@ -257,26 +257,7 @@ def week_plan(library: Library, week: str | None = None, refresh: bool = False) 
     taken = [position[p["item_id"]] for p in kept if p["item_id"] in position]
     titles = _titles(library, sig)
     encoder = encoder_for(library.home.config())
-    new_picks: list[tuple[str, int, str, str]] = []
-    shares = settings.bucket_shares()
-    for track, slots in settings.slots(tracks_with_focus or {"need"}).items():
-        room = slots - sum(1 for p in kept if p["track"] == track)
-        if room <= 0:
-            continue
-        with library.store.begin() as conn:
-            history = sql.bucket_history(conn, track, week)
-        for p in kept:
-            if p["track"] == track:
-                history[p["bucket"]] = history.get(p["bucket"], 0) + 1
-        if not tracks_with_focus and not sig.liked:
-            # nothing to be close to or far from yet: a broad, diverse sample of the library
-            scores, best = track_scores(sig, track, encoder)
-            for row in mmr(sig, scores + _centrality(sig), room, taken):
-                taken.append(row)
-                new_picks.append((track, int(sig.index.ids[row]), _reason(sig, track, row, int(best[row]), titles), "core"))
-            continue
-        for row, bucket, reason in choose(sig, track, allot(shares, history, room), taken, encoder, titles):
-            new_picks.append((track, int(sig.index.ids[row]), reason, bucket))
+    new_picks = _fill(library, sig, settings, week, kept, taken, titles, encoder)
     with library.store.begin() as conn:
         sql.drop_proposed(conn, week)
         for p in kept:
@@ -290,6 +271,35 @@ def week_plan(library: Library, week: str | None = None, refresh: bool = False) 
                                  "reason": pick.reason, "state": pick.state, "bucket": pick.bucket,
                                  "profile": stamp}, now_iso())
     return plan
+
+
+def _fill(library: Library, sig: Signals, settings: Any, week: str, existing: list[dict[str, Any]], taken: list[int],
+          titles: dict[int, str], encoder: Any) -> list[tuple[str, int, str, str]]:
+    """(track, item id, reason, bucket) for every slot the existing picks leave open in each track."""
+    from layerwise.store import profile as sql
+
+    tracks_with_focus = {t for t in ("need", "want") if sig.focuses[t]}
+    shares = settings.bucket_shares()
+    out: list[tuple[str, int, str, str]] = []
+    for track, slots in settings.slots(tracks_with_focus or {"need"}).items():
+        room = slots - sum(1 for p in existing if p["track"] == track)
+        if room <= 0:
+            continue
+        if not tracks_with_focus and not sig.liked:
+            # nothing to be close to or far from yet: a broad, diverse sample of the library
+            scores, best = track_scores(sig, track, encoder)
+            for row in mmr(sig, scores + _centrality(sig), room, taken):
+                taken.append(row)
+                out.append((track, int(sig.index.ids[row]), _reason(sig, track, row, int(best[row]), titles), "core"))
+            continue
+        with library.store.begin() as conn:
+            history = sql.bucket_history(conn, track, week)
+        for p in existing:
+            if p["track"] == track:
+                history[p["bucket"]] = history.get(p["bucket"], 0) + 1
+        for row, bucket, reason in choose(sig, track, allot(shares, history, room), taken, encoder, titles):
+            out.append((track, int(sig.index.ids[row]), reason, bucket))
+    return out
 
 
 def _known_share(index: Index, text: str) -> float:
@@ -358,27 +368,12 @@ def _refill(library: Library, week: str) -> Plan:
     with library.store.begin() as conn:
         stored = sql.picks(conn, week)
     live = [p for p in stored if p["state"] != "skipped"]
-    settings = profile.settings(library)
     sig = _signals(library, week)
-    tracks_with_focus = {t for t in ("need", "want") if sig.focuses[t]} or {"need"}
-    slots = settings.slots(tracks_with_focus)
     position = {int(i): r for r, i in enumerate(sig.index.ids)}
     taken = [position[p["item_id"]] for p in live if p["item_id"] in position]
-    titles = _titles(library, sig)
-    encoder = encoder_for(library.home.config())
     stamp = live[0]["profile"] if live else profile.fingerprint(library)
-    additions = []
-    shares = settings.bucket_shares()
-    for track, n in slots.items():
-        room = n - sum(1 for p in live if p["track"] == track)
-        if room > 0:
-            with library.store.begin() as conn:
-                history = sql.bucket_history(conn, track, week)
-            for p in live:
-                if p["track"] == track:
-                    history[p["bucket"]] = history.get(p["bucket"], 0) + 1
-            for row, bucket, reason in choose(sig, track, allot(shares, history, room), taken, encoder, titles):
-                additions.append((track, int(sig.index.ids[row]), reason, bucket))
+    additions = _fill(library, sig, profile.settings(library), week, live, taken, _titles(library, sig),
+                      encoder_for(library.home.config()))
     with library.store.begin() as conn:
         next_position = max([p["position"] for p in stored], default=0)
         for track, item_id, reason, bucket in additions:
