@@ -118,28 +118,22 @@ def map_link(ctx: click.Context) -> None:
     click.echo(f"{sum(counts.values()):,} links over {linked} concepts")
 
 
-@map_.command("confirm")
-@click.argument("ref")
-@click.argument("slug")
-@click.pass_context
-def map_confirm(ctx: click.Context, ref: str, slug: str) -> None:
-    """Confirm that item REF is about concept SLUG (creates the link if needed)."""
-    from layerwise.concepts.linking import set_link
+def _set_link(name: str, state: str, help_text: str) -> None:
+    @click.argument("ref")
+    @click.argument("slug")
+    @click.pass_context
+    def command(ctx: click.Context, ref: str, slug: str) -> None:
+        from layerwise.concepts.linking import set_link
 
-    item_id = set_link(ctx.obj.library, ref, slug, "confirmed")
-    click.echo(f"[{item_id}] -> {slug}: confirmed")
+        item_id = set_link(ctx.obj.library, ref, slug, state)
+        click.echo(f"[{item_id}] -> {slug}: {state}")
+
+    command.__doc__ = help_text
+    map_.command(name)(command)
 
 
-@map_.command("unlink")
-@click.argument("ref")
-@click.argument("slug")
-@click.pass_context
-def map_unlink(ctx: click.Context, ref: str, slug: str) -> None:
-    """Remove the link between item REF and concept SLUG; relinking will not bring it back."""
-    from layerwise.concepts.linking import set_link
-
-    item_id = set_link(ctx.obj.library, ref, slug, "removed")
-    click.echo(f"[{item_id}] -> {slug}: removed")
+_set_link("confirm", "confirmed", "Confirm that item REF is about concept SLUG (creates the link if needed).")
+_set_link("unlink", "removed", "Remove the link between item REF and concept SLUG; relinking will not bring it back.")
 
 
 COMMANDS = [map_]
