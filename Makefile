@@ -20,8 +20,10 @@ $(VENV)/.installed-test: $(VENV)/.installed
 demo: $(VENV)/.installed
 	LAYERWISE_HOME="$(CURDIR)/demo-home" $(BIN)/layerwise demo
 
-# Runs the whole suite on SQLite and on a throwaway PostgreSQL server that the script starts and removes.
+# Runs the whole suite on SQLite and on a throwaway PostgreSQL server that the script starts and removes;
+# system programs the tests drive (Graphviz) are installed first when missing.
 test: $(VENV)/.installed-test
+	scripts/system-deps.sh
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/with-postgres.sh $(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed-test

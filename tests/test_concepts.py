@@ -30,8 +30,39 @@ def test_bundled_map_is_valid_and_has_the_seed_chains():
         if s not in seen:
             seen.add(s)
             stack.extend(undirected[s])
-    lonely = set(cmap.concepts) - seen - {"reading-papers", "git", "big-o"}
+    lonely = set(cmap.concepts) - seen
     assert not lonely, f"concepts not linked into the map: {sorted(lonely)}"
+
+
+def test_bundled_map_covers_both_halves_of_the_job_with_starting_resources():
+    cmap = graph.load()
+    assert len(cmap.concepts) >= 200
+    areas = [c.area for c in cmap.concepts.values()]
+    assert min(areas.count(a) for a in graph.AREAS) >= 40
+    for c in cmap.concepts.values():
+        assert c.description and len(c.description) < 200, c.slug
+    for slug in ("git", "sql", "command-line", "concurrency", "memory-mapped-files", "distributed-systems",
+                 "feature-store", "model-deployment", "monitoring", "ci-cd-for-ml", "mlops", "recommender-systems",
+                 "evaluation", "reading-papers", "transformers", "statistics", "linear-algebra", "python"):
+        assert slug in cmap.concepts, slug
+    # every alias belongs to one concept, so a matched phrase is never ambiguous
+    owners = {}
+    for c in cmap.concepts.values():
+        for alias in {a.lower() for a in c.aliases}:
+            assert owners.setdefault(alias, c.slug) == c.slug, f"{alias!r}: {owners[alias]} and {c.slug}"
+    titles = " | ".join(r.title for r in cmap.resources)
+    for classic in ("The Elements of Statistical Learning", "Deep Learning", "Practical Deep Learning", "CS224n",
+                    "Attention Is All You Need", "Illustrated Transformer", "Illustrated BERT", "Introduction to Algorithms",
+                    "Machine Learning Yearning", "CS329S", "Reading Research Papers", "The Programmer's Brain",
+                    "Project Euler"):
+        assert classic in titles, classic
+    kinds: dict[str, set[str]] = {}
+    for r in cmap.resources:
+        for slug in r.concepts:
+            kinds.setdefault(slug, set()).add(r.kind)
+    for slug in ("graph", "array", "linear-algebra", "probability", "statistics", "calculus", "optimization", "python",
+                 "git", "sql", "command-line", "big-o", "neural-networks", "transformers", "reading-papers"):
+        assert len(kinds.get(slug, ())) >= 2, f"{slug} has resources of one kind only: {kinds.get(slug)}"
 
 
 def _write(tmp_path, body):
@@ -94,6 +125,97 @@ def test_cli_map(cli):
     assert any(e["slug"] == "tree" for e in json.loads(cli("map", "frontier", "--json", "-n", "50").out))
     assert cli("map", "show", "nope").code == 2
     assert cli("map", "mark", "graph", "mastered").code == 2
+
+
+def test_overlay_resources_and_a_bad_resource_are_checked(tmp_path):
+    ok = 'hide = ["project-euler-free"]\n[[resource]]\ntitle = "My notes on DAGs"\nkind = "post"\nurl = "https://example.org/dags"\n' \
+         'concepts = ["dag"]\n'
+    cmap = graph.load(_write(tmp_path, ok))
+    assert cmap.resources[-1].title == "My notes on DAGs"
+    bad = '[[resource]]\ntitle = "X"\nkind = "post"\nurl = "https://example.org/x"\nconcepts = ["nope"]\n'
+    with pytest.raises(LayerwiseError, match="resource 'X' names unknown concept 'nope'"):
+        graph.load(_write(tmp_path, bad))
+    with pytest.raises(LayerwiseError, match="resource 1 lacks or misuses a field"):
+        graph.load(_write(tmp_path, '[[resource]]\ntitle = "X"\n'))
+
+
+def test_starting_resources_become_items_linked_to_their_concepts(library):
+    from layerwise.concepts import linking, resources
+    from layerwise.concepts.progress import concept_map
+
+    added = resources.ensure(library)
+    assert added == len(concept_map(library).resources)
+    assert resources.ensure(library) == 0  # idempotent
+    euler = library.get("map:project-euler")
+    assert euler.kind == "exercise" and euler.url == "https://projecteuler.net/"
+    linked = linking.items_for(library, "transformers", limit=10)
+    titles = {i.title: state for i, _, state in linked}
+    assert titles["Attention Is All You Need"] == "confirmed"
+    assert "The Illustrated Transformer" in titles
+    why = resources.reasons(library, [i.id for i, _, _ in linked])
+    assert any("three passes" in w for w in why.values())
+    # an arXiv resource merges with the same paper captured another way instead of duplicating it
+    assert library.get("arXiv:1706.03762").title == "Attention Is All You Need"
+
+
+def test_linking_is_incremental_and_follows_map_changes(library, tmp_path):
+    from layerwise.concepts import linking
+    from layerwise.records import Item
+
+    library.ingest([Item(title="Probability of a transformer", abstract="With high probability the tree search ends.")])
+    linking.ensure_linked(library)
+    slugs = _links(library)
+    assert ("Probability of a transformer", "transformers") in slugs
+    assert ("Probability of a transformer", "probability") in slugs  # generic names count in titles only
+    assert not any(s == "tree" for _, s in slugs)
+    library.ingest([Item(title="Scaling laws for two-tower models", abstract="We fit a dual encoder.")])
+    linking.ensure_linked(library)  # links only the new item
+    assert ("Scaling laws for two-tower models", "two-tower-model") in _links(library)
+    assert ("Scaling laws for two-tower models", "scaling-laws") in _links(library)
+    overlay = library.home.path / "concepts.toml"
+    overlay.write_text('[[concept]]\nslug = "dual-encoders"\nname = "Dual encoders"\narea = "letter"\n'
+                       'aliases = ["fit a dual"]\n')
+    linking.ensure_linked(library)  # the map changed: everything relinks
+    assert ("Scaling laws for two-tower models", "dual-encoders") in _links(library)
+
+
+def _links(library):
+    from sqlalchemy import text
+
+    with library.store.begin() as conn:
+        return {(r[0], r[1]) for r in conn.execute(text(
+            "SELECT i.title, c.slug FROM item_concepts c JOIN items i ON i.id = c.item_id WHERE c.state = 'auto'"))}
+
+
+def test_render_draws_a_neighbourhood_coloured_by_layer(cli, tmp_path):
+    import shutil
+    import xml.etree.ElementTree as ET
+
+    from layerwise.concepts import render
+
+    cmap = graph.load()
+    assert set(render.neighbourhood(cmap, "dag", 1)) >= {"dag", "tree", "graph", "airflow-dag", "topological-sort"}
+    assert len(render.neighbourhood(cmap, "dag", 0)) == 1
+    assert all(cmap.concepts[s].area == "envelope" for s in render.neighbourhood(cmap, None, 0, "envelope"))
+    cli("map", "mark", "graph", "explored")
+    dot = cli("map", "render", "dag").out
+    assert dot.startswith("digraph") and '"graph" [label="Graph\\nfoundation · explored", fillcolor="#c8e6c9"' in dot
+    assert '"tree" -> "dag"' in dot  # prerequisites point to what builds on them
+    assert 'penwidth=2.5' in dot.split('"tree" [')[1].split("\n")[0]  # tree is on the frontier now
+    mermaid = cli("map", "render", "dag", "--format", "mermaid").out
+    assert mermaid.startswith("flowchart BT") and "class " in mermaid and "explored" in mermaid
+    if shutil.which("dot") is None:
+        assert cli("map", "render", "dag", "--format", "svg").code == 2  # a clear error, not a traceback
+        pytest.fail("Graphviz is required for the full suite (scripts/system-deps.sh installs it)")
+    out = tmp_path / "dag.svg"
+    result = cli("map", "render", "dag", "--depth", "2", "--format", "svg", "-o", str(out))
+    assert result.code == 0
+    svg = ET.parse(out).getroot()
+    assert svg.tag.endswith("svg") and "Directed acyclic graph" in out.read_text()
+    png = tmp_path / "dag.png"
+    assert cli("map", "render", "dag", "--format", "png", "-o", str(png)).code == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert cli("map", "render", "nope").code == 2
 
 
 def test_items_link_to_concepts_and_user_decisions_stick(library):

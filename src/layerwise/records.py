@@ -9,7 +9,7 @@ from typing import Any
 
 from layerwise import ids
 
-KINDS = ("paper", "post", "video", "podcast", "book", "course", "thread", "repo", "talk", "page")
+KINDS = ("paper", "post", "video", "podcast", "book", "course", "thread", "repo", "talk", "exercise", "page")
 STATUSES = ("inbox", "planned", "reading", "done", "archived", "dropped")
 
 

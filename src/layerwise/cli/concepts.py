@@ -14,6 +14,9 @@ LAYER_CHOICES = ("none", "skimmed", "explored", "deepened", "built")
 @click.pass_context
 def map_(ctx: click.Context, as_json: bool) -> None:
     """The concept map of ML-engineering fundamentals: per area, how many concepts at each layer."""
+    from layerwise.concepts.resources import ensure
+
+    ensure(ctx.obj.library)  # the map's starting resources become items the first time the map is used
     if ctx.invoked_subcommand:
         return
     from rich.table import Table
@@ -55,11 +58,16 @@ def map_show(ctx: click.Context, slug: str, items: int, as_json: bool) -> None:
             "links_in": [{"type": k, "from": s} for k, s in cmap.links_in(slug)],
             "history": history(ctx.obj.library, slug)}
     from layerwise.concepts.linking import items_for
+    from layerwise.concepts.resources import reasons
 
     by_kind: dict[str, list[dict]] = {}
-    for item, confidence, state in items_for(ctx.obj.library, slug, limit=items):
-        by_kind.setdefault(item.kind, []).append({"id": item.id, "title": item.title, "confidence": confidence,
-                                                  "state": state})
+    linked = items_for(ctx.obj.library, slug, limit=items)
+    why = reasons(ctx.obj.library, [item.id for item, _, _ in linked], cmap)
+    for item, confidence, state in linked:
+        row = {"id": item.id, "title": item.title, "url": item.url, "confidence": confidence, "state": state}
+        if item.id in why:
+            row["starting_resource"] = why[item.id]
+        by_kind.setdefault(item.kind, []).append(row)
     data["items"] = by_kind
     if as_json:
         print_json(data)
@@ -73,6 +81,9 @@ def map_show(ctx: click.Context, slug: str, items: int, as_json: bool) -> None:
     for kind, rows in by_kind.items():
         click.echo(f"{kind}s:")
         for row in rows:
+            if "starting_resource" in row:
+                click.echo(f"  [{row['id']}] {row['title']} (starting resource: {row['starting_resource']})")
+                continue
             mark = " (confirmed)" if row["state"] == "confirmed" else f" ({row['confidence']:.1f})"
             click.echo(f"  [{row['id']}] {row['title']}{mark}")
 
@@ -116,6 +127,46 @@ def map_link(ctx: click.Context) -> None:
     counts = link_all(ctx.obj.library)
     linked = sum(1 for n in counts.values() if n)
     click.echo(f"{sum(counts.values()):,} links over {linked} concepts")
+
+
+@map_.command("render")
+@click.argument("slug", required=False)
+@click.option("--depth", default=1, show_default=True, type=click.IntRange(0, 6), help="Links to follow from SLUG.")
+@click.option("--area", type=click.Choice(("foundation", "letter", "envelope")), help="Only concepts of this area.")
+@click.option("--format", "fmt", default="dot", show_default=True, type=click.Choice(("dot", "mermaid", "svg", "png")))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here (svg and png default to map-SLUG.FORMAT).")
+@click.pass_context
+def map_render(ctx: click.Context, slug: str | None, depth: int, area: str | None, fmt: str, output: str | None) -> None:
+    """A picture of the map around SLUG (or of an area, or all of it), coloured by your layer, the frontier
+    outlined. dot and mermaid print text to paste anywhere; svg and png need Graphviz."""
+    import os
+
+    from layerwise.concepts import render
+    from layerwise.concepts.progress import concept_map, frontier, layers
+
+    library = ctx.obj.library
+    cmap = concept_map(library)
+    slugs = render.neighbourhood(cmap, slug, depth, area)
+    current = layers(library)
+    edge = {e.slug for e in frontier(library, limit=None)}
+    dot = render.to_dot(cmap, slugs, current, edge, slug)
+    if fmt in ("dot", "mermaid"):
+        data = (dot if fmt == "dot" else render.to_mermaid(cmap, slugs, current, edge)).encode()
+    else:
+        data = render.render_image(dot, fmt)
+        output = output or f"map-{slug or area or 'all'}.{fmt}"
+    if output is None:
+        click.echo(data.decode(), nl=False)
+        return
+    tmp = output + ".part"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, output)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    click.echo(f"{len(slugs)} concepts drawn to {output}", err=True)
 
 
 def _set_link(name: str, state: str, help_text: str) -> None:

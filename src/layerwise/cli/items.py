@@ -14,7 +14,7 @@ STATUSES = ("inbox", "planned", "reading", "done", "archived", "dropped")
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--kind", help="Only this kind: paper, post, video, podcast, book, course, thread, repo, talk."),
+        click.option("--kind", help="Only this kind: paper, post, video, podcast, book, course, thread, repo, talk, exercise."),
         click.option("--status", type=click.Choice(STATUSES), help="Only items with this status."),
         click.option("--source", help="Only items from this source (a feed name, an import's --source, arxiv, doi)."),
         click.option("--tag", help="Only items with this tag."),

@@ -1,8 +1,9 @@
 """Loading and validating a concept map (the bundled TOML file, plus the user's overlay in the home).
 
 A map is a list of concepts: slug, name, area (letter, envelope, foundation), aliases, a description, and
-typed links to other slugs: prerequisite, is-a, part-of, used-in, related. Validation names the concepts
-involved: unknown link targets, duplicate slugs, and prerequisite cycles (spelled out A -> B -> A).
+typed links to other slugs: prerequisite, is-a, part-of, used-in, related; plus starting resources (a book,
+a course, a paper, an exercise) for its concepts. Validation names the concepts involved: unknown link
+targets, duplicate slugs, and prerequisite cycles (spelled out A -> B -> A).
 """
 
 from __future__ import annotations
@@ -28,11 +29,26 @@ class Concept:
     description: str
     aliases: list[str] = field(default_factory=list)
     links: dict[str, list[str]] = field(default_factory=dict)  # link type -> target slugs
+    match: str = "any"  # where linking looks for the names: "any" (title and abstract) or "title"
+
+
+@dataclass
+class Resource:
+    """A starting resource the map recommends for some concepts; it becomes an item in every library."""
+
+    title: str
+    kind: str
+    url: str
+    concepts: list[str]
+    why: str = ""
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
 
 
 @dataclass
 class ConceptMap:
     concepts: dict[str, Concept]
+    resources: list[Resource] = field(default_factory=list)
 
     def links_out(self, slug: str) -> list[tuple[str, str]]:
         return [(kind, target) for kind, targets in self.concepts[slug].links.items() for target in targets]
@@ -77,9 +93,21 @@ def _parse(data: dict[str, Any], where: str) -> list[Concept]:
             links = {kind: list(raw.get(kind.replace("-", "_"), [])) for kind in LINK_TYPES}
             out.append(Concept(slug=str(raw["slug"]), name=str(raw["name"]), area=str(raw["area"]),
                                description=str(raw.get("description", "")), aliases=list(raw.get("aliases", [])),
-                               links={k: v for k, v in links.items() if v}))
+                               links={k: v for k, v in links.items() if v}, match=str(raw.get("match", "any"))))
         except (KeyError, TypeError) as exc:
             raise LayerwiseError(f"concept {n} lacks or misuses a field ({exc})", where=where) from None
+    return out
+
+
+def _parse_resources(data: dict[str, Any], where: str) -> list[Resource]:
+    out = []
+    for n, raw in enumerate(data.get("resource", []), 1):
+        try:
+            out.append(Resource(title=str(raw["title"]), kind=str(raw["kind"]), url=str(raw["url"]),
+                                concepts=[str(s) for s in raw["concepts"]], why=str(raw.get("why", "")),
+                                authors=[str(a) for a in raw.get("authors", [])], year=raw.get("year")))
+        except (KeyError, TypeError) as exc:
+            raise LayerwiseError(f"resource {n} lacks or misuses a field ({exc})", where=where) from None
     return out
 
 
@@ -91,11 +119,13 @@ def _read(path: Path) -> dict[str, Any]:
         raise LayerwiseError(f"not valid TOML ({exc})", where=str(path)) from None
 
 
-def build(concepts: list[Concept], where: str) -> ConceptMap:
+def build(concepts: list[Concept], where: str, resources: list[Resource] | None = None) -> ConceptMap:
     by_slug: dict[str, Concept] = {}
     for c in concepts:
         if c.slug in by_slug:
             raise LayerwiseError(f"duplicate concept slug {c.slug!r}", where=where)
+        if c.match not in ("any", "title"):
+            raise LayerwiseError(f"concept {c.slug!r} has match {c.match!r}; use any or title", where=where)
         if c.area not in AREAS:
             raise LayerwiseError(f"concept {c.slug!r} has area {c.area!r}; use one of {', '.join(AREAS)}", where=where)
         by_slug[c.slug] = c
@@ -103,10 +133,14 @@ def build(concepts: list[Concept], where: str) -> ConceptMap:
         for kind, target in ((k, t) for k, ts in c.links.items() for t in ts):
             if target not in by_slug:
                 raise LayerwiseError(f"concept {c.slug!r} links ({kind}) to unknown concept {target!r}", where=where)
+    for r in resources or []:
+        for slug in r.concepts:
+            if slug not in by_slug:
+                raise LayerwiseError(f"resource {r.title!r} names unknown concept {slug!r}", where=where)
     cycle = find_cycle(by_slug)
     if cycle:
         raise LayerwiseError(f"prerequisite cycle: {' -> '.join(cycle)}", where=where)
-    return ConceptMap(by_slug)
+    return ConceptMap(by_slug, list(resources or []))
 
 
 def find_cycle(concepts: dict[str, Concept]) -> list[str] | None:
@@ -145,14 +179,17 @@ def load(overlay: Path | None = None, bundled: Path = BUNDLED) -> ConceptMap:
     """The bundled map with the user's overlay applied: added concepts, added or removed links, hidden concepts.
 
     Overlay format (TOML; top-level keys such as `hide = ["slug"]` must come before the first table):
-    [[concept]] tables like the bundled ones, and [[link]] tables with from, type, to and optional
-    remove = true."""
-    concepts = _unique(_parse(_read(bundled), str(bundled)), str(bundled))
+    [[concept]] tables like the bundled ones, [[link]] tables with from, type, to and optional
+    remove = true, and [[resource]] tables like the bundled ones."""
+    base = _read(bundled)
+    concepts = _unique(_parse(base, str(bundled)), str(bundled))
+    resources = _parse_resources(base, str(bundled))
     where = str(bundled)
     if overlay is not None and overlay.exists():
         where = str(overlay)
         data = _read(overlay)
         concepts.update(_unique(_parse(data, where), where))  # an overlay concept replaces a bundled one
+        resources += _parse_resources(data, where)
         for link in data.get("link", []):
             try:
                 source, kind, target = link["from"], link["type"], link["to"]
@@ -173,4 +210,6 @@ def load(overlay: Path | None = None, bundled: Path = BUNDLED) -> ConceptMap:
             for c in concepts.values():
                 for kind in c.links:
                     c.links[kind] = [t for t in c.links[kind] if t != slug]
-    return build(list(concepts.values()), where)
+            for r in resources:
+                r.concepts = [t for t in r.concepts if t != slug]
+    return build(list(concepts.values()), where, [r for r in resources if r.concepts])

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 # Oldest first. Kept here so opening an up-to-date library never imports Alembic; a test checks that it
 # matches the migration scripts.
-SCHEMA_REVISIONS = ("0001_initial", "0002_profile_and_plan", "0003_concept_layers", "0004_item_concepts")
+SCHEMA_REVISIONS = ("0001_initial", "0002_profile_and_plan", "0003_concept_layers", "0004_item_concepts",
+                    "0005_meta")
 ITEM_COLUMNS = ("id", "kind", "title", "abstract", "body", "authors", "published", "year", "venue", "url",
                 "arxiv_id", "doi", "canonical_url", "title_key", "categories", "status", "extra",
                 "added_at", "updated_at")
@@ -99,6 +100,13 @@ class Store:
             command.upgrade(config, "head")
 
     # -- items -------------------------------------------------------------------------------------
+    def meta(self, conn: Connection, key: str) -> str | None:
+        return conn.execute(_text("SELECT value FROM meta WHERE key = :k"), {"k": key}).scalar()
+
+    def set_meta(self, conn: Connection, key: str, value: str) -> None:
+        conn.execute(_text("DELETE FROM meta WHERE key = :k"), {"k": key})
+        conn.execute(_text("INSERT INTO meta (key, value) VALUES (:k, :v)"), {"k": key, "v": value})
+
     def max_item_id(self, conn: Connection) -> int:
         return _scalar(conn, "SELECT coalesce(max(id), 0) FROM items")
 
