@@ -111,7 +111,12 @@ def test_ctrl_c_during_import_leaves_library_unchanged(tmp_path):
     assert _run("overview", env=env).returncode == 0
     proc = subprocess.Popen([sys.executable, "-m", "layerwise", "import", str(corpus)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.5)
+    # interrupt once the import is writing (its transaction grows the WAL), however loaded the machine is
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if sum(f.stat().st_size for f in (tmp_path / "home").rglob("*-wal")) > 4_000_000:
+            break
+        time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

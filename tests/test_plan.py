@@ -155,3 +155,56 @@ def test_plan_labels_buckets_and_moonshots_lie_outside_the_focus(sample):
     assert not any(w in sample.get(str(moon.item_id)).title.lower() for w in ("retrieval", "rag"))
     with pytest.raises(LayerwiseError, match="targets are three"):
         profile.set_setting(sample, "targets", "70/30")
+
+
+def _item(library, title, kind="paper", status="inbox", abstract=None):
+    from layerwise.records import Item
+
+    report = library.ingest([Item(title=title, kind=kind, status=status, abstract=abstract)])
+    return report.item_ids[0]
+
+
+def test_concept_signals_frontier_new_angle_and_lean(library):
+    from layerwise.concepts.progress import mark
+    from layerwise.rank.concepts import concept_signals
+    from layerwise.rank.index import load_index
+
+    dag = _item(library, "Scheduling a directed acyclic graph of tasks")
+    done = _item(library, "Attention in sequence models", status="done")
+    video = _item(library, "Attention explained visually", kind="video")
+    paper = _item(library, "Attention heads that copy", kind="paper")
+    k8s = _item(library, "Kubernetes for model serving at scale")
+    llm = _item(library, "Large language models as few-shot learners")
+    index = load_index(library)
+    row = {int(i): r for r, i in enumerate(index.ids)}
+    assert concept_signals(library, index, "both") is None  # no position on the map, no lean: no effect
+
+    for slug in ("graph", "tree", "embeddings", "softmax"):
+        mark(library, slug, "explored")
+    mark(library, "attention", "explored")  # being deepened; studied from a paper so far
+    sig = concept_signals(library, index, "both")
+    assert "next on your map (you have explored Tree)" in sig.reasons[row[dag]]
+    assert sig.bonus[row[dag]] > 0
+    assert "a new angle (video) on Attention" in sig.reasons[row[video]]
+    assert sig.bonus[row[video]] > sig.bonus[row[paper]] == 0  # a paper is no new angle on it
+    assert row[done] not in sig.reasons or "new angle" not in sig.reasons[row[done]]
+
+    envelope = concept_signals(library, index, "envelope")
+    assert envelope.bonus[row[k8s]] > 0 > envelope.bonus[row[llm]]
+    letter = concept_signals(library, index, "letter")
+    assert letter.bonus[row[llm]] > 0 > letter.bonus[row[k8s]]
+
+
+def test_plan_follows_the_map_and_replans_when_a_layer_changes(sample):
+    from layerwise.concepts.progress import mark
+
+    profile.add_focus(sample, "need", "directed acyclic graphs and workflow scheduling")
+    first = week_plan(sample)
+    for slug in ("graph", "tree"):
+        mark(sample, slug, "explored")
+    second = week_plan(sample)  # a layer changed: the plan is chosen again, with the map's reasons
+    assert any("next on your map" in p.reason for p in second.picks), [p.reason for p in second.picks]
+    assert [p.item_id for p in second.picks] != [p.item_id for p in first.picks] or \
+        [p.reason for p in second.picks] != [p.reason for p in first.picks]
+    profile.set_setting(sample, "lean", "envelope")
+    assert week_plan(sample).picks  # still five picks with a lean

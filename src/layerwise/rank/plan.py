@@ -5,7 +5,9 @@ For each track the score of an item is one function per signal, combined in `tra
   learned    with 5+ likes, z(decision value) of a per-user logistic regression on tf-idf, likes against
              dislikes and a sample of unjudged items (the arxiv-sanity / Scholar Inbox approach);
   liked      before that, z(embedding cosine) with the mean of items rated +, accepted or finished;
-  disliked   and minus half of z(embedding cosine) with the mean of items rated - or skipped.
+  disliked   and minus half of z(embedding cosine) with the mean of items rated - or skipped;
+  concepts   once the user has layers on the concept map or a lean: frontier concepts first, a new angle on a
+             concept being deepened, the leaned area up (rank/concepts.py).
 Items done, dropped or archived never return. Picks are chosen by maximal marginal relevance
 (Carbonell & Goldstein 1998) so five picks are five different things. No recency term: value over recency.
 """
@@ -23,6 +25,7 @@ from layerwise.rank.similar import zscore
 
 if TYPE_CHECKING:
     from layerwise.library import Library
+    from layerwise.rank.concepts import ConceptSignals
     from layerwise.rank.index import Index
 
 POOL = 300
@@ -43,6 +46,7 @@ class Signals:
     liked: list[int] = field(default_factory=list)  # index rows
     disliked: list[int] = field(default_factory=list)
     excluded: set[int] = field(default_factory=set)  # index rows
+    concepts: ConceptSignals | None = None
 
 
 def _focus_scores(sig: Signals, focus: dict[str, Any], encoder: Any) -> np.ndarray:
@@ -95,6 +99,8 @@ def track_scores(sig: Signals, track: str, encoder: Any) -> tuple[np.ndarray, np
             score = score + _mean_similarity(sig, sig.liked)
         if sig.disliked:
             score = score - 0.5 * _mean_similarity(sig, sig.disliked)
+    if sig.concepts is not None:
+        score = score + sig.concepts.bonus
     if sig.excluded:
         score[list(sig.excluded)] = -np.inf
     return score, best
@@ -177,6 +183,8 @@ def _reason(sig: Signals, track: str, row: int, best_focus: int, titles: dict[in
         top = int(np.argmax(sims))
         if sims[top] > 0.55:
             parts.append(f"like '{_short(titles.get(sig.liked[top], ''))}', which you liked")
+    if sig.concepts is not None and sig.concepts.reasons.get(row):
+        parts.append(sig.concepts.reasons[row])
     if not parts:
         parts.append("a broad sample of your library (set a focus: `layerwise focus need \"...\"`)")
     return f"{track}: " + "; ".join(parts)
@@ -204,8 +212,13 @@ class Plan:
 
 
 def _signals(library: Library, week: str) -> Signals:
+    from layerwise.concepts.resources import ensure
+    from layerwise.rank.concepts import concept_signals
     from layerwise.rank.index import load_index
+    from layerwise.rank.profile import settings
     from layerwise.store import profile as sql
+
+    ensure(library)  # the map's starting resources are candidates like any captured item
 
     index = load_index(library)
     with library.store.begin() as conn:
@@ -221,7 +234,8 @@ def _signals(library: Library, week: str) -> Signals:
         index=index, focuses=focuses,
         liked=[position[i] for i, s in feedback.items() if s > 0 and i in position],
         disliked=[position[i] for i, s in feedback.items() if s < 0 and i in position],
-        excluded={position[i] for i in excluded_ids | skipped if i in position})
+        excluded={position[i] for i in excluded_ids | skipped if i in position},
+        concepts=concept_signals(library, index, settings(library).lean))
 
 
 def week_plan(library: Library, week: str | None = None, refresh: bool = False) -> Plan:

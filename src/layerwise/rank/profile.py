@@ -3,8 +3,8 @@
 Focuses live in the database (several per track); settings live in config.toml so they can be edited by
 hand: `budget` (picks per week, default 5), `need_share` (share of picks for the need track, default 0.8,
 i.e. 80/20 need/want), `targets` (core/adjacent/moonshot shares, default 70/20/10), `lean` (letter, envelope
-or both). `lean` is stored now and acts once the concept map tags items by area (issue 3): a nudge from a
-description of each half of the job was tried and changed too little to be worth a setting.
+or both): items linked to concepts of the leaned area rank higher, items only on the other area lower
+(rank/concepts.py).
 """
 
 from __future__ import annotations
@@ -134,10 +134,11 @@ def rate(library: Library, ref: str, signal: int, reason: str = "rated") -> int:
 
 
 def fingerprint(library: Library) -> str:
-    """Changes when anything the plan depends on changes: focuses, settings, feedback."""
+    """Changes when anything the plan depends on changes: focuses, settings, feedback, layers on the map."""
+    from layerwise.concepts.progress import layers
     from layerwise.store import profile as sql
 
     with library.store.begin() as conn:
         state = {"focuses": [(f["track"], f["text"]) for f in sql.focuses(conn)], "feedback": sql.feedback_stamp(conn),
-                 "settings": settings(library).__dict__}
+                 "settings": settings(library).__dict__, "layers": layers(library)}
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]
