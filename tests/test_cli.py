@@ -110,8 +110,10 @@ def test_ctrl_c_during_import_leaves_library_unchanged(tmp_path):
     corpus = data_file("corpora", "arxiv-2025-26.jsonl.gz")
     env = {**os.environ, "LAYERWISE_HOME": str(tmp_path / "home")}
     assert _run("overview", env=env).returncode == 0
+    # a suite started in the background inherits an ignored SIGINT; the child must see Ctrl-C as a user would
     proc = subprocess.Popen([sys.executable, "-m", "layerwise", "import", str(corpus)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # interrupt once the import is writing (its transaction grows the WAL), however loaded the machine is
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
