@@ -139,8 +139,7 @@ def map_link(ctx: click.Context) -> None:
 def map_render(ctx: click.Context, slug: str | None, depth: int, area: str | None, fmt: str, output: str | None) -> None:
     """A picture of the map around SLUG (or of an area, or all of it), coloured by your layer, the frontier
     outlined. dot and mermaid print text to paste anywhere; svg and png need Graphviz."""
-    import os
-
+    from layerwise.atomic import write_atomically
     from layerwise.concepts import render
     from layerwise.concepts.progress import concept_map, frontier, layers
 
@@ -158,14 +157,7 @@ def map_render(ctx: click.Context, slug: str | None, depth: int, area: str | Non
     if output is None:
         click.echo(data.decode(), nl=False)
         return
-    tmp = output + ".part"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, output)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    write_atomically(output, data)
     click.echo(f"{len(slugs)} concepts drawn to {output}", err=True)
 
 

@@ -67,17 +67,10 @@ def export(ctx: click.Context, fmt: str, output: str | None, **filters: str | No
     if output is None:
         run_export(ctx.obj.library, fmt, sys.stdout, **filters)
         return
-    import os
+    from layerwise.atomic import atomic_file
 
-    tmp = output + ".part"
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as out:
-            count = run_export(ctx.obj.library, fmt, out, **filters)
-        os.replace(tmp, output)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_file(output) as out:
+        count = run_export(ctx.obj.library, fmt, out, **filters)
     click.echo(f"wrote {count} {'feeds' if fmt == 'opml' else 'items'} to {output}", err=True)
 
 

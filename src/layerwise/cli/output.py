@@ -87,3 +87,4 @@ def progress(label: str, total: int | None = None) -> Iterator[Any]:
                 state["last"] = done
 
         yield advance
+

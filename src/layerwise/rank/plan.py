@@ -248,6 +248,7 @@ def week_plan(library: Library, week: str | None = None, refresh: bool = False) 
 
     week = week or iso_week()
     stamp = profile.fingerprint(library)
+    _add_dives(library, week, stamp)
     with library.store.begin() as conn:
         stored = sql.picks(conn, week)
         if not library.find(limit=1)[1]:
@@ -285,6 +286,45 @@ def week_plan(library: Library, week: str | None = None, refresh: bool = False) 
                                  "reason": pick.reason, "state": pick.state, "bucket": pick.bucket,
                                  "profile": stamp}, now_iso())
     return plan
+
+
+def _add_dives(library: Library, week: str, stamp: str) -> None:
+    """Deeper dives the user scheduled for a day of this week join its plan as accepted picks; a dive on a
+    concept brings the concept's best linked item the user has not finished."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import text
+
+    from layerwise.library import now_iso
+    from layerwise.store import profile as sql
+
+    year, number = (int(x) for x in week.split("-W"))
+    monday = date.fromisocalendar(year, number, 1)
+    with library.store.begin() as conn:
+        rows = conn.execute(text("SELECT d.item_id, d.slug, d.layer, d.day, s.track FROM dives d "
+                                 "LEFT JOIN sessions s ON s.id = d.session_id WHERE d.day >= :a AND d.day <= :b "
+                                 "ORDER BY d.day, d.id"),
+                            {"a": monday.isoformat(), "b": (monday + timedelta(days=6)).isoformat()}).all()
+        if not rows:
+            return
+        stored = sql.picks(conn, week)
+    picked = {p["item_id"] for p in stored}
+    position = max((p["position"] for p in stored), default=0)
+    for item_id, slug, layer, day, track in rows:
+        about = ""
+        if item_id is None and slug:
+            from layerwise.concepts.linking import items_for
+
+            item_id = next((i.id for i, _, _ in items_for(library, slug, limit=20) if i.status != "done"), None)
+            about = f" on {slug}"
+        if item_id is None or item_id in picked:
+            continue
+        position += 1
+        picked.add(item_id)
+        with library.store.begin() as conn:
+            sql.save_pick(conn, {"week": week, "item_id": item_id, "track": track or "need", "position": position,
+                                 "reason": f"{track or 'need'}: the deeper dive{about} you scheduled for {day} ({layer})",
+                                 "state": "accepted", "bucket": "core", "profile": stamp}, now_iso())
 
 
 def _fill(library: Library, sig: Signals, settings: Any, week: str, existing: list[dict[str, Any]], taken: list[int],

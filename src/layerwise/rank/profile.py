@@ -2,7 +2,8 @@
 
 Focuses live in the database (several per track); settings live in config.toml so they can be edited by
 hand: `budget` (picks per week, default 5), `need_share` (share of picks for the need track, default 0.8,
-i.e. 80/20 need/want), `targets` (core/adjacent/moonshot shares, default 70/20/10), `lean` (letter, envelope
+i.e. 80/20 need/want), `targets` (core/adjacent/moonshot shares, default 70/20/10), `timebox` (minutes of a
+study session, default 45), `lean` (letter, envelope
 or both): items linked to concepts of the leaned area rank higher, items only on the other area lower
 (rank/concepts.py).
 """
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 TRACKS = ("need", "want")
 LEANS = ("letter", "envelope", "both")
-DEFAULTS: dict[str, Any] = {"budget": 5, "need_share": 0.8, "lean": "both", "targets": "70/20/10"}
+DEFAULTS: dict[str, Any] = {"budget": 5, "need_share": 0.8, "lean": "both", "targets": "70/20/10", "timebox": 45}
 BUCKETS = ("core", "adjacent", "moonshot")
 
 
@@ -31,6 +32,7 @@ class Settings:
     need_share: float
     lean: str
     targets: str = "70/20/10"  # core/adjacent/moonshot shares of the picks, balanced over the weeks
+    timebox: float = 45  # minutes of a study session
 
     def bucket_shares(self) -> dict[str, float]:
         parts = [float(p) for p in self.targets.split("/")]
@@ -51,9 +53,11 @@ class Settings:
 def settings(library: Library) -> Settings:
     config = {**DEFAULTS, **{k: v for k, v in library.home.config().items() if k in DEFAULTS}}
     try:
-        result = Settings(int(config["budget"]), float(config["need_share"]), str(config["lean"]), str(config["targets"]))
+        result = Settings(int(config["budget"]), float(config["need_share"]), str(config["lean"]), str(config["targets"]),
+                          float(config["timebox"]))
     except (TypeError, ValueError):
-        raise LayerwiseError("budget must be a whole number and need_share a number", where=str(library.home.config_path)) from None
+        raise LayerwiseError("budget must be a whole number, need_share and timebox numbers",
+                             where=str(library.home.config_path)) from None
     _check(result)
     return result
 
@@ -63,6 +67,8 @@ def _check(s: Settings) -> None:
         raise LayerwiseError(f"budget must be between 1 and 50 picks a week, not {s.budget}")
     if not 0 <= s.need_share <= 1:
         raise LayerwiseError(f"need_share must be between 0 and 1 (0.8 means 80/20 need/want), not {s.need_share}")
+    if not 1 <= s.timebox <= 240:
+        raise LayerwiseError(f"timebox must be between 1 and 240 minutes, not {s.timebox:g}")
     if s.lean not in LEANS:
         raise LayerwiseError(f"lean must be one of {', '.join(LEANS)}, not {s.lean!r}")
     parts = s.targets.split("/")
@@ -84,7 +90,7 @@ def set_setting(library: Library, key: str, value: str) -> Settings:
             parsed = float(need) / (float(need) + float(want))
         except (ValueError, ZeroDivisionError):
             raise LayerwiseError(f"need_share takes a share (0.8) or a split (80/20), not {value!r}") from None
-    elif key in ("budget", "need_share"):
+    elif key in ("budget", "need_share", "timebox"):
         try:
             parsed = int(value) if key == "budget" else float(value)
         except ValueError:
@@ -140,5 +146,6 @@ def fingerprint(library: Library) -> str:
 
     with library.store.begin() as conn:
         state = {"focuses": [(f["track"], f["text"]) for f in sql.focuses(conn)], "feedback": sql.feedback_stamp(conn),
-                 "settings": settings(library).__dict__, "layers": layers(library)}
+                 "settings": {k: v for k, v in settings(library).__dict__.items() if k != "timebox"},
+                 "layers": layers(library)}
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]

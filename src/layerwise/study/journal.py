@@ -1,0 +1,145 @@
+"""The end-of-day update: a draft of 3-4 bullet points of what was studied and why, and what is next, built from
+the day's sessions and notes. The user edits it before it is saved to `journal/YYYY-MM-DD.md`; a saved day
+is never rewritten."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from layerwise.errors import LayerwiseError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from layerwise.library import Library
+
+MAX_BULLETS = 4
+VERBS = {"skim": "Skimmed", "explore": "Explored", "deepen": "Went deeper into", "build": "Built"}
+OUTCOME_WORDS = {"summarize": "summarized in my notes", "bookmark": "bookmarked, moving on",
+                 "interrupted": "interrupted", "running": "still open"}
+
+
+def journal_dir(library: Library) -> Path:
+    path = library.home.path / "journal"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def day_path(library: Library, day: date) -> Path:
+    return journal_dir(library) / f"{day.isoformat()}.md"
+
+
+def draft(library: Library, day: date | None = None) -> str:
+    from layerwise.study import notes
+    from layerwise.study.sessions import history
+
+    day = day or date.today()
+    done = history(library, day.isoformat(), (day + timedelta(days=1)).isoformat())
+    reasons = _pick_reasons(library, day)
+    by_target: dict[Any, dict[str, Any]] = {}
+    for s in done:
+        target = s["item_id"] or s["slug"]
+        entry = by_target.setdefault(target, {"title": s["title"] or _concept_name(library, s["slug"]), "minutes": 0.0,
+                                              "layer": s["layer"], "outcome": s["outcome"], "track": s["track"],
+                                              "item_id": s["item_id"], "area": s["area"]})
+        entry["minutes"] += s["seconds"] / 60
+        entry["layer"] = max(entry["layer"], s["layer"], key=("skim", "explore", "deepen", "build").index)
+        entry["outcome"] = s["outcome"]
+    bullets = []
+    for entry in list(by_target.values())[: MAX_BULLETS - 1 if len(by_target) > MAX_BULLETS else MAX_BULLETS]:
+        why = reasons.get(entry["item_id"]) or _why(entry)
+        outcome = OUTCOME_WORDS.get(entry["outcome"], "")
+        if entry["outcome"] == "schedule":
+            outcome = "a deeper dive is scheduled"
+        bullets.append(f"- {VERBS[entry['layer']]} *{entry['title']}* ({entry['minutes']:.0f} min): {why}"
+                       + (f"; {outcome}." if outcome else "."))
+    if len(by_target) > MAX_BULLETS:
+        rest = list(by_target.values())[MAX_BULLETS - 1:]
+        bullets.append(f"- Also: {', '.join(e['title'] for e in rest)} ({sum(e['minutes'] for e in rest):.0f} min).")
+    written = [n for n in notes.all_notes(library) if _changed_on(n.path, day) and not n.error
+               and n.meta.get("ref") not in by_target and n.meta.get("concept") not in by_target
+               and any(n.section(s) for s in notes.SECTIONS)]
+    if written and len(bullets) < MAX_BULLETS:
+        bullets.append(f"- Wrote notes on {', '.join(n.title for n in written[:3])}.")
+    if not bullets:
+        bullets.append("- No study sessions today.")
+    total = sum(e["minutes"] for e in by_target.values())
+    head = f"## {day.strftime('%A')} {day.isoformat()}" + (f" · {total:.0f} min studied" if total else "")
+    return head + "\n\n" + "\n".join(bullets) + f"\n\n**Next:** {_next(library, day, by_target)}\n"
+
+
+def _concept_name(library: Library, slug: str | None) -> str:
+    from layerwise.concepts.progress import concept_map
+
+    concepts = concept_map(library).concepts
+    return concepts[slug].name if slug in concepts else str(slug)
+
+
+def _why(entry: dict[str, Any]) -> str:
+    if entry["track"]:
+        return f"on my {entry['track']} track"
+    if entry["area"]:
+        return f"{entry['area']} fundamentals on my concept map"
+    return "picked by hand"
+
+
+def _pick_reasons(library: Library, day: date) -> dict[int, str]:
+    from layerwise.rank.plan import iso_week
+    from layerwise.store import profile as sql
+
+    with library.store.begin() as conn:
+        picks = sql.picks(conn, iso_week(day))
+    return {p["item_id"]: p["reason"].split(": ", 1)[-1] for p in picks}
+
+
+def _changed_on(path: Path, day: date) -> bool:
+    return datetime.fromtimestamp(path.stat().st_mtime).date() == day
+
+
+def _next(library: Library, day: date, studied: dict[Any, Any]) -> str:
+    from layerwise.rank.plan import iso_week
+    from layerwise.store import profile as sql
+    from layerwise.study.sessions import dives
+
+    upcoming = [d for d in dives(library, day + timedelta(days=1))]
+    if upcoming:
+        d = upcoming[0]
+        return f"a deeper dive ({d['layer']}) on *{d['title']}* on {d['day']}."
+    with library.store.begin() as conn:
+        picks = [p for p in sql.picks(conn, iso_week(day)) if p["state"] in ("accepted", "proposed")
+                 and p["item_id"] not in studied]
+        items = {i.id: i for i in library.store.items(conn, [p["item_id"] for p in picks])}
+    for p in sorted(picks, key=lambda p: (p["state"] != "accepted", p["position"])):
+        item = items.get(p["item_id"])
+        if item is not None and item.status != "done":
+            return f"*{item.title}* from this week's plan ({p['track']})."
+    from layerwise.concepts.progress import frontier
+
+    edge = frontier(library, limit=1)
+    if edge:
+        return f"{edge[0].name}, next on my concept map."
+    return "plan the week with `layerwise week`."
+
+
+def save(library: Library, text: str, day: date | None = None) -> Path:
+    path = day_path(library, day or date.today())
+    if path.exists():
+        raise LayerwiseError(f"{path.name} is saved already; edit the file itself to change it", where=str(path))
+    with open(path, "x", encoding="utf-8", newline="\n") as f:
+        f.write(text if text.endswith("\n") else text + "\n")
+    return path
+
+
+def entries(library: Library, days: int = 7, today: date | None = None) -> list[tuple[date, str]]:
+    """Saved days, newest first, within the last `days` days."""
+    today = today or date.today()
+    out = []
+    for path in sorted(journal_dir(library).glob("*.md"), reverse=True):
+        try:
+            day = date.fromisoformat(path.stem)
+        except ValueError:
+            continue  # a file the user put there; not a day
+        if (today - day).days < days:
+            out.append((day, path.read_text(encoding="utf-8", errors="replace")))
+    return out

@@ -1,0 +1,283 @@
+"""The study loop: sessions (scripted and in a real terminal), the notes vault on disk, the glossary, the daily
+update and journal, and the stats, on a tmp library home and both engines."""
+
+import json
+import os
+import sys
+from datetime import date, timedelta
+
+import pytest
+
+from layerwise.errors import LayerwiseError
+from layerwise.records import Item
+from layerwise.study import glossary, journal, notes, sessions
+from layerwise.study import stats as measure
+
+
+@pytest.fixture
+def lib(library, db_url, monkeypatch):
+    monkeypatch.setenv("LAYERWISE_DATABASE_URL", db_url)  # the CLI, in-process or in a terminal, opens the same library
+    library.ingest([
+        Item(title="Negative sampling for two-tower retrieval", abstract="We study hard negatives and negative sampling.",
+             kind="paper", url="https://example.org/neg"),
+        Item(title="A video course on transformers", abstract="Attention, positional encoding.", kind="video"),
+        Item(title="CON: aux/nul? A title: with *every* bad character", abstract="Serving at scale.", kind="post"),
+    ])
+    return library
+
+
+def _ref(library, title_start):
+    return str(next(i.id for i in library.find(limit=50)[0] if i.title.startswith(title_start)))
+
+
+def test_scripted_sessions_move_layers_status_and_write_notes(lib):
+    ref = _ref(lib, "Negative sampling")
+    out = sessions.log(lib, ref, "skim", 30, "bookmark", spent=12)
+    assert out.minutes == 12 and {"negative-sampling", "two-tower-model"} <= set(out.layers)  # named in the title
+    assert set(out.layers.values()) == {"skimmed"}
+    assert lib.get(ref).status == "reading"
+    text = out.note.read_text()
+    assert out.note.parent.name == "notes" and out.note.name.endswith(f"-{ref}.md")
+    assert text.startswith("---\n") and "layer: skim" in text and "[[negative-sampling]]" in text
+    for section in notes.SECTIONS:
+        assert f"## {section}" in text
+
+    # what the user writes is kept; the next session only updates the layer and appends the summary
+    mine = text.replace("## What I know\n", "## What I know\n\n- hard negatives help recall\n")
+    out.note.write_text(mine)
+    done = sessions.log(lib, ref, "explore", 45, "summarize", summary="Sampled negatives stand in for the full softmax.")
+    after = done.note.read_text()
+    assert "- hard negatives help recall" in after and "Sampled negatives stand in" in after
+    assert "layer: explore" in after and done.layers["negative-sampling"] == "explored"
+    assert lib.get(ref).status == "done"
+    from layerwise.concepts.progress import history
+
+    assert [h["source"] for h in history(lib, "negative-sampling")] == ["study session 1", "study session 2"]
+
+    # a concept can be studied on its own, with its own note
+    concept = sessions.log(lib, "kubernetes", "skim", 20, "bookmark")
+    assert concept.note.relative_to(notes.vault(lib)).as_posix() == "concepts/kubernetes.md"
+    assert sessions.default_layer(lib, sessions.resolve(lib, "kubernetes")) == "explore"
+    with pytest.raises(LayerwiseError, match="neither an item nor a concept"):
+        sessions.resolve(lib, "no-such-thing")
+
+
+def test_schedule_a_deeper_dive_joins_the_plan_and_the_calendar(lib):
+    from icalendar import Calendar
+
+    from layerwise.rank.plan import iso_week, week_plan
+
+    ref = _ref(lib, "A video course")
+    day = date.today() + timedelta(days=2)
+    out = sessions.log(lib, ref, "skim", 25, "schedule", when="+2d")
+    assert out.dive["day"] == day.isoformat() and out.dive["layer"] == "explore"
+    assert lib.get(ref).status == "planned"
+    plan = week_plan(lib, iso_week(day))
+    dive = next(p for p in plan.picks if str(p.item_id) == ref)
+    assert dive.state == "accepted" and "deeper dive" in dive.reason
+    calendar = Calendar.from_ical(sessions.dives_ics(sessions.dives(lib)))
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) == 1 and events[0].get("dtstart").dt == day and "A video course" in str(events[0].get("summary"))
+    assert sessions.default_layer(lib, sessions.resolve(lib, ref)) == "explore"  # its concepts were skimmed
+    for bad in ("yesterday", "2001-01-01", "someday"):
+        with pytest.raises(LayerwiseError):
+            sessions.parse_day(bad)
+    assert sessions.parse_day("next-week", date(2026, 11, 25)) == date(2026, 11, 30)
+
+
+def test_notes_survive_bad_names_broken_front_matter_and_a_deleted_vault(lib, tmp_path):
+    import shutil
+
+    ref = _ref(lib, "CON: aux")
+    out = sessions.log(lib, ref, "skim", 10, "bookmark")
+    assert out.note.name == f"con-aux-nul-a-title-with-every-bad-character-{ref}.md"
+    broken = "---\ntitle: [unclosed\n---\n# mine\n\n## Summary\n\nmy words\n"
+    out.note.write_text(broken)
+    again = sessions.log(lib, ref, "explore", 10, "summarize", summary="new words")
+    assert out.note.read_text() == broken  # kept exactly as it is
+    assert again.note_error and again.unsaved_summary == "new words"  # reported, and the summary is not lost
+    listed = notes.search(lib)
+    assert any(n["error"] for n in listed)
+    shutil.rmtree(notes.vault(lib))
+    third = sessions.log(lib, _ref(lib, "A video"), "skim", 10, "bookmark")
+    assert third.note.exists()
+
+
+def test_notes_full_text_search_and_cli(lib, cli):
+    sessions.log(lib, _ref(lib, "Negative sampling"), "skim", 10, "summarize", summary="In-batch negatives are cheap.")
+    sessions.log(lib, _ref(lib, "A video course"), "skim", 10, "summarize", summary="Rotary embeddings encode position.")
+    found = notes.search(lib, "rotary position")
+    assert [n["title"] for n in found] == ["A video course on transformers"]
+    listed = json.loads(cli("notes", "--json").out)
+    assert len(listed) == 2 and all(n["written"] == 1 for n in listed)
+    assert "in-batch" not in cli("notes", "rotary").out
+    result = cli("study", _ref(lib, "Negative sampling"), "--outcome", "bookmark", "--minutes", "5", "--json")
+    assert result.code == 0 and json.loads(result.out)["outcome"] == "bookmark"
+    assert cli("study", "nothing-like-this").code == 2
+    assert cli("study", _ref(lib, "A video"), "--when", "someday").code == 2
+    no_tty = cli("study", _ref(lib, "A video"))
+    assert no_tty.code == 2 and "not a terminal" in no_tty.err
+
+
+def _write_terms(note, lines):
+    text = note.read_text().replace("## Terms that didn't make sense\n", "## Terms that didn't make sense\n\n" + lines)
+    note.write_text(text)
+
+
+def test_glossary_counts_recurring_terms_and_keeps_user_definitions(lib):
+    first = sessions.log(lib, _ref(lib, "A video course"), "skim", 10, "bookmark")
+    second = sessions.log(lib, "transformers", "skim", 10, "bookmark")
+    _write_terms(first.note, "- negative sampling\n- **KV cache**: keys and values kept per token\n")
+    _write_terms(second.note, "- Negative Sampling\n1. rotary embeddings\n")
+    sessions.log(lib, _ref(lib, "Negative sampling"), "skim", 10, "bookmark")  # its abstract says it too
+    found = {t.term.casefold(): t for t in glossary.terms(lib)}
+    assert found["negative sampling"].items == 3 and not found["negative sampling"].defined
+    assert found["kv cache"].defined and found["kv cache"].definition == "keys and values kept per token"
+    assert glossary.surfaced(glossary.terms(lib))[0] == "'negative sampling': in 3 items you read, still undefined"
+    glossary.define(lib, "negative sampling", "Score a few random non-matches instead of all of them.")
+    glossary.link(lib, "negative sampling", "negative-sampling")
+    entry = next(t for t in glossary.terms(lib) if t.term.casefold() == "negative sampling")
+    assert entry.defined and entry.concepts == ["negative-sampling"]
+    assert glossary.surfaced(glossary.terms(lib)) == []
+    slug = glossary.promote(lib, "rotary embeddings", "letter")
+    from layerwise.concepts.progress import concept_map
+
+    assert concept_map(lib).concepts[slug].name == "rotary embeddings"
+    text = glossary.glossary_path(lib).read_text()
+    assert "## negative sampling" in text and "[[negative-sampling]]" in text and f"[[{slug}]]" in text
+    with pytest.raises(LayerwiseError, match="exists already"):
+        glossary.promote(lib, "rotary embeddings", "letter")
+    with pytest.raises(LayerwiseError, match="no concept"):
+        glossary.link(lib, "kv cache", "no-such-concept")
+
+
+def test_today_journal_and_stats(lib, cli, tmp_path):
+    from layerwise.rank import profile
+
+    profile.add_focus(lib, "need", "negative sampling for retrieval")
+    from layerwise.rank.plan import week_plan
+
+    plan = week_plan(lib)
+    picked = str(plan.picks[0].item_id)
+    sessions.log(lib, picked, "explore", 45, "summarize", spent=40, summary="mine")
+    sessions.log(lib, "kubernetes", "skim", 20, "schedule", spent=15, when="+9d")
+    draft = journal.draft(lib)
+    assert draft.startswith(f"## {date.today().strftime('%A')} {date.today().isoformat()} · 55 min studied")
+    assert "- Explored *" in draft and "(40 min)" in draft and "- Skimmed *Kubernetes* (15 min)" in draft
+    assert "**Next:** a deeper dive (explore) on *Kubernetes*" in draft
+    assert 3 <= draft.count("\n- ") + 1 <= 5 or draft.count("\n- ") <= 4
+    saved = cli("today", "--no-edit")
+    assert saved.code == 0 and journal.day_path(lib, date.today()).read_text() == draft
+    assert "saved already" in cli("today").err
+    with pytest.raises(LayerwiseError, match="saved already"):
+        journal.save(lib, "again")
+    assert json.loads(cli("journal", "--json").out)[0]["day"] == date.today().isoformat()
+
+    data = measure.stats(lib, "week")
+    assert data["minutes"] == 55 and data["sessions"] == 2
+    assert data["by_track"]["need"] == 40 and data["by_track"]["unplanned"] == 15
+    assert data["by_area"]["envelope"] >= 15 and data["by_layer"] == {"skim": 15, "explore": 40, "deepen": 0, "build": 0}
+    assert data["by_bucket"]["core"] + data["by_bucket"]["adjacent"] + data["by_bucket"]["moonshot"] == 40
+    assert data["read"] == 1 and data["read_ratio"] == f"1 in {data['captured']}"
+    assert data["map_over_time"][-1]["explored"] >= 1
+    png = tmp_path / "stats.png"
+    result = cli("stats", "--month", "--png", str(png))
+    assert result.code == 0 and "time by track" in result.out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# -- a real terminal ---------------------------------------------------------------------------------------
+
+def _pty_session(home, args, keys, env_extra=None, timeout=60):
+    """Run `layerwise study ...` in a pseudo-terminal. keys: (marker, delay, text): once `marker` has appeared on
+    the terminal, wait `delay` seconds, then type `text` ("^C" sends SIGINT). Returns the exit code and
+    everything the terminal showed."""
+    import pty
+    import select
+    import signal
+    import subprocess
+    import time
+
+    main, secondary = pty.openpty()
+    env = {**os.environ, "LAYERWISE_HOME": str(home), "TERM": "xterm", "COLUMNS": "100"}
+    env.pop("EDITOR", None)
+    env.pop("VISUAL", None)
+    env.update(env_extra or {})
+    proc = subprocess.Popen([sys.executable, "-m", "layerwise", "study", *args], stdin=secondary, stdout=secondary,
+                            stderr=secondary, env=env, close_fds=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    os.close(secondary)
+    shown = b""
+    pending = list(keys)
+    seen_at = None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pending:
+            marker, delay, text = pending[0]
+            if seen_at is None and marker.encode() in shown:
+                seen_at = time.monotonic()
+            if seen_at is not None and time.monotonic() - seen_at >= delay:
+                pending.pop(0)
+                seen_at = None
+                if text == "^C":
+                    os.killpg(proc.pid, signal.SIGINT)
+                else:
+                    os.write(main, text.encode())
+        ready, _, _ = select.select([main], [], [], 0.05)
+        if ready:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+        elif proc.poll() is not None:
+            break
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(timeout=10)
+    os.close(main)
+    return proc.returncode, shown.decode(errors="replace")
+
+
+def _sessions(library):
+    return sessions.history(library)
+
+
+def test_countdown_in_a_terminal_pause_extend_stop_and_schedule(lib):
+    ref = _ref(lib, "A video course")
+    code, shown = _pty_session(lib.home.path, [ref, "--minutes", "0.1"],
+                               [("left", 0.5, "p"), ("paused", 1.0, "p"), ("left", 0.3, "e"), ("extended", 1.0, "s"),
+                                ("choice", 0.2, "c\r"), ("which day", 0.2, "+2d\r")])
+    assert code == 0, shown
+    assert "left" in shown and "paused" in shown and "extended" in shown and "which day" in shown
+    row = _sessions(lib)[-1]
+    assert row["outcome"] == "schedule" and row["extended"] == 1 and 1.0 < row["seconds"] < 6  # the pause did not count
+    assert sessions.dives(lib)[0]["day"] == (date.today() + timedelta(days=2)).isoformat()
+
+
+def test_countdown_runs_out_then_summary_inline_or_in_the_editor(lib, tmp_path):
+    ref = _ref(lib, "Negative sampling")
+    code, shown = _pty_session(lib.home.path, [ref, "--minutes", "0.05"],
+                               [("choice", 0.2, "s\r"), ("empty line ends it", 0.2, "my inline summary\r"),
+                                ("my inline summary", 0.3, "\r")])
+    assert code == 0, shown
+    assert "no $EDITOR" in shown
+    note = notes.find_item_note(lib, int(ref))
+    assert "my inline summary" in note.read_text()
+    editor = tmp_path / "editor.py"
+    editor.write_text("import sys\nopen(sys.argv[-1], 'a').write('\\nwritten in my editor\\n')\n")
+    code, shown = _pty_session(lib.home.path, [ref, "--minutes", "0.05"], [("choice", 0.2, "s\r")],
+                               env_extra={"EDITOR": f"{sys.executable} {editor}"})
+    assert code == 0, shown
+    assert "written in my editor" in note.read_text() and "my inline summary" in note.read_text()
+    assert [r["outcome"] for r in _sessions(lib)] == ["summarize", "summarize"]
+
+
+def test_ctrl_c_in_the_countdown_keeps_the_minutes(lib):
+    code, shown = _pty_session(lib.home.path, ["kubernetes", "--minutes", "1"], [("left", 3.0, "^C")])
+    assert code == 130, shown
+    assert "minutes recorded" in shown and "Traceback" not in shown
+    row = _sessions(lib)[-1]
+    assert row["outcome"] == "interrupted" and 2.0 < row["seconds"] < 10
