@@ -97,7 +97,24 @@ def test_overlay_adds_removes_hides_and_a_user_cycle_is_refused(library, tmp_pat
     assert "reading-papers" not in cmap.concepts
     overlay.write_text('[[link]]\nfrom = "graph"\ntype = "prerequisite"\nto = "dag"\n')
     with pytest.raises(LayerwiseError, match="prerequisite cycle: .*graph"):
-        progress.concept_map(library)
+        graph.load(overlay)
+    # the map stays usable: the bundled map, and one line naming the problem
+    cmap = progress.concept_map(library)
+    assert "dag" not in cmap.prerequisites("graph") and "vector-db" not in cmap.concepts
+    assert "prerequisite cycle: " in cmap.warning and "concepts.toml are ignored" in cmap.warning
+
+
+def test_cli_broken_overlay_warns_and_the_map_still_works(cli):
+    from pathlib import Path
+    import os
+
+    cli("overview")
+    overlay = Path(os.environ["LAYERWISE_HOME"]) / "concepts.toml"
+    overlay.write_text("[[concept]\nslug = 'x'\n")
+    result = cli("map", "show", "dag")
+    assert result.code == 0 and "Directed acyclic graph" in result.out
+    assert result.err.count("warning:") == 1 and "not valid TOML" in result.err and "Traceback" not in result.err
+    assert cli("map", "show", "no-such-slug").code == 2
 
 
 def test_layers_history_coverage_and_frontier_wide_before_deep(library):

@@ -272,7 +272,12 @@ def test_countdown_runs_out_then_summary_inline_or_in_the_editor(lib, tmp_path):
                                env_extra={"EDITOR": f"{sys.executable} {editor}"})
     assert code == 0, shown
     assert "written in my editor" in note.read_text() and "my inline summary" in note.read_text()
-    assert [r["outcome"] for r in _sessions(lib)] == ["summarize", "summarize"]
+    code, shown = _pty_session(lib.home.path, [ref, "--minutes", "0.05"],
+                               [("choice", 0.2, "s\r"), ("empty line ends it", 0.2, "typed instead\r"),
+                                ("typed instead", 0.3, "\r")], env_extra={"EDITOR": "/no/such/editor"})
+    assert code == 0 and "did not run" in shown, shown  # a broken $EDITOR falls back to typing; nothing is lost
+    assert "typed instead" in note.read_text()
+    assert [r["outcome"] for r in _sessions(lib)] == ["summarize", "summarize", "summarize"]
 
 
 def test_ctrl_c_in_the_countdown_keeps_the_minutes(lib):

@@ -14,9 +14,13 @@ LAYER_CHOICES = ("none", "skimmed", "explored", "deepened", "built")
 @click.pass_context
 def map_(ctx: click.Context, as_json: bool) -> None:
     """The concept map of ML-engineering fundamentals: per area, how many concepts at each layer."""
+    from layerwise.concepts.progress import concept_map
     from layerwise.concepts.resources import ensure
 
-    ensure(ctx.obj.library)  # the map's starting resources become items the first time the map is used
+    cmap = concept_map(ctx.obj.library)
+    if cmap.warning:
+        click.echo(f"warning: {cmap.warning}", err=True)
+    ensure(ctx.obj.library, cmap)  # the map's starting resources become items the first time the map is used
     if ctx.invoked_subcommand:
         return
     from rich.table import Table

@@ -31,7 +31,10 @@ def today(ctx: click.Context, no_edit: bool, no_save: bool) -> None:
         return
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not no_edit and editor and sys.stdin.isatty():
-        text = click.edit(text, extension=".md") or text
+        try:
+            text = click.edit(text, extension=".md") or text
+        except click.ClickException as exc:
+            click.echo(f"your editor ({editor}) did not run ({exc.message}); saving the draft as it is", err=True)
     path = journal.save(library, text)
     click.echo(text, nl=False)
     click.echo(f"(saved to {path})", err=True)

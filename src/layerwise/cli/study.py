@@ -83,10 +83,14 @@ def _decide(note: object) -> tuple[str, str | None, str | None]:  # note: the no
                 return "schedule", None, day
             except LayerwiseError as exc:
                 click.echo(f"error: {exc}", err=True)
-    if os.environ.get("VISUAL") or os.environ.get("EDITOR"):
-        click.edit(filename=str(note))  # the user writes in their own editor; the file is theirs
-        return "summarize", None, None
-    click.echo("no $EDITOR set: type your summary here, an empty line ends it", err=True)
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if editor:
+        try:
+            click.edit(filename=str(note))  # the user writes in their own editor; the file is theirs
+            return "summarize", None, None
+        except click.ClickException as exc:
+            click.echo(f"your editor ({editor}) did not run: {exc.message}", err=True)
+    click.echo(("" if editor else "no $EDITOR set: ") + "type your summary here, an empty line ends it", err=True)
     lines = []
     while line := click.prompt("", default="", show_default=False, prompt_suffix="> ", err=True):
         lines.append(line)

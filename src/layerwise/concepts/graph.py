@@ -49,6 +49,7 @@ class Resource:
 class ConceptMap:
     concepts: dict[str, Concept]
     resources: list[Resource] = field(default_factory=list)
+    warning: str | None = None  # the user's overlay could not be used; said once, the bundled map stands
 
     def links_out(self, slug: str) -> list[tuple[str, str]]:
         return [(kind, target) for kind, targets in self.concepts[slug].links.items() for target in targets]

@@ -18,7 +18,14 @@ OVERLAY = "concepts.toml"
 
 
 def concept_map(library: Library) -> ConceptMap:
-    return load(library.home.path / OVERLAY)
+    """The bundled map with the user's overlay; a broken overlay (bad TOML, an unknown slug, a cycle) is set
+    aside with a warning that names the problem, so the map stays usable until the file is fixed."""
+    try:
+        return load(library.home.path / OVERLAY)
+    except LayerwiseError as exc:
+        cmap = load(None)
+        cmap.warning = f"{exc}; your changes in {OVERLAY} are ignored until it is fixed"
+        return cmap
 
 
 def layers(library: Library) -> dict[str, str]:

@@ -182,6 +182,7 @@ def promote(library: Library, term: str, area: str, slug: str | None = None) -> 
 
     import tomli_w
 
+    from layerwise.concepts.graph import load
     from layerwise.concepts.progress import OVERLAY, concept_map
     from layerwise.study.notes import safe_name
 
@@ -200,7 +201,7 @@ def promote(library: Library, term: str, area: str, slug: str | None = None) -> 
     overlay.write_text(before + ("\n" if before and not before.endswith("\n") else "") +
                        "\n" + tomli_w.dumps({"concept": [table]}), encoding="utf-8")
     try:
-        concept_map(library)
+        load(overlay)
     except LayerwiseError:
         overlay.write_text(before, encoding="utf-8")  # the user's overlay stays as it was
         raise
