@@ -189,9 +189,13 @@ def test_today_journal_and_stats(lib, cli, tmp_path):
 # -- a real terminal ---------------------------------------------------------------------------------------
 
 def _pty_session(home, args, keys, env_extra=None, timeout=60):
-    """Run `layerwise study ...` in a pseudo-terminal. keys: (marker, delay, text): once `marker` has appeared on
-    the terminal, wait `delay` seconds, then type `text` ("^C" sends SIGINT). Returns the exit code and
-    everything the terminal showed."""
+    return _pty_session_command(home, ["study", *args], keys, env_extra, timeout)
+
+
+def _pty_session_command(home, argv, keys, env_extra=None, timeout=60):
+    """Run `layerwise ARGV` in a pseudo-terminal. keys: (marker, delay, text): once `marker` has appeared on the
+    terminal since the previous key, wait `delay` seconds, then type `text` ("^C" sends SIGINT). Returns the exit
+    code and everything the terminal showed."""
     import pty
     import select
     import signal
@@ -203,22 +207,24 @@ def _pty_session(home, args, keys, env_extra=None, timeout=60):
     env.pop("EDITOR", None)
     env.pop("VISUAL", None)
     env.update(env_extra or {})
-    proc = subprocess.Popen([sys.executable, "-m", "layerwise", "study", *args], stdin=secondary, stdout=secondary,
+    proc = subprocess.Popen([sys.executable, "-m", "layerwise", *argv], stdin=secondary, stdout=secondary,
                             stderr=secondary, env=env, close_fds=True, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     os.close(secondary)
     shown = b""
     pending = list(keys)
     seen_at = None
+    since = 0  # a marker counts only in what the terminal showed after the previous key
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if pending:
             marker, delay, text = pending[0]
-            if seen_at is None and marker.encode() in shown:
+            if seen_at is None and marker.encode() in shown[since:]:
                 seen_at = time.monotonic()
             if seen_at is not None and time.monotonic() - seen_at >= delay:
                 pending.pop(0)
                 seen_at = None
+                since = len(shown)
                 if text == "^C":
                     os.killpg(proc.pid, signal.SIGINT)
                 else:

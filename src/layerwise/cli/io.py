@@ -26,10 +26,19 @@ MAX_SKIPS_SHOWN = 10
 @click.pass_context
 def import_(ctx: click.Context, file: str, fmt: str | None, source: str | None, as_json: bool, **fields: str | None) -> None:
     """Import a file: BibTeX, CSL-JSON, RIS, OPML (feed subscriptions), a Markdown link list, JSONL, a
-    feed file or a PDF. The format is detected from the content. Records already in the library are
+    feed file, a PDF, or an Anki deck (.apkg: its cards join your reviews). The format is detected from the content. Records already in the library are
     merged, not duplicated. The import is one transaction: Ctrl-C leaves the library as it was."""
     mapping = {name.removesuffix("_field"): value for name, value in fields.items() if value}
     library = ctx.obj.library
+    from layerwise.reinforce import anki
+
+    if fmt is None and anki.is_apkg(file):  # an Anki deck: cards, not library items
+        deck = anki.import_deck(library, file)
+        if as_json:
+            print_json(deck.__dict__)
+        else:
+            click.echo(f"{click.format_filename(file)}: {deck.summary()}")
+        return
     try:
         with progress(f"importing {click.format_filename(file)}") as advance:
             report = library.import_file(file, format=fmt, source=source, mapping=mapping, on_record=advance)
@@ -51,18 +60,37 @@ def import_(ctx: click.Context, file: str, fmt: str | None, source: str | None, 
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["bibtex", "csljson", "opml", "jsonl"]), required=True,
-              help="bibtex, csljson or jsonl for items; opml for feed subscriptions.")
+@click.argument("what", required=False, type=click.Choice(["bibtex", "csljson", "opml", "jsonl", "anki"]))
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "csljson", "opml", "jsonl", "anki"]),
+              help="bibtex, csljson or jsonl for items; opml for feed subscriptions; anki for your cards (.apkg).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file (default: stdout).")
+@click.option("--by", type=click.Choice(["area", "concept"]), default="area", show_default=True,
+              help="anki: one deck per area or per concept.")
 @click.option("--status", help="Only items with this status.")
 @click.option("--tag", help="Only items with this tag.")
 @click.option("--kind", help="Only items of this kind.")
 @click.option("--source", help="Only items from this source.")
 @click.pass_context
-def export(ctx: click.Context, fmt: str, output: str | None, **filters: str | None) -> None:
-    """Export items (or feeds, as OPML) in a format other tools read; `layerwise import` reads it back."""
+def export(ctx: click.Context, what: str | None, file: str | None, fmt: str | None, output: str | None, by: str,
+           **filters: str | None) -> None:
+    """Export items (or feeds, as OPML, or your cards, as an Anki deck) in a format other tools read:
+    `layerwise export bibtex library.bib`, `layerwise export anki cards.apkg`, or --format and -o."""
+    from layerwise.errors import LayerwiseError
     from layerwise.export import export as run_export
 
+    fmt, output = fmt or what, output or file
+    if fmt is None:
+        raise LayerwiseError("say what to export: bibtex, csljson, jsonl, opml or anki (e.g. `layerwise export anki cards.apkg`)")
+    if fmt == "anki":
+        from layerwise.reinforce import anki, cards
+
+        if output is None:
+            raise LayerwiseError("an Anki deck is a file: `layerwise export anki cards.apkg`")
+        cards.sync(ctx.obj.library)
+        made = anki.export_deck(ctx.obj.library, output, by)
+        click.echo(f"wrote {made['notes']} notes in {made['decks']} decks ({made['media']} media files) to {output}", err=True)
+        return
     filters = {k: v for k, v in filters.items() if v}
     if output is None:
         run_export(ctx.obj.library, fmt, sys.stdout, **filters)

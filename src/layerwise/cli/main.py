@@ -46,9 +46,9 @@ def cli(ctx: click.Context, home: str | None, database_url: str | None) -> None:
 
 
 def _mount() -> None:
-    from layerwise.cli import concepts, feeds, io, items, overview, plan, rank, reflect, study
+    from layerwise.cli import concepts, feeds, io, items, overview, plan, rank, reflect, reinforce, study
 
-    for module in (items, io, feeds, overview, rank, plan, concepts, study, reflect):
+    for module in (items, io, feeds, overview, rank, plan, concepts, study, reflect, reinforce):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,0 +1,234 @@
+"""Anki interop. Export: the user's cards as an .apkg (genanki), one deck per area or per concept, basic cards
+as Basic notes and cloze cards as Cloze notes, with stable GUIDs so a re-export updates rather than
+duplicates. Import: the decks users already have (.apkg with collection.anki2 or .anki21), every note's
+fields kept as they are, media files extracted into the home, one card per note (one per deletion for cloze
+notes); re-importing a deck updates its cards and keeps their review history."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+
+from layerwise.errors import LayerwiseError
+
+if TYPE_CHECKING:
+    from layerwise.library import Library
+
+MAX_UNPACKED = 512 * 1024 * 1024  # an .apkg that unpacks beyond this is refused (zip bombs)
+FIELD_SEPARATOR = "\x1f"
+ANKI_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::[^}]*)?\}\}", re.DOTALL)
+
+
+@dataclass
+class ImportReport:
+    deck_names: list[str] = field(default_factory=list)
+    notes: int = 0
+    added: int = 0
+    updated: int = 0
+    media: int = 0
+    note_types: dict[str, int] = field(default_factory=dict)  # note type name -> notes
+
+    def summary(self) -> str:
+        kinds = ", ".join(f"{n} {name}" for name, n in self.note_types.items())
+        return (f"{self.notes} notes ({kinds}) from {', '.join(self.deck_names) or 'no deck'}: {self.added} cards added, "
+                f"{self.updated} updated, {self.media} media files kept")
+
+
+def is_apkg(path: str) -> bool:
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return bool(names & {"collection.anki2", "collection.anki21", "collection.anki21b"})
+
+
+def _text(html: str) -> str:
+    from layerwise.capture.html_text import to_text
+
+    return (to_text(re.sub(r"<img[^>]*>", " [image] ", html)) or "").strip()
+
+
+def media_dir(library: Library) -> Path:
+    path = library.home.path / "media"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def import_deck(library: Library, path: str) -> ImportReport:
+    """Cards from an Anki package; the library's cards from other sources are untouched."""
+    report = ImportReport()
+    origin = f"anki:{Path(path).name}"
+    try:
+        with zipfile.ZipFile(path) as z, tempfile.TemporaryDirectory() as tmp:
+            if sum(i.file_size for i in z.infolist()) > MAX_UNPACKED:
+                raise LayerwiseError("unpacks to more than 512 MB; refusing it", where=path)
+            names = set(z.namelist())
+            collection = next((n for n in ("collection.anki21", "collection.anki2") if n in names), None)
+            if collection is None:
+                if "collection.anki21b" in names:
+                    raise LayerwiseError("this deck uses Anki's newest format only; export it again from Anki with "
+                                         "'Support older Anki versions' ticked", where=path)
+                raise LayerwiseError("not an Anki package (no collection inside)", where=path)
+            z.extract(collection, tmp)
+            notes, decks = _read_collection(Path(tmp) / collection, path)
+            media_map = json.loads(z.read("media").decode("utf-8") or "{}") if "media" in names else {}
+            target = media_dir(library) / re.sub(r"[^\w.-]+", "_", Path(path).stem)
+            for number, filename in media_map.items():
+                safe = PurePosixPath(str(filename)).name  # never a path out of the media folder
+                if str(number) in names and safe and safe not in (".", ".."):
+                    target.mkdir(parents=True, exist_ok=True)
+                    (target / safe).write_bytes(z.read(str(number)))
+                    report.media += 1
+    except zipfile.BadZipFile:
+        raise LayerwiseError("not a valid .apkg (a zip archive) or it is damaged", where=path) from None
+    except (sqlite3.DatabaseError, json.JSONDecodeError, KeyError, UnicodeDecodeError) as exc:
+        raise LayerwiseError(f"the deck's collection cannot be read ({exc})", where=path) from None
+    report.deck_names = sorted(decks)
+    drafted = []
+    for note in notes:
+        report.notes += 1
+        report.note_types[note["model"]] = report.note_types.get(note["model"], 0) + 1
+        for ordinal, question, answer in _cards_of(note):
+            drafted.append((note["id"] * 100 + ordinal, question, answer, note))
+    _store(library, origin, drafted, report)
+    return report
+
+
+def _read_collection(db: Path, where: str) -> tuple[list[dict[str, Any]], set[str]]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        models = json.loads(conn.execute("SELECT models FROM col").fetchone()[0])
+        decks = json.loads(conn.execute("SELECT decks FROM col").fetchone()[0])
+        deck_of = {nid: did for nid, did in conn.execute("SELECT nid, min(did) FROM cards GROUP BY nid")}
+        notes = []
+        for nid, mid, flds, tags in conn.execute("SELECT id, mid, flds, tags FROM notes ORDER BY id"):
+            model = models.get(str(mid), {"name": "unknown note type", "type": 0, "flds": []})
+            names = [f.get("name", f"Field {n + 1}") for n, f in enumerate(model.get("flds", []))]
+            values = flds.split(FIELD_SEPARATOR)
+            names += [f"Field {n + 1}" for n in range(len(names), len(values))]
+            deck = decks.get(str(deck_of.get(nid)), {}).get("name", "Default")
+            # the fields each card template asks with ({{Front}}; not {{type:Back}}, the typing box)
+            asks = [[f.strip() for f in re.findall(r"\{\{([^}#/^:]+)\}\}", t.get("qfmt", "")) if f.strip() in names]
+                    for t in model.get("tmpls", [])]
+            notes.append({"id": int(nid), "model": str(model.get("name", "unknown note type")),
+                          "cloze": model.get("type") == 1, "fields": dict(zip(names, values)), "tags": tags.split(),
+                          "deck": deck, "asks": [a for a in asks if a]})
+    finally:
+        conn.close()
+    return notes, {n["deck"] for n in notes}
+
+
+def _cards_of(note: dict[str, Any]) -> list[tuple[int, str, str]]:
+    """(ordinal, question, answer) for a note: one per cloze number, else the first field against the rest."""
+    values = list(note["fields"].values())
+    if note["cloze"] or (values and ANKI_CLOZE.search(values[0])):
+        source = values[0] if values else ""
+        numbers = sorted({int(m.group(1)) for m in ANKI_CLOZE.finditer(source)})
+        out = []
+        for number in numbers:
+            question = ANKI_CLOZE.sub(lambda m: "[...]" if int(m.group(1)) == number else m.group(2), source)
+            answer = " / ".join(m.group(2) for m in ANKI_CLOZE.finditer(source) if int(m.group(1)) == number)
+            out.append((number, _text(question), _text(answer)))
+        return out
+    fields = note["fields"]
+    out = []
+    for ordinal, asks in enumerate(note.get("asks") or [list(fields)[:1]]):  # one card per template, as in Anki
+        question = "\n\n".join(t for t in (_text(fields[f]) for f in asks) if t)
+        answer = "\n\n".join(t for t in (_text(v) for k, v in fields.items() if k not in asks) if t)
+        if question:
+            out.append((ordinal, question, answer))
+    return out
+
+
+def _store(library: Library, origin: str, drafted: list[tuple[int, str, str, dict[str, Any]]], report: ImportReport) -> None:
+    from layerwise.reinforce.cards import new_state
+
+    stamp = datetime.now(timezone.utc).isoformat()
+    with library.store.begin() as conn:
+        existing = {r[0]: r[1] for r in conn.execute(text("SELECT position, id FROM cards WHERE origin = :o"), {"o": origin})}
+        for position, question, answer, note in drafted:
+            values = {"o": origin, "p": position, "k": "cloze" if note["cloze"] else "basic", "q": question, "a": answer,
+                      "d": f"anki::{note['deck']}", "fl": json.dumps({"fields": note["fields"], "tags": note["tags"],
+                                                                      "note_type": note["model"]}), "t": stamp}
+            if position in existing:
+                conn.execute(text("UPDATE cards SET question = :q, answer = :a, deck = :d, fields = :fl, retired = 0, "
+                                  "updated_at = :t WHERE id = :id"), {**values, "id": existing[position]})
+                report.updated += 1
+            else:
+                state, due = new_state()
+                conn.execute(text("INSERT INTO cards (origin, position, kind, question, answer, deck, fields, fsrs, due, "
+                                  "created_at, updated_at) VALUES (:o, :p, :k, :q, :a, :d, :fl, :f, :due, :t, :t)"),
+                             {**values, "f": state, "due": due})
+                report.added += 1
+
+
+def export_deck(library: Library, path: str, by: str = "area") -> dict[str, int]:
+    """Every active card as an Anki package: decks per area (or per concept), notes with stable GUIDs."""
+    import hashlib
+    import html
+    import os
+
+    import genanki
+
+    from layerwise.atomic import write_atomically
+
+    with library.store.begin() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(text(
+            "SELECT id, origin, position, kind, question, answer, deck, fields FROM cards WHERE retired = 0 ORDER BY deck, id"))]
+    if not rows:
+        raise LayerwiseError("no cards yet: write `Question :: Answer` lines or {{cloze}} in your notes, define glossary "
+                             "terms, or import an Anki deck")
+    basic = genanki.Model(1607392319, "layerwise basic", fields=[{"name": "Front"}, {"name": "Back"}],
+                          templates=[{"name": "Card 1", "qfmt": "{{Front}}",
+                                      "afmt": "{{FrontSide}}<hr id=answer>{{Back}}"}])
+    decks: dict[str, Any] = {}
+    media: set[str] = set()
+    exported_notes: set[tuple[str, int]] = set()
+    for row in rows:
+        if row["fields"]:  # an imported note gives several cards (templates, cloze numbers): export it once
+            note_key = (row["origin"], row["position"] // 100)
+            if note_key in exported_notes:
+                continue
+            exported_notes.add(note_key)
+        name = _deck_name(row["deck"], by)
+        if name not in decks:
+            decks[name] = genanki.Deck(int(hashlib.sha1(name.encode()).hexdigest()[:7], 16) | (1 << 30), name)
+        fields = json.loads(row["fields"]) if row["fields"] else None
+        if fields:  # an imported Anki note: its own fields, media and all
+            values = list(fields["fields"].values())
+            front, back = values[0] if values else "", "<br>".join(values[1:])
+            media |= set(re.findall(r'<img[^>]+src="([^"]+)"', front + back))
+        else:
+            front, back = (html.escape(row["question"]).replace("\n", "<br>"),
+                           html.escape(row["answer"]).replace("\n", "<br>"))
+        guid = genanki.guid_for(row["origin"], row["position"] // 100 if fields else row["position"])
+        if row["kind"] == "cloze" and not fields and "[...]" in row["question"]:
+            cloze = html.escape(row["question"]).replace("[...]", "{{c1::" + html.escape(row["answer"]) + "}}", 1)
+            decks[name].add_note(genanki.Note(model=genanki.CLOZE_MODEL, fields=[cloze, ""], guid=guid))
+        else:
+            decks[name].add_note(genanki.Note(model=basic, fields=[front, back], guid=guid))
+    files = [str(p) for p in media_dir(library).rglob("*") if p.name in media]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "deck.apkg")
+        genanki.Package(list(decks.values()), media_files=files).write_to_file(out)
+        write_atomically(path, Path(out).read_bytes())
+    return {"notes": sum(len(d.notes) for d in decks.values()), "decks": len(decks), "media": len(files)}
+
+
+def _deck_name(deck: str, by: str) -> str:
+    parts = deck.split("::")
+    if parts[0] == "anki":
+        return "::".join(parts[1:]) or "Default"
+    if by == "concept" or len(parts) == 1:
+        return "layerwise::" + "::".join(parts)
+    return f"layerwise::{parts[0]}"

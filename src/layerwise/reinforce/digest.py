@@ -1,0 +1,194 @@
+"""The weekly digest: the week's best five links (finished picks first, then what was studied and summarized,
+then accepted picks), each with the user's own summary from their note and a line on why it matters, grouped
+by track or concept; as Markdown, as HTML for an email client (inline styles, no scripts), and as an Atom feed
+that accumulates the weeks (`digests/` in the home keeps each week)."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from layerwise.library import Library
+
+SIZE = 5
+RANK = {"done": 0, "summarized": 1, "studied": 2, "accepted": 3}
+
+
+@dataclass
+class Link:
+    item_id: int
+    title: str
+    url: str
+    kind: str
+    track: str
+    concept: str
+    why: str
+    summary: str  # the user's own words from the note's Summary section, or ""
+    state: str  # done, summarized, studied or accepted
+
+
+def week_bounds(week: str) -> tuple[date, date]:
+    year, number = (int(x) for x in week.split("-W"))
+    monday = date.fromisocalendar(year, number, 1)
+    return monday, date.fromisocalendar(year, number, 7)
+
+
+def links(library: Library, week: str) -> list[Link]:
+    from layerwise.concepts.progress import concept_map
+    from layerwise.store import profile as sql
+    from layerwise.study import notes
+    from layerwise.study.sessions import history
+
+    monday, sunday = week_bounds(week)
+    with library.store.begin() as conn:
+        picks = {p["item_id"]: p for p in sql.picks(conn, week) if p["state"] in ("accepted", "done")}
+    studied: dict[int, dict[str, Any]] = {}
+    for s in history(library, monday.isoformat(), (sunday + timedelta(days=1)).isoformat()):
+        if s["item_id"]:
+            studied[s["item_id"]] = s
+    candidates = set(picks) | set(studied)
+    if not candidates:
+        return []
+    cmap = concept_map(library)
+    with library.store.begin() as conn:
+        items = {i.id: i for i in library.store.items(conn, sorted(candidates))}
+        top = {}
+        for item_id, slug in conn.execute(text(
+                "SELECT item_id, slug FROM item_concepts WHERE state != 'removed' ORDER BY state = 'confirmed' DESC, "
+                "confidence DESC, slug")):
+            if item_id in candidates and item_id not in top and slug in cmap.concepts:
+                top[item_id] = cmap.concepts[slug].name
+    out = []
+    for item_id in candidates:
+        item = items.get(item_id)
+        if item is None:
+            continue
+        pick, session = picks.get(item_id), studied.get(item_id)
+        path = notes.find_item_note(library, item_id)
+        note = notes.read(path) if path else None
+        summary = note.section("Summary") if note and not note.error else ""
+        if pick and pick["state"] == "done" or item.status == "done":
+            state = "done"
+        elif session and summary:
+            state = "summarized"
+        elif session:
+            state = "studied"
+        else:
+            state = "accepted"
+        track = (pick or {}).get("track") or (session or {}).get("track") or ""
+        why = (pick["reason"].split(": ", 1)[-1] if pick else f"studied this week ({session['layer']})" if session else "")
+        out.append(Link(item_id, item.title, item.url or "", item.kind, track, top.get(item_id, ""), why, summary, state))
+    out.sort(key=lambda link: (RANK[link.state], not link.summary, link.title.casefold()))
+    return out[:SIZE]
+
+
+def markdown(week: str, chosen: list[Link], by: str = "track") -> str:
+    lines = [f"# layerwise digest, {week}", ""]
+    if not chosen:
+        return "\n".join(lines + ["Nothing finished or studied this week yet.", ""])
+    for group, members in _groups(chosen, by):
+        lines += [f"## {group}", ""]
+        for link in members:
+            title = f"[{link.title}]({link.url})" if link.url else link.title
+            lines.append(f"- **{title}** ({link.kind}). Why it matters: {link.why}.")
+            if link.summary:
+                lines += ["  " + line if line else "" for line in ("\n" + link.summary).splitlines()[1:]]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _groups(chosen: list[Link], by: str) -> list[tuple[str, list[Link]]]:
+    key = (lambda link: link.concept or "other") if by == "concept" else \
+        (lambda link: {"need": "Need to learn", "want": "Want to learn"}.get(link.track, "Also studied"))
+    groups: dict[str, list[Link]] = {}
+    for link in chosen:
+        groups.setdefault(key(link), []).append(link)
+    return list(groups.items())
+
+
+def to_html(week: str, chosen: list[Link], by: str = "track") -> str:
+    """A complete HTML document for an email client: inline styles, no scripts, every captured string escaped
+    and the user's Markdown rendered with raw HTML disabled."""
+    from markdown_it import MarkdownIt
+
+    render = MarkdownIt("commonmark", {"html": False}).render
+    body = [f'<h1 style="font-family:Georgia,serif;font-size:22px;margin:0 0 16px">layerwise digest, {html.escape(week)}</h1>']
+    if not chosen:
+        body.append('<p style="font-family:Arial,sans-serif">Nothing finished or studied this week yet.</p>')
+    for group, members in _groups(chosen, by):
+        body.append(f'<h2 style="font-family:Arial,sans-serif;font-size:16px;color:#444;margin:20px 0 8px">'
+                    f'{html.escape(group)}</h2>')
+        for link in members:
+            url = link.url if link.url.startswith(("http://", "https://")) else ""
+            title = (f'<a href="{html.escape(url, quote=True)}" style="color:#1f6fb2;text-decoration:none">'
+                     f'{html.escape(link.title)}</a>') if url else html.escape(link.title)
+            body.append('<div style="font-family:Arial,sans-serif;font-size:14px;margin:0 0 14px;line-height:1.45">'
+                        f'<div style="font-weight:bold">{title} <span style="color:#888;font-weight:normal">'
+                        f'({html.escape(link.kind)})</span></div>'
+                        f'<div style="color:#555">Why it matters: {html.escape(link.why)}.</div>'
+                        + (f'<div style="border-left:3px solid #ddd;padding-left:10px;margin-top:6px">{render(link.summary)}</div>'
+                           if link.summary else "") + "</div>")
+    return ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>layerwise digest '
+            f'{html.escape(week)}</title></head><body style="margin:0;padding:24px;background:#ffffff">'
+            f'<div style="max-width:640px;margin:0 auto">{"".join(body)}</div></body></html>\n')
+
+
+def digests_dir(library: Library) -> Path:
+    path = library.home.path / "digests"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save(library: Library, week: str, chosen: list[Link]) -> None:
+    """Keep this week's digest so the Atom feed accumulates weeks."""
+    from layerwise.atomic import write_atomically
+
+    data = {"week": week, "saved_at": datetime.now(timezone.utc).isoformat(), "links": [asdict(x) for x in chosen]}
+    write_atomically(str(digests_dir(library) / f"{week}.json"), json.dumps(data, indent=2).encode())
+
+
+def atom(library: Library, title: str = "layerwise digest", feed_url: str = "urn:layerwise:digest") -> bytes:
+    """An Atom feed with one entry per saved week, newest first."""
+    import xml.etree.ElementTree as ET
+
+    ns = "http://www.w3.org/2005/Atom"
+    ET.register_namespace("", ns)
+    weeks = []
+    for path in sorted(digests_dir(library).glob("*-W*.json"), reverse=True):
+        try:
+            weeks.append(json.loads(path.read_text(encoding="utf-8")))
+        except (json.JSONDecodeError, OSError):
+            continue  # a damaged week is left out, the others stay
+    feed = ET.Element(f"{{{ns}}}feed")
+    ET.SubElement(feed, f"{{{ns}}}title").text = title
+    ET.SubElement(feed, f"{{{ns}}}id").text = feed_url
+    ET.SubElement(feed, f"{{{ns}}}updated").text = weeks[0]["saved_at"] if weeks else _stamp(date.today())
+    author = ET.SubElement(feed, f"{{{ns}}}author")
+    ET.SubElement(author, f"{{{ns}}}name").text = "layerwise"
+    for data in weeks:
+        chosen = [Link(**x) for x in data["links"]]
+        entry = ET.SubElement(feed, f"{{{ns}}}entry")
+        ET.SubElement(entry, f"{{{ns}}}title").text = f"{title}, {data['week']}"
+        ET.SubElement(entry, f"{{{ns}}}id").text = f"{feed_url}:{data['week']}"
+        ET.SubElement(entry, f"{{{ns}}}updated").text = data["saved_at"]
+        monday, _ = week_bounds(data["week"])
+        ET.SubElement(entry, f"{{{ns}}}published").text = _stamp(monday)
+        ET.SubElement(entry, f"{{{ns}}}summary").text = "; ".join(x.title for x in chosen) or "nothing this week"
+        content = ET.SubElement(entry, f"{{{ns}}}content", {"type": "html"})
+        content.text = to_html(data["week"], chosen)
+        for link in chosen:
+            if link.url.startswith(("http://", "https://")):
+                ET.SubElement(entry, f"{{{ns}}}link", {"rel": "related", "href": link.url, "title": link.title})
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def _stamp(day: date) -> str:
+    return datetime.combine(day, time(0), tzinfo=timezone.utc).isoformat()

@@ -1,0 +1,285 @@
+"""Reinforce: cards from notes with FSRS reviews, Anki decks in and out (real decks from ../shared/data), the
+weekly digest in three formats, and katas checked in a subprocess."""
+
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import zipfile
+from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import data_file
+from layerwise.errors import LayerwiseError
+from layerwise.records import Item
+from layerwise.reinforce import anki, cards, digest, katas, review
+from layerwise.study import glossary, notes, sessions
+
+SOLUTIONS = Path(__file__).parent / "kata_solutions"
+
+
+@pytest.fixture
+def lib(library, db_url, monkeypatch):
+    monkeypatch.setenv("LAYERWISE_DATABASE_URL", db_url)
+    library.ingest([Item(title="Scaled dot-product attention explained", abstract="Attention weights.", kind="post",
+                         url="https://example.org/attention"),
+                    Item(title="<script>alert(1)</script> Evil <img src=x onerror=alert(2)> paper",
+                         abstract="payload", kind="paper", url="javascript:alert(3)")])
+    return library
+
+
+def _ref(library, start):
+    return str(next(i.id for i in library.find(limit=20)[0] if i.title.startswith(start)))
+
+
+def _add_to(note, section, text):
+    body = note.read_text().replace(f"## {section}\n", f"## {section}\n\n{text}\n")
+    note.write_text(body)
+
+
+def _cards(library):
+    from sqlalchemy import text
+
+    with library.store.begin() as conn:
+        return [dict(r._mapping) for r in conn.execute(text("SELECT * FROM cards ORDER BY id"))]
+
+
+def test_cards_follow_the_notes_and_keep_their_history(lib):
+    note = sessions.log(lib, _ref(lib, "Scaled"), "skim", 10, "bookmark").note
+    _add_to(note, "What I know", "- What scales the scores? :: 1/sqrt(d_k)\n"
+                                 "- Weights come from a {{softmax}} over {{query-key}} scores.\n"
+                                 "```\nnot :: a card inside code\n```")
+    assert cards.sync(lib) == {"added": 3, "updated": 0, "retired": 0}
+    rows = _cards(lib)
+    assert [(r["kind"], r["question"], r["answer"]) for r in rows] == [
+        ("basic", "What scales the scores?", "1/sqrt(d_k)"),
+        ("cloze", "Weights come from a [...] over query-key scores.", "softmax"),
+        ("cloze", "Weights come from a softmax over [...] scores.", "query-key")]
+    first = rows[0]["id"]
+    review.grade(lib, first, "good")
+    # editing the answer, then the question, keeps the card and its review
+    note.write_text(note.read_text().replace("1/sqrt(d_k)", "one over the root of d_k"))
+    assert cards.sync(lib)["updated"] == 1
+    note.write_text(note.read_text().replace("What scales the scores?", "What divides the scores?"))
+    assert cards.sync(lib)["updated"] == 1
+    row = next(r for r in _cards(lib) if r["id"] == first)
+    assert row["question"] == "What divides the scores?" and row["answer"] == "one over the root of d_k"
+    assert review.due(lib, at=datetime.now(timezone.utc)) and first not in [c.id for c in review.due(lib)]
+    note.write_text(note.read_text().replace("- What divides the scores? :: one over the root of d_k\n", ""))
+    assert cards.sync(lib)["retired"] == 1
+    # defined glossary terms become cards too
+    glossary.define(lib, "KV cache", "Keys and values kept for every past token.")
+    cards.sync(lib)
+    term = [r for r in _cards(lib) if r["kind"] == "term"]
+    assert term[0]["question"] == "What is KV cache?" and "past token" in term[0]["answer"]
+
+
+def test_fsrs_schedules_and_logs_reviews(lib, cli):
+    note = sessions.log(lib, "attention", "skim", 10, "bookmark").note
+    _add_to(note, "What I know", "- Q1 :: A1\n- Q2 :: A2\n- Q3 :: A3")
+    cards.sync(lib)
+    due = review.due(lib)
+    assert len(due) == 3
+    assert "not a terminal" in cli("review").err  # the interactive session needs one; --grade does not
+    again = review.grade(lib, due[0].id, "again")
+    easy = review.grade(lib, due[1].id, "easy")
+    assert datetime.fromisoformat(easy["due"]) > datetime.fromisoformat(again["due"])
+    with pytest.raises(LayerwiseError, match="grade with"):
+        review.grade(lib, due[2].id, "perfect")
+    result = json.loads(cli("review", "--grade", f"{due[2].id}=good", "--json").out)
+    assert result["reviewed"] == 1 and result["good"] == 1
+    later = datetime.now(timezone.utc) + timedelta(days=30)
+    assert len(review.due(lib, at=later)) == 3  # everything comes back eventually
+    from sqlalchemy import text
+
+    with lib.store.begin() as conn:
+        logs = conn.execute(text("SELECT rating, log FROM reviews ORDER BY id")).all()
+    assert [r[0] for r in logs] == [1, 4, 3] and "review_datetime" in json.loads(logs[0][1])
+    assert cli("review", "--grade", "nonsense").code == 2
+
+
+def test_review_in_a_terminal(lib):
+    from test_study import _pty_session_command
+
+    note = sessions.log(lib, "attention", "skim", 10, "bookmark").note
+    _add_to(note, "What I know", "- First question :: first answer\n- Second question :: second answer")
+    code, shown = _pty_session_command(lib.home.path, ["review"],
+                                       [("Enter shows", 0.2, "\r"), ("grade", 0.2, "3\r"),
+                                        ("Enter shows", 0.2, "\r"), ("grade", 0.2, "1\r")])
+    assert code == 0, shown
+    assert "reviewed 2: 1 again, 0 hard, 1 good" in shown
+
+
+def test_real_anki_decks_import_with_notes_and_media(lib, cli):
+    decks = [data_file("files", "anki", n) for n in ("DeepLearningLecture_Introduction.apkg",
+                                                    "DeepLearningLecture_LinearAlgebra.apkg",
+                                                    "DeepLearningLecture_ProbabilityAndInformationTheory.apkg")]
+    reports = [anki.import_deck(lib, str(d)) for d in decks]
+    assert [(r.notes, r.added) for r in reports] == [(33, 33), (32, 64), (28, 28)]  # reversed cards count twice
+    assert reports[1].note_types == {"Basic (and reversed card)": 32} and reports[0].media == 7
+    media = list((lib.home.path / "media").rglob("*.jpg")) + list((lib.home.path / "media").rglob("*.png"))
+    assert len(media) >= 30
+    row = next(r for r in _cards(lib) if r["question"] == "Define a scalar")
+    fields = json.loads(row["fields"])
+    assert fields["note_type"] == "Basic (and reversed card)" and "<" in "".join(fields["fields"].values())  # HTML kept
+    assert "<" not in row["answer"]  # shown as text
+    again = anki.import_deck(lib, str(decks[1]))
+    assert (again.added, again.updated) == (0, 64)  # re-importing updates in place
+    result = cli("import", str(decks[0]), "--json")
+    assert result.code == 0 and json.loads(result.out)["notes"] == 33
+
+
+def _apkg(tmp_path, name, models, notes_rows, media=None, broken=False):
+    """A small hand-made Anki package in the legacy schema (what Anki exports with 'support older versions')."""
+    db = tmp_path / "collection.anki2"
+    conn = sqlite3.connect(db)
+    conn.executescript("CREATE TABLE col (models TEXT, decks TEXT); CREATE TABLE notes (id INTEGER, mid INTEGER, "
+                       "flds TEXT, tags TEXT); CREATE TABLE cards (id INTEGER, nid INTEGER, did INTEGER);")
+    conn.execute("INSERT INTO col VALUES (?, ?)", (json.dumps(models), json.dumps({"1": {"name": "Odd deck"}})))
+    for n, (mid, fields) in enumerate(notes_rows, 1):
+        conn.execute("INSERT INTO notes VALUES (?, ?, ?, ?)", (n, mid, "\x1f".join(fields), ""))
+        conn.execute("INSERT INTO cards VALUES (?, ?, 1)", (n, n))
+    conn.commit()
+    conn.close()
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w") as z:
+        z.write(db, "collection.anki2" if not broken else "collection.anki21b")
+        z.writestr("media", json.dumps(media or {}))
+        for number in (media or {}):
+            z.writestr(number, b"\x89PNG fake image")
+    return path
+
+
+def test_unknown_note_types_odd_media_names_and_corrupt_decks(lib, tmp_path, cli):
+    models = {"7": {"name": "Vocabulary (3 sides)", "type": 0, "flds": [{"name": "Word"}, {"name": "Meaning"},
+                                                                          {"name": "Example"}],
+                    "tmpls": [{"qfmt": "{{Word}}"}, {"qfmt": "{{Example}}"}]},
+              "8": {"name": "Cloze", "type": 1, "flds": [{"name": "Text"}, {"name": "Extra"}], "tmpls": [{"qfmt": "{{cloze:Text}}"}]}}
+    path = _apkg(tmp_path, "odd.apkg", models, [(7, ["logit", "unnormalised log-probability", "softmax of logits"]),
+                                                (8, ["{{c1::Adam}} keeps {{c2::two moments}}", ""]),
+                                                (99, ["a note of a type the deck does not describe", "kept"])],
+                 media={"0": "../../escape.png"})
+    report = anki.import_deck(lib, str(path))
+    assert report.notes == 3 and report.note_types["unknown note type"] == 1 and report.media == 1
+    assert (lib.home.path / "media" / "odd" / "escape.png").exists()
+    assert not (lib.home.path.parent / "escape.png").exists()
+    questions = {r["question"]: r["answer"] for r in _cards(lib)}
+    assert questions["logit"].startswith("unnormalised") and "softmax of logits" in questions
+    assert questions["[...] keeps two moments"] == "Adam" and questions["Adam keeps [...]"] == "two moments"
+    assert questions["a note of a type the deck does not describe"] == "kept"
+    corrupt = tmp_path / "corrupt.apkg"
+    corrupt.write_bytes(b"PK\x03\x04 this is not really a zip")
+    (tmp_path / "n").mkdir()
+    newest = _apkg(tmp_path / "n", "newest.apkg", models, [], broken=True)
+    for bad, message in ((corrupt, "not a valid .apkg"), (newest, "newest format")):
+        with pytest.raises(LayerwiseError, match=message):
+            anki.import_deck(lib, str(bad))
+    before = len(_cards(lib))
+    result = cli("import", str(newest))
+    assert result.code == 2 and "newest format" in result.err and "Traceback" not in result.err
+    assert len(_cards(lib)) == before
+
+
+def test_anki_export_round_trips(lib, tmp_path, cli):
+    note = sessions.log(lib, "attention", "skim", 10, "bookmark").note
+    _add_to(note, "What I know", "- What scales the scores? :: 1/sqrt(d_k)\n- A {{softmax}} turns scores into weights.")
+    anki.import_deck(lib, str(data_file("files", "anki", "DeepLearningLecture_Introduction.apkg")))
+    out = tmp_path / "mine.apkg"
+    result = cli("export", "anki", str(out), "--by", "concept")
+    assert result.code == 0 and "35 notes in 2 decks (7 media files)" in result.err
+    with zipfile.ZipFile(out) as z:
+        assert "collection.anki2" in z.namelist() and len(z.namelist()) == 2 + 7
+    fresh = tmp_path / "fresh"
+    from layerwise.library import Library
+
+    other = Library(fresh)
+    report = anki.import_deck(other, str(out))
+    assert report.notes == 35 and set(report.deck_names) == {"DeepLearningLecture:Introduction", "layerwise::letter::attention"}
+    assert report.note_types.get("Cloze (genanki)") == 1
+    other.close()
+    assert cli("export", "anki").code == 2
+
+
+def test_digest_markdown_html_and_atom(lib, cli, tmp_path):
+    import feedparser
+
+    from layerwise.rank.plan import iso_week
+
+    week = iso_week()
+    good = _ref(lib, "Scaled")
+    evil = _ref(lib, "<script>")
+    sessions.log(lib, good, "explore", 30, "summarize", summary="Divide by **sqrt(d_k)** so the softmax stays soft.")
+    sessions.log(lib, evil, "skim", 5, "bookmark")
+    chosen = digest.links(lib, week)
+    assert [c.item_id for c in chosen][:1] == [int(good)] and chosen[0].state == "done"
+    md = cli("digest").out
+    assert "Divide by **sqrt(d_k)**" in md and "Why it matters: studied this week (explore)" in md
+    assert "## Also studied" in md and "## " in cli("digest", "--by", "concept").out
+
+    page = cli("digest", "--format", "html").out
+
+    class Tags(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags, self.attrs = [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            self.attrs += [a for a in attrs]
+
+    parser = Tags()
+    parser.feed(page)
+    parser.close()
+    assert "script" not in parser.tags and "img" not in parser.tags  # captured text is escaped, never markup
+    assert not any(k.startswith("on") for k, _ in parser.attrs) and "javascript:" not in page
+    assert "<strong>sqrt(d_k)</strong>" in page and "&lt;script&gt;" in page
+    assert all(k in ("style", "href", "charset") for k, _ in parser.attrs)
+
+    feed_file = tmp_path / "digest.atom"
+    assert cli("digest", "--format", "atom", "-o", str(feed_file)).code == 0
+    year, number = (int(x) for x in week.split("-W"))
+    earlier = f"{year}-W{number - 1:02d}" if number > 1 else f"{year - 1}-W52"
+    cli("digest", "--week", earlier)
+    cli("digest", "--format", "atom", "-o", str(feed_file))
+    parsed = feedparser.parse(feed_file.read_bytes())
+    assert not parsed.bozo and len(parsed.entries) == 2  # the weeks accumulate
+    assert parsed.entries[0].title.endswith(week) and "sqrt(d_k)" in parsed.entries[0].content[0].value
+    assert cli("digest", "--week", "last week").code == 2
+
+
+@pytest.mark.parametrize("name", sorted(katas.KATAS))
+def test_every_kata_passes_a_reference_solution(sqlite_library, name):
+    result = katas.check(sqlite_library, name, SOLUTIONS / f"{name.replace('-', '_')}.py")
+    assert result["ok"], result
+    assert result["built"] == katas.KATAS[name].concept
+
+
+def test_kata_failures_are_reported_clearly_and_stopped(sqlite_library, tmp_path, cli):
+    names = set(katas.KATAS)
+    assert {"one-hot", "tf-idf", "jaccard", "minhash", "linear-regression-gd", "softmax-cross-entropy", "k-means",
+            "bm25", "cosine-top-k", "tiny-autograd"} <= names
+    path = katas.start(sqlite_library, "jaccard")
+    assert "raise NotImplementedError" in path.read_text()
+    assert "not implemented yet" in katas.check(sqlite_library, "jaccard")["message"]
+    path.write_text("def jaccard(a, b):\n    return len(a & b) / max(len(a), 1)\n")
+    failed = katas.check(sqlite_library, "jaccard")
+    assert not failed["ok"] and failed["message"].startswith("jaccard(") and "expected" in failed["message"]
+    assert katas.start(sqlite_library, "jaccard").read_text().startswith("def jaccard")  # the user's file is kept
+    broken = tmp_path / "broken.py"
+    broken.write_text("def jaccard(a, b)\n    return 1\n")
+    assert "does not import: SyntaxError" in katas.check(sqlite_library, "jaccard", broken)["message"]
+    loop = tmp_path / "loop.py"
+    loop.write_text("def jaccard(a, b):\n    while True:\n        pass\n")
+    assert "stopped after 3 s" in katas.check(sqlite_library, "jaccard", loop, timeout=3)["message"]
+    chatty = tmp_path / "chatty.py"
+    chatty.write_text("import sys\ndef jaccard(a, b):\n    while True:\n        sys.stdout.write('x' * 65536)\n")
+    result = katas.check(sqlite_library, "jaccard", chatty, timeout=20)
+    assert not result["ok"] and "4 MB" in result["message"]
+    listed = json.loads(cli("kata", "list", "--json").out)
+    assert len(listed) >= 10 and all(r["statement"] for r in listed)
+    assert cli("kata", "check", "no-such-kata").code == 2
+    assert cli("kata", "check", "jaccard", "--file", str(SOLUTIONS / "jaccard.py")).code == 0
