@@ -56,9 +56,11 @@ def test_accept_skip_swap_done(sample):
     ids = [p.item_id for p in first.picks]
     plan = act(sample, 1, "accept")
     assert plan.picks[0].state == "accepted" and sample.get(str(ids[0])).status == "planned"
+    assert [p.item_id for p in week_plan(sample).picks] == ids  # acting on one pick leaves the others be
     plan = act(sample, 2, "skip")
     live = [p.item_id for p in plan.picks]
     assert ids[1] not in live and len(live) == 5 and ids[0] in live
+    assert [p.item_id for p in week_plan(sample).picks] == live
     plan = act(sample, 3, "swap")
     assert ids[2] not in [p.item_id for p in plan.picks]
     plan = act(sample, 4, "done")
@@ -100,8 +102,8 @@ def test_settings_and_inbox(sample):
     with pytest.raises(LayerwiseError, match="unknown setting"):
         profile.set_setting(sample, "colour", "blue")
     rest = inbox(sample, limit=10)
-    assert len(rest) == 10 and not {i for i, _, _ in rest} & {p.item_id for p in plan.picks}
-    scores = [s for _, s, _ in rest]
+    assert len(rest) == 10 and all(e.reason for e in rest) and not {e.item_id for e in rest} & {p.item_id for p in plan.picks}
+    scores = [e.score for e in rest]
     assert scores == sorted(scores, reverse=True)
 
 
@@ -118,7 +120,15 @@ def test_cli_plan_flow(cli):
     assert cli("focus", "remove", "999").code == 2
     assert cli("config", "set", "budget", "lots").code == 2
     assert json.loads(cli("config", "show", "--json").out)["budget"] == 5
-    assert len(json.loads(cli("inbox", "--json", "-n", "4").out)) == 4
+    rest = json.loads(cli("inbox", "--json", "-n", "4").out)
+    assert len(rest) == 4 and all(r["reason"] for r in rest)
+    books = json.loads(cli("inbox", "--json", "--kind", "book").out)
+    assert books and {b["kind"] for b in books} == {"book"}  # the map's starting resources include books
+    taken = json.loads(cli("week", "add", str(rest[0]["id"]), "--track", "want", "--json").out)
+    added = next(p for p in taken["picks"] if p["id"] == rest[0]["id"])
+    assert added["state"] == "accepted" and added["track"] == "want" and "from the inbox" in added["reason"]
+    assert rest[0]["id"] not in [r["id"] for r in json.loads(cli("inbox", "--json").out)]
+    assert cli("week", "add", "no-such-ref").code != 0
     assert cli("week", "swap", "42").code == 2
 
 

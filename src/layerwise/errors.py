@@ -23,3 +23,7 @@ class SchemaTooNew(LayerwiseError):
 
 class FetchError(LayerwiseError):
     """A URL that failed: HTTP error status, timeout, too large, not what was expected."""
+
+
+class NoteConflict(LayerwiseError):
+    """A note changed on disk while it was being edited elsewhere; the user's newer file wins."""

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from layerwise import ids
 from layerwise.capture.html_text import to_text
@@ -78,9 +78,7 @@ def parse(data: bytes, url: str, source: str) -> ParsedFeed:
 
 def _entry_item(entry: Any, source: str, youtube: bool) -> Item | None:
     title = to_text(entry.get("title"))
-    link = entry.get("link")
-    if not title and not link:
-        return None
+    link = _web_link(entry.get("link"))
     summary = None
     if entry.get("content"):
         summary = to_text(entry["content"][0].get("value"))
@@ -96,14 +94,30 @@ def _entry_item(entry: Any, source: str, youtube: bool) -> Item | None:
         ([entry["author"]] if entry.get("author") else [])
     if len(authors) == 1 and "," in authors[0] and ids.arxiv_id(link):  # arXiv RSS packs all authors in one field
         authors = [a.strip() for a in authors[0].split(",") if a.strip()]
-    item = Item(title=title or link, kind=kind, url=link, abstract=summary,
+    title = title or _short(summary) or link
+    if not title:
+        return None
+    item = Item(title=title, kind=kind, url=link, abstract=summary,
                 authors=[to_text(a) or a for a in authors],
                 published=time.strftime("%Y-%m-%d", parsed_date) if parsed_date else None,
                 categories=[t.get("term") for t in entry.get("tags", []) if t.get("term")][:20])
     if item.kind == "podcast":
         item.extra["audio"] = next(e.get("href") for e in entry.get("enclosures", []) if str(e.get("type", "")).startswith("audio/"))
-    item.add_ref(source, str(entry.get("id") or link))
+    item.add_ref(source, str(entry.get("id") or link or title))
     return item
+
+
+def _web_link(link: Any) -> str | None:
+    """A feed's link only when it is a web address: a javascript: or data: link is dropped at the door."""
+    return link if isinstance(link, str) and urlsplit(link.strip()).scheme.lower() in ("http", "https") else None
+
+
+def _short(text: str | None, width: int = 120) -> str | None:
+    """A title made from the start of a summary, for entries that come without one."""
+    if not text:
+        return None
+    line = text.strip().split("\n", 1)[0]
+    return line if len(line) <= width else line[:width].rsplit(" ", 1)[0] + "…"
 
 
 def _parse_json_feed(data: bytes, url: str, source: str) -> ParsedFeed:
@@ -118,7 +132,7 @@ def _parse_json_feed(data: bytes, url: str, source: str) -> ParsedFeed:
     for entry in feed.get("items", []):
         if not isinstance(entry, dict):
             continue
-        link = entry.get("url") or entry.get("external_url")
+        link = _web_link(entry.get("url")) or _web_link(entry.get("external_url"))
         title = to_text(entry.get("title")) or to_text(entry.get("summary")) or link
         if not title:
             continue

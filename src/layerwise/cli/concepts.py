@@ -49,35 +49,15 @@ def map_(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def map_show(ctx: click.Context, slug: str, items: int, as_json: bool) -> None:
     """A concept: description, links both ways, your layer with its history, and its items by kind."""
-    from layerwise.concepts.progress import concept_map, history, layers
-    from layerwise.errors import NotFound
+    from layerwise.concepts.progress import describe
 
-    cmap = concept_map(ctx.obj.library)
-    if slug not in cmap.concepts:
-        raise NotFound(f"no concept {slug!r} (see `layerwise map frontier`)")
-    concept = cmap.concepts[slug]
-    data = {"slug": slug, "name": concept.name, "area": concept.area, "description": concept.description,
-            "aliases": concept.aliases, "layer": layers(ctx.obj.library).get(slug, "none"),
-            "links_out": [{"type": k, "to": t} for k, t in cmap.links_out(slug)],
-            "links_in": [{"type": k, "from": s} for k, s in cmap.links_in(slug)],
-            "history": history(ctx.obj.library, slug)}
-    from layerwise.concepts.linking import items_for
-    from layerwise.concepts.resources import reasons
-
-    by_kind: dict[str, list[dict]] = {}
-    linked = items_for(ctx.obj.library, slug, limit=items)
-    why = reasons(ctx.obj.library, [item.id for item, _, _ in linked], cmap)
-    for item, confidence, state in linked:
-        row = {"id": item.id, "title": item.title, "url": item.url, "confidence": confidence, "state": state}
-        if item.id in why:
-            row["starting_resource"] = why[item.id]
-        by_kind.setdefault(item.kind, []).append(row)
-    data["items"] = by_kind
+    data = describe(ctx.obj.library, slug, items)
+    by_kind = data["items"]
     if as_json:
         print_json(data)
         return
-    click.echo(f"{concept.name} [{slug}] ({concept.area}) - your layer: {data['layer']}")
-    click.echo(concept.description)
+    click.echo(f"{data['name']} [{slug}] ({data['area']}) - your layer: {data['layer']}")
+    click.echo(data["description"])
     for link in data["links_out"]:
         click.echo(f"  {link['type']} -> {link['to']}")
     for link in data["links_in"]:

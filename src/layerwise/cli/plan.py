@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from layerwise.cli.output import print_json
+from layerwise.records import KINDS
 
 
 @click.group()
@@ -168,13 +169,26 @@ _act("swap", "Swap pick N (not this one, no judgement): replaced by the next bes
 _act("done", "Mark pick N done: the item is done and counts as liked.")
 
 
+@week.command("add")
+@click.argument("ref")
+@click.option("--track", type=click.Choice(("need", "want")), help="Which track (default: the one it fits best).")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.pass_context
+def week_add(ctx: click.Context, ref: str, track: str | None, as_json: bool) -> None:
+    """Take an item (e.g. from the inbox) into this week's plan as an accepted pick."""
+    from layerwise.rank.plan import add_to_week
+
+    _show_plan(ctx, add_to_week(ctx.obj.library, ref, track), as_json)
+
+
 @click.command()
 @click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(1))
 @click.option("--offset", default=0, type=click.IntRange(0))
+@click.option("--kind", type=click.Choice(KINDS), help="Only items of this kind.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def inbox(ctx: click.Context, limit: int, offset: int, as_json: bool) -> None:
-    """Everything not picked this week, in ranked order: it waits, without guilt."""
+def inbox(ctx: click.Context, limit: int, offset: int, kind: str | None, as_json: bool) -> None:
+    """Everything not picked this week, in ranked order with the reason: it waits, without guilt."""
     from rich.table import Table
     from rich.text import Text
 
@@ -182,18 +196,18 @@ def inbox(ctx: click.Context, limit: int, offset: int, as_json: bool) -> None:
     from layerwise.rank.plan import inbox as run_inbox
 
     library = ctx.obj.library
-    ranked = run_inbox(library, limit=limit, offset=offset)
+    ranked = run_inbox(library, limit=limit, offset=offset, kind=kind)
     with library.store.begin() as conn:
-        items = {i.id: i for i in library.store.items(conn, [r[0] for r in ranked])}
+        items = {i.id: i for i in library.store.items(conn, [e.item_id for e in ranked])}
     if as_json:
-        print_json([{"id": i, "score": round(s, 4), "track": t, "title": items[i].title, "kind": items[i].kind}
-                    for i, s, t in ranked])
+        print_json([{"id": e.item_id, "score": round(e.score, 4), "track": e.track, "reason": e.reason,
+                     "title": items[e.item_id].title, "kind": items[e.item_id].kind} for e in ranked])
         return
     table = Table()
-    for column in ("rank", "id", "track", "title"):
+    for column in ("rank", "id", "track", "title", "why"):
         table.add_column(column, overflow="fold")
-    for n, (item_id, _score, track) in enumerate(ranked, offset + 1):
-        table.add_row(str(n), str(item_id), track, Text(items[item_id].title))
+    for n, e in enumerate(ranked, offset + 1):
+        table.add_row(str(n), str(e.item_id), e.track, Text(items[e.item_id].title), Text(e.reason.split(": ", 1)[-1]))
     console().print(table)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -409,7 +409,19 @@ def act(library: Library, position: int, action: str, week: str | None = None) -
             raise LayerwiseError(f"unknown action {action!r}: accept, skip, swap or done")
     if action in ("skip", "swap"):
         return _refill(library, week)
+    _keep_plan(library, week)
     return week_plan(library, week)
+
+
+def _keep_plan(library: Library, week: str) -> None:
+    """Accepting or finishing a pick is feedback, which would re-choose the proposed picks on the next look;
+    the user acted on this plan, so it stays as it is."""
+    from layerwise.rank import profile
+    from layerwise.store import profile as sql
+
+    stamp = profile.fingerprint(library)
+    with library.store.begin() as conn:
+        sql.restamp(conn, week, stamp)
 
 
 def _refill(library: Library, week: str) -> Plan:
@@ -434,31 +446,92 @@ def _refill(library: Library, week: str) -> Plan:
             next_position += 1
             sql.save_pick(conn, {"week": week, "item_id": item_id, "track": track, "position": next_position,
                                  "reason": reason, "state": "proposed", "bucket": bucket, "profile": stamp}, now_iso())
+    _keep_plan(library, week)
     return week_plan(library, week)
 
 
-def inbox(library: Library, limit: int = 20, offset: int = 0) -> list[tuple[int, float, str]]:
-    """Everything not picked this week, best first: (item id, score, track)."""
+def _best_track(library: Library, week: str, item_id: int) -> str:
+    """The track whose score is higher for this item (need when only need has a focus, or none has)."""
+    from layerwise.rank.dense import encoder_for
+
+    sig = _signals(library, week)
+    tracks = [t for t in ("need", "want") if sig.focuses[t]]
+    rows = np.flatnonzero(sig.index.ids == item_id)
+    if len(tracks) < 2 or not len(rows):
+        return tracks[0] if tracks else "need"
+    encoder = encoder_for(library.home.config())
+    return max(tracks, key=lambda t: float(track_scores(sig, t, encoder)[0][rows[0]]))
+
+
+class InboxEntry(NamedTuple):
+    item_id: int
+    score: float
+    track: str
+    reason: str
+
+
+def inbox(library: Library, limit: int = 20, offset: int = 0, kind: str | None = None) -> list[InboxEntry]:
+    """Everything not picked this week (optionally of one kind), best first, each with its reason."""
+    from sqlalchemy import text
+
     from layerwise.rank.dense import encoder_for
     from layerwise.store import profile as sql
 
     week = iso_week()
+    picked = {p.item_id for p in week_plan(library, week).picks}  # "the rest" is what this week did not pick
     sig = _signals(library, week)
     with library.store.begin() as conn:
-        picked = {p["item_id"] for p in sql.picks(conn, week)}
+        of_kind = (set(conn.execute(text("SELECT id FROM items WHERE kind = :k"), {"k": kind}).scalars())
+                   if kind else None)
     encoder = encoder_for(library.home.config())
     tracks = [t for t in ("need", "want") if sig.focuses[t]] or ["need"]
-    scored = [track_scores(sig, t, encoder)[0] for t in tracks]
-    best = np.vstack(scored).max(axis=0)
-    which = np.vstack(scored).argmax(axis=0)
+    scored = [track_scores(sig, t, encoder) for t in tracks]
+    stacked = np.vstack([scores for scores, _ in scored])
+    best = stacked.max(axis=0)
+    which = stacked.argmax(axis=0)
     if not any(sig.focuses.values()) and not sig.liked:
         best = best + _centrality(sig)
-    out = []
+    rows = []
     for row in np.argsort(-best):
         item_id = int(sig.index.ids[row])
-        if not np.isfinite(best[row]) or item_id in picked:
+        if not np.isfinite(best[row]) or item_id in picked or (of_kind is not None and item_id not in of_kind):
             continue
-        out.append((item_id, float(best[row]), tracks[int(which[row])]))
-        if len(out) >= offset + limit:
+        rows.append(int(row))
+        if len(rows) >= offset + limit:
             break
-    return out[offset:]
+    titles = _titles(library, sig)
+    out = []
+    for row in rows[offset:]:
+        track_index = int(which[row])
+        track = tracks[track_index]
+        reason = _reason(sig, track, row, int(scored[track_index][1][row]), titles)
+        out.append(InboxEntry(int(sig.index.ids[row]), float(best[row]), track, reason))
+    return out
+
+
+def add_to_week(library: Library, ref: str, track: str | None = None, week: str | None = None) -> Plan:
+    """Take an item from the inbox into this week's plan as an accepted pick (in the track it fits best)."""
+    from layerwise.library import now_iso
+    from layerwise.rank import profile
+    from layerwise.store import profile as sql
+
+    if track is not None and track not in ("need", "want"):
+        raise LayerwiseError(f"the track is need or want, not {track!r}")
+    week = week or iso_week()
+    item = library.get(ref)
+    plan = week_plan(library, week)
+    existing = next((p for p in plan.picks if p.item_id == item.id), None)
+    if existing is not None:
+        return act(library, existing.position, "accept", week)
+    track = track or _best_track(library, week, item.id)
+    with library.store.begin() as conn:
+        stored = sql.picks(conn, week)
+        now = now_iso()
+        sql.save_pick(conn, {"week": week, "item_id": item.id, "track": track,
+                             "position": max((p["position"] for p in stored), default=0) + 1,
+                             "reason": f"{track}: you took it from the inbox", "state": "accepted", "bucket": "core",
+                             "profile": profile.fingerprint(library)}, now)
+        sql.add_feedback(conn, item.id, 1, "taken from the inbox", now)
+        library.store.set_status(conn, [item.id], "planned", now)
+    _keep_plan(library, week)
+    return week_plan(library, week)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # Oldest first. Kept here so opening an up-to-date library never imports Alembic; a test checks that it
 # matches the migration scripts.
 SCHEMA_REVISIONS = ("0001_initial", "0002_profile_and_plan", "0003_concept_layers", "0004_item_concepts",
-                    "0005_meta", "0006_study", "0007_cards")
+                    "0005_meta", "0006_study", "0007_cards", "0008_session_clock")
 ITEM_COLUMNS = ("id", "kind", "title", "abstract", "body", "authors", "published", "year", "venue", "url",
                 "arxiv_id", "doi", "canonical_url", "title_key", "categories", "status", "extra",
                 "added_at", "updated_at")

@@ -68,3 +68,8 @@ def set_pick_state(conn: Connection, week: str, item_id: int, state: str) -> Non
 
 def drop_proposed(conn: Connection, week: str) -> None:
     conn.execute(text("DELETE FROM picks WHERE week = :w AND state = 'proposed'"), {"w": week})
+
+
+def restamp(conn: Connection, week: str, stamp: str) -> None:
+    """The week's picks count as chosen under this profile (acting on one pick must not reshuffle the others)."""
+    conn.execute(text("UPDATE picks SET profile = :p WHERE week = :w"), {"p": stamp, "w": week})

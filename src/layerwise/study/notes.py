@@ -175,6 +175,35 @@ def append_to_section(path: Path, name: str, text: str) -> None:
              + "".join(lines[end:]))
 
 
+def version(path: Path) -> str:
+    """A short fingerprint of a note's bytes: an editor sends it back so a save never overwrites a newer file."""
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else ""
+
+
+def note_path(library: Library, relative: str) -> Path:
+    """A note's path from its path relative to the vault; NotFound for anything outside it or missing."""
+    from layerwise.errors import NotFound
+
+    root = vault(library).resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root) or path.suffix != ".md" or not path.is_file():
+        raise NotFound(f"no note {relative!r} in the vault")
+    return path
+
+
+def save_edit(path: Path, text: str, base: str) -> str:
+    """Replace a note with the text the user edited (from `base`, the version they started from); returns the new
+    version. If the file changed since (edited in another editor), nothing is written: NoteConflict."""
+    from layerwise.errors import NoteConflict
+
+    if version(path) != base:
+        raise NoteConflict(f"{path.name} changed on disk since you opened it; your text was not saved over it")
+    _replace(path, text.replace("\r\n", "\n"))
+    return version(path)
+
+
 def _replace(path: Path, text: str) -> None:
     from layerwise.atomic import write_atomically
 

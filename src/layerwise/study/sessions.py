@@ -111,9 +111,98 @@ def checkpoint(library: Library, session_id: int, seconds: float, extended: bool
 def interrupt(library: Library, session_id: int) -> float:
     """Close a session cut short (Ctrl-C): the minutes checkpointed so far stay; returns them."""
     with library.store.begin() as conn:
-        conn.execute(text("UPDATE sessions SET outcome = 'interrupted', ended_at = :at WHERE id = :id"),
+        conn.execute(text("UPDATE sessions SET outcome = 'interrupted', ended_at = :at, running_since = NULL WHERE id = :id"),
                      {"at": now(), "id": session_id})
         return float(conn.execute(text("SELECT seconds FROM sessions WHERE id = :id"), {"id": session_id}).scalar_one()) / 60
+
+
+# -- a clock kept in the database (the web app's countdown: it survives a page reload or a server restart) --
+
+
+@dataclass
+class Clock:
+    session_id: int
+    ref: str  # what `resolve` takes to find the target again: an item id or a concept slug
+    title: str
+    layer: str
+    planned_seconds: float
+    elapsed: float
+    running: bool
+    extended: bool
+
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self.planned_seconds - self.elapsed)
+
+
+def start_clock(library: Library, target: Target, layer: str, minutes: float) -> int:
+    session_id = start(library, target, layer, minutes)
+    with library.store.begin() as conn:
+        conn.execute(text("UPDATE sessions SET running_since = :at WHERE id = :id"), {"at": _utc(), "id": session_id})
+    return session_id
+
+
+def clock(library: Library, session_id: int) -> Clock:
+    """Where a running session stands; NotFound when there is no such session still running."""
+    with library.store.begin() as conn:
+        row = conn.execute(text("SELECT s.id, s.item_id, s.slug, s.layer, s.planned_minutes, s.seconds, s.extended, "
+                                "s.running_since, s.outcome, i.title FROM sessions s LEFT JOIN items i ON i.id = s.item_id "
+                                "WHERE s.id = :id"), {"id": session_id}).one_or_none()
+    if row is None or row.outcome != "running":
+        raise NotFound(f"no running session {session_id}")
+    elapsed = row.seconds + (_since(row.running_since) if row.running_since else 0.0)
+    title = row.title or row.slug or ""
+    if row.item_id is None and row.slug:
+        from layerwise.concepts.progress import concept_map
+
+        concept = concept_map(library).concepts.get(row.slug)
+        title = concept.name if concept else row.slug
+    return Clock(row.id, str(row.item_id) if row.item_id else row.slug, title, row.layer, 60 * row.planned_minutes,
+                 round(elapsed, 1), row.running_since is not None, bool(row.extended))
+
+
+def running(library: Library) -> list[Clock]:
+    """Sessions started on the database clock and not yet decided, newest first."""
+    with library.store.begin() as conn:
+        ids = conn.execute(text("SELECT id FROM sessions WHERE outcome = 'running' AND (running_since IS NOT NULL "
+                                "OR seconds > 0) ORDER BY id DESC LIMIT 20")).scalars().all()
+    return [clock(library, i) for i in ids]
+
+
+def pause(library: Library, session_id: int) -> Clock:
+    current = clock(library, session_id)
+    with library.store.begin() as conn:
+        conn.execute(text("UPDATE sessions SET seconds = :s, running_since = NULL WHERE id = :id"),
+                     {"s": current.elapsed, "id": session_id})
+    return clock(library, session_id)
+
+
+def resume(library: Library, session_id: int) -> Clock:
+    current = clock(library, session_id)
+    if not current.running:
+        with library.store.begin() as conn:
+            conn.execute(text("UPDATE sessions SET running_since = :at WHERE id = :id"), {"at": _utc(), "id": session_id})
+    return clock(library, session_id)
+
+
+def extend(library: Library, session_id: int, minutes: float) -> Clock:
+    """Add time to the box, once per session."""
+    current = clock(library, session_id)
+    if current.extended:
+        raise LayerwiseError("this session was already extended once: decide now, or schedule a deeper dive")
+    with library.store.begin() as conn:
+        conn.execute(text("UPDATE sessions SET planned_minutes = planned_minutes + :m, extended = 1 WHERE id = :id"),
+                     {"m": minutes, "id": session_id})
+    return clock(library, session_id)
+
+
+def _utc() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _since(stamp: str) -> float:
+    """Seconds from a stored UTC stamp to now; never negative, so a clock set back does not eat time."""
+    return max(0.0, (datetime.now(timezone.utc) - datetime.fromisoformat(stamp)).total_seconds())
 
 
 def note_for(library: Library, target: Target, layer: str) -> Path:
@@ -154,7 +243,7 @@ def finish(library: Library, session_id: int, target: Target, seconds: float, ou
             mark(library, slug, REACHES[layer], source=f"study session {session_id}")
             result.layers[slug] = REACHES[layer]
     with library.store.begin() as conn:
-        conn.execute(text("UPDATE sessions SET seconds = :s, outcome = :o, ended_at = :at WHERE id = :id"),
+        conn.execute(text("UPDATE sessions SET seconds = :s, outcome = :o, ended_at = :at, running_since = NULL WHERE id = :id"),
                      {"s": round(seconds, 1), "o": outcome, "at": now(), "id": session_id})
         if target.item is not None and target.item.status != "done":
             library.store.set_status(conn, [target.item.id], STATUS_AFTER[outcome], now())
