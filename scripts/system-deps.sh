@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# System programs the test suite drives for real: Graphviz's `dot` (map render --format svg|png).
+# System programs the test suite drives for real: Graphviz's `dot` (map render --format svg|png) and Debian's
+# Chromium (the web app's end-to-end tests drive it through Playwright, with no browser download).
 # Installed from Debian's packages when missing and we are root (CI, fresh machines); otherwise a warning,
 # and in CI an error, because a test that cannot run its real tool must not pass quietly.
 set -euo pipefail
 
 missing=()
 command -v dot >/dev/null || missing+=(graphviz)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

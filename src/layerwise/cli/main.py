@@ -38,17 +38,17 @@ class Context:
 def cli(ctx: click.Context, home: str | None, database_url: str | None) -> None:
     """layerwise: learn what matters, when it matters.
 
-    Capture papers, posts, talks and feeds into one local library, find them again instantly,
-    and (soon) turn the flood into a short weekly plan.
+    Capture papers, posts, talks and feeds into one local library, turn the flood into a short weekly
+    plan, study it in timeboxes, write it down, review it, and see it all in the browser (`serve`).
     """
     ctx.obj = Context(home, database_url)
     ctx.call_on_close(lambda: ctx.obj._library.close() if ctx.obj._library else None)
 
 
 def _mount() -> None:
-    from layerwise.cli import concepts, feeds, io, items, overview, plan, rank, reflect, reinforce, study
+    from layerwise.cli import concepts, feeds, io, items, overview, plan, rank, reflect, reinforce, serve, study
 
-    for module in (items, io, feeds, overview, rank, plan, concepts, study, reflect, reinforce):
+    for module in (items, io, feeds, overview, rank, plan, concepts, study, reflect, reinforce, serve):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,0 +1,57 @@
+"""`layerwise serve`: the local web app over the same library."""
+
+from __future__ import annotations
+
+import click
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind. Anything but loopback requires an access token (generated unless --token).")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--token", envvar="LAYERWISE_TOKEN", metavar="TOKEN",
+              help="Access token to require (default: none on loopback, a fresh random one otherwise).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
+    """The web app: inbox triage with the keyboard, this week's plan, a study timer with the note editor,
+    the concept map, review, digest and stats. Ctrl-C stops it; everything saved is in the library."""
+    import secrets
+    import socket
+
+    import uvicorn
+
+    from layerwise.errors import LayerwiseError
+    from layerwise.web.app import create_app
+
+    if host not in LOOPBACK and not token:
+        token = secrets.token_urlsafe(24)
+    library = ctx.obj.library
+    app = create_app(library, token=token)
+    try:  # bind first, so a taken port is one clear line rather than a server log
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        raise LayerwiseError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+    click.echo(f"layerwise is serving {library.home.path} at {url}")
+    if token:
+        click.echo("anyone with this URL can use your library: share it only with yourself", err=True)
+    click.echo("Ctrl-C to stop", err=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn shuts down gracefully, then passes Ctrl-C on: for serve, it is how to stop
+        pass
+    finally:
+        sock.close()
+    click.echo("stopped", err=True)
+
+
+COMMANDS = [serve]

@@ -1,0 +1,95 @@
+"""Review, digest and stats pages."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from layerwise.web.app import page
+
+router = APIRouter()
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review(request: Request, reviewed: int = 0) -> HTMLResponse:
+    """The most overdue card; its answer is revealed in the page (Space), then graded (1-4)."""
+    from layerwise.reinforce import cards, review as scheduler
+
+    library = request.app.state.library
+    cards.sync(library)
+    due = scheduler.due(library)
+    return page(request, "review.html", card=due[0] if due else None, left=len(due), reviewed=reviewed,
+                summary=scheduler.summary([], library))
+
+
+@router.post("/review/{card_id}")
+def grade(request: Request, card_id: int, rating: str = Form(...), reviewed: int = Form(0)) -> RedirectResponse:
+    from layerwise.reinforce import review as scheduler
+
+    scheduler.grade(request.app.state.library, card_id, rating)
+    return RedirectResponse(f"/review?reviewed={reviewed + 1}", status_code=303)
+
+
+def _week(value: str) -> str:
+    from layerwise.errors import LayerwiseError
+    from layerwise.rank.plan import iso_week
+
+    if not value:
+        return iso_week()
+    if not re.fullmatch(r"\d{4}-W\d{2}", value):
+        raise LayerwiseError(f"a week looks like 2026-W48, not {value!r}")
+    return value
+
+
+@router.get("/digest", response_class=HTMLResponse)
+def digest(request: Request, week: str = "", by: str = "track") -> HTMLResponse:
+    from layerwise.reinforce import digest as weekly
+
+    week = _week(week)
+    by = by if by in ("track", "concept") else "track"
+    chosen = weekly.links(request.app.state.library, week)
+    return page(request, "digest.html", week=week, by=by, links=chosen, html=weekly.to_html(week, chosen, by),
+                markdown=weekly.markdown(week, chosen, by))
+
+
+@router.get("/digest/download")
+def digest_download(request: Request, week: str = "", fmt: str = "md", by: str = "track") -> Response:
+    from layerwise.errors import NotFound
+    from layerwise.reinforce import digest as weekly
+
+    library = request.app.state.library
+    week = _week(week)
+    by = by if by in ("track", "concept") else "track"
+    if fmt == "atom":
+        return Response(weekly.atom(library), media_type="application/atom+xml",
+                        headers={"Content-Disposition": 'attachment; filename="layerwise-digest.atom"'})
+    chosen = weekly.links(library, week)
+    if fmt == "md":
+        body, media = weekly.markdown(week, chosen, by), "text/markdown; charset=utf-8"
+    elif fmt == "html":
+        body, media = weekly.to_html(week, chosen, by), "text/html; charset=utf-8"
+    else:
+        raise NotFound(f"no digest format {fmt!r} (md, html or atom)")
+    return Response(body, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="digest-{week}.{fmt}"'})
+
+
+@router.post("/digest/publish")
+def digest_publish(request: Request, week: str = Form("")) -> RedirectResponse:
+    """Keep this week's digest, so the Atom feed carries it."""
+    from layerwise.reinforce import digest as weekly
+
+    library = request.app.state.library
+    week = _week(week)
+    weekly.save(library, week, weekly.links(library, week))
+    return RedirectResponse(f"/digest?week={week}&published=1", status_code=303)
+
+
+@router.get("/stats", response_class=HTMLResponse)
+def stats(request: Request, period: str = "week") -> HTMLResponse:
+    from layerwise.study.stats import stats as measure
+
+    period = period if period in ("week", "month") else "week"
+    return page(request, "stats.html", data=measure(request.app.state.library, period), period=period)

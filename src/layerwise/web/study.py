@@ -1,0 +1,140 @@
+"""Study and notes pages: a timebox on the database clock (it survives a reload), the forced choice at the end,
+and the note editor."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+
+from layerwise.web.app import local_path, page
+
+router = APIRouter()
+EXTEND_MINUTES = 15
+
+
+@router.get("/study", response_class=HTMLResponse)
+def study_home(request: Request, ref: str = "") -> HTMLResponse:
+    """Sessions still running, this week's picks to start one on, and a form for any item or concept."""
+    from layerwise.rank.plan import week_plan
+    from layerwise.rank.profile import settings
+    from layerwise.study import sessions
+
+    library = request.app.state.library
+    picks = []
+    if library.find(limit=1)[1]:
+        plan = week_plan(library)
+        with library.store.begin() as conn:
+            items = {i.id: i for i in library.store.items(conn, [p.item_id for p in plan.picks])}
+        picks = [{"pick": p, "item": items[p.item_id]} for p in plan.picks if p.state != "done"]
+    return page(request, "study.html", running=sessions.running(library), picks=picks, ref=ref,
+                timebox=settings(library).timebox, layers=sessions.LAYERS)
+
+
+@router.post("/study/start")
+def study_start(request: Request, ref: str = Form(...), layer: str = Form(""),
+                minutes: float = Form(0)) -> RedirectResponse:
+    from layerwise.rank.profile import settings
+    from layerwise.study import sessions
+
+    library = request.app.state.library
+    target = sessions.resolve(library, ref.strip())
+    chosen_layer = layer or sessions.default_layer(library, target)
+    sessions.note_for(library, target, chosen_layer)  # the note exists from the start, to write in while reading
+    session_id = sessions.start_clock(library, target, chosen_layer, minutes if minutes > 0 else settings(library).timebox)
+    return RedirectResponse(f"/study/{session_id}", status_code=303)
+
+
+def _note_of(library: object, ref: str, layer: str) -> str:
+    from layerwise.study import notes, sessions
+
+    path = sessions.note_for(library, sessions.resolve(library, ref), layer)  # type: ignore[arg-type]
+    return path.relative_to(notes.vault(library)).as_posix()  # type: ignore[arg-type]
+
+
+@router.get("/study/{session_id}", response_class=HTMLResponse)
+def study_session(request: Request, session_id: int) -> HTMLResponse:
+    from layerwise.study import notes, sessions
+
+    library = request.app.state.library
+    clock = sessions.clock(library, session_id)
+    relative = _note_of(library, clock.ref, clock.layer)
+    file = notes.note_path(library, relative)
+    return page(request, "session.html", clock=clock, note=relative, text=file.read_text(encoding="utf-8", errors="replace"),
+                version=notes.version(file), extend_minutes=EXTEND_MINUTES)
+
+
+@router.get("/study/{session_id}/clock")
+def study_clock(request: Request, session_id: int) -> JSONResponse:
+    from layerwise.study import sessions
+
+    clock = sessions.clock(request.app.state.library, session_id)
+    return JSONResponse({"elapsed": clock.elapsed, "remaining": clock.remaining, "planned": clock.planned_seconds,
+                         "running": clock.running, "extended": clock.extended})
+
+
+@router.post("/study/{session_id}/{action}")
+def study_action(request: Request, session_id: int, action: str, outcome: str = Form(""), summary: str = Form(""),
+                 when: str = Form("")) -> RedirectResponse:
+    """pause, resume, extend (once), or finish with the forced choice."""
+    from layerwise.errors import NotFound
+    from layerwise.study import notes, sessions
+
+    library = request.app.state.library
+    if action == "pause":
+        sessions.pause(library, session_id)
+    elif action == "resume":
+        sessions.resume(library, session_id)
+    elif action == "extend":
+        sessions.extend(library, session_id, EXTEND_MINUTES)
+    elif action == "finish":
+        clock = sessions.clock(library, session_id)
+        target = sessions.resolve(library, clock.ref)
+        result = sessions.finish(library, session_id, target, clock.elapsed, outcome, summary or None,
+                                 when or None)
+        if outcome == "summarize" and not summary.strip() and result.note is not None:
+            relative = result.note.relative_to(notes.vault(library)).as_posix()
+            return RedirectResponse(f"/notes/edit?path={quote(relative)}", status_code=303)
+        return RedirectResponse(f"/study?done={session_id}", status_code=303)
+    else:
+        raise NotFound(f"no action {action!r}")
+    return RedirectResponse(f"/study/{session_id}", status_code=303)
+
+
+@router.get("/notes", response_class=HTMLResponse)
+def notes_list(request: Request, q: str = "") -> HTMLResponse:
+    from layerwise.study import notes
+
+    return page(request, "notes.html", notes=notes.search(request.app.state.library, q or None), q=q)
+
+
+@router.get("/notes/edit", response_class=HTMLResponse)
+def note_edit(request: Request, path: str, saved: int = 0, back: str = "") -> HTMLResponse:
+    from layerwise.study import notes
+
+    library = request.app.state.library
+    file = notes.note_path(library, path)
+    text = file.read_text(encoding="utf-8", errors="replace")
+    return page(request, "note_edit.html", path=path, text=text, version=notes.version(file), saved=bool(saved),
+                note=notes.read(file), conflict=None, back=local_path(back))
+
+
+@router.post("/notes/edit", response_class=HTMLResponse)
+def note_save(request: Request, path: str = Form(...), text: str = Form(""), version: str = Form(""),
+              back: str = Form("")) -> HTMLResponse:
+    from layerwise.errors import NoteConflict
+    from layerwise.study import notes
+
+    library = request.app.state.library
+    file = notes.note_path(library, path)
+    try:
+        notes.save_edit(file, text, version)
+    except NoteConflict as exc:  # the file on disk wins; what was typed comes back to the page, not lost
+        on_disk = file.read_text(encoding="utf-8", errors="replace")
+        return page(request, "note_edit.html", status_code=409, path=path, text=text, version=notes.version(file),
+                    saved=False, note=notes.read(file), conflict={"message": str(exc), "on_disk": on_disk},
+                    back=local_path(back))
+    target = local_path(back) or f"/notes/edit?path={quote(path)}"
+    return RedirectResponse(f"{target}{'&' if '?' in target else '?'}saved=1", status_code=303)  # type: ignore[return-value]
+
