@@ -74,8 +74,8 @@ def test_triage_plan_study_note_review_in_a_browser(server, browser_page):
     second = rows.nth(1).get_attribute("data-item")
     page.keyboard.press("j")
     assert "selected" in rows.nth(1).get_attribute("class")
-    page.keyboard.press("a")
-    page.wait_for_url(re.compile(r"/inbox"))
+    with page.expect_navigation():  # the form posts, the app redirects back to the inbox
+        page.keyboard.press("a")
     assert page.locator(f'li.row[data-item="{second}"]').count() == 0
     page.goto(base + "/week")
     pick = page.locator(f'li.pick[data-item="{second}"]')
@@ -93,13 +93,13 @@ def test_triage_plan_study_note_review_in_a_browser(server, browser_page):
     assert re.fullmatch(r"1:[0-5]\d", countdown.inner_text())
     page.reload()
     assert re.fullmatch(r"1:[0-5]\d", countdown.inner_text())  # the clock lives on the server, not the page
-    page.get_by_role("button", name="Pause").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Pause").click()
     paused = countdown.inner_text()
     time.sleep(1.5)
     assert countdown.inner_text() == paused
-    page.get_by_role("button", name="Resume").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Resume").click()
 
     # The note, written in the page beside the timer, saved with Ctrl+S
     editor = page.locator("form.editor textarea")
