@@ -181,3 +181,15 @@ def test_hostile_feed_content_does_not_run(server, browser_page):
     page.goto(f"{base}/items/{sinks.id}")
     assert "<script>window.pwned = 'title'</script>" in page.locator("h1").inner_text()  # shown, as text
     assert problems == []
+
+
+def test_week_keys_swap_a_pick(server, browser_page):
+    base, _ = server
+    page, problems = browser_page
+    page.goto(base + "/week")
+    first = page.locator("li.pick").first.get_attribute("data-item")
+    with page.expect_navigation():
+        page.keyboard.press("w")  # swap: not this one, no judgement
+    assert page.locator(f'li.pick[data-item="{first}"]').count() == 0
+    assert page.locator("li.pick").count() == 5
+    assert problems == []
