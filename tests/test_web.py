@@ -92,7 +92,8 @@ def test_inbox_triage_moves_items_into_the_week_and_out_of_the_ranking(client, s
     assert post(client, f"/items/{fourth}/like", {"back": "//evil.example/"}).headers["location"] == "/inbox"
 
     found = client.get("/inbox?q=speculative+decoding").text
-    assert "matches your search" in found and "speculative" in found.lower()
+    assert "matches your search" in found and "speculative" in found.lower() and "best first" in found
+    assert "Nothing matches" in client.get("/inbox?q=speculative+decoding&kind=podcast").text
     assert "Nothing matches" in client.get("/inbox?q=zzqxjv").text
 
 

@@ -53,9 +53,8 @@ def inbox(request: Request, q: str = "", kind: str = "", offset: int = 0) -> HTM
     offset = max(0, offset)
     kind = kind if kind in KINDS else ""
     if q.strip():
-        found, total = library.find(q, limit=PAGE_SIZE, offset=offset)
-        rows = [{"item": i, "track": "", "reason": "matches your search"} for i in found
-                if not kind or i.kind == kind]
+        found, total = library.find(q, limit=PAGE_SIZE, offset=offset, kind=kind or None)
+        rows = [{"item": i, "track": "", "reason": "matches your search"} for i in found]
     else:
         total = None
         entries = [] if not library.find(limit=1)[1] else ranked(library, limit=PAGE_SIZE, offset=offset, kind=kind or None)
