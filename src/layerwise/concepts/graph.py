@@ -8,6 +8,8 @@ targets, duplicate slugs, and prerequisite cycles (spelled out A -> B -> A).
 
 from __future__ import annotations
 
+import copy
+import functools
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,11 +115,23 @@ def _parse_resources(data: dict[str, Any], where: str) -> list[Resource]:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    """The parsed file, parsed again only when it changes (a long-running server reads the map per request)."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise LayerwiseError(f"cannot read the map: {exc.strerror}", where=str(path)) from None
+    return copy.deepcopy(_parsed(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
     try:
         with open(path, "rb") as f:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
-        raise LayerwiseError(f"not valid TOML ({exc})", where=str(path)) from None
+        raise LayerwiseError(f"not valid TOML ({exc})", where=path) from None
+    except OSError as exc:
+        raise LayerwiseError(f"cannot read the map: {exc.strerror}", where=path) from None
 
 
 def build(concepts: list[Concept], where: str, resources: list[Resource] | None = None) -> ConceptMap:

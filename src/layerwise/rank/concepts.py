@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -45,16 +45,28 @@ def concept_signals(library: Library, index: Index, lean: str) -> ConceptSignals
     cmap = concept_map(library)
     edge = {e.slug: e for e in frontier(library, limit=None)} if current else {}
     deepening = {s for s, layer in current.items() if layer in ("explored", "deepened") and s in cmap.concepts}
+    # Only the links of frontier and deepening concepts carry a bonus: fetch those, not every link in the library
+    # (230k rows on the 170k library); the lean needs one number per item and area, aggregated in the database.
+    wanted = sorted(set(edge) | deepening)
+    links = []
     with library.store.begin() as conn:
-        links = conn.execute(text("SELECT c.item_id, c.slug, c.confidence, i.kind, i.status FROM item_concepts c "
-                                  "JOIN items i ON i.id = c.item_id WHERE c.state != 'removed'")).all()
+        if wanted:
+            links = conn.execute(text("SELECT c.item_id, c.slug, c.confidence, i.kind, i.status FROM item_concepts c "
+                                      "JOIN items i ON i.id = c.item_id WHERE c.state != 'removed' AND c.slug IN :s")
+                                 .bindparams(bindparam("s", expanding=True)), {"s": wanted}).all()
+        strongest = {}
+        if lean != "both":
+            for side, slugs in (("leaned", [c.slug for c in cmap.concepts.values() if c.area == lean]),
+                                ("other", [c.slug for c in cmap.concepts.values() if c.area not in (lean, "foundation")])):
+                strongest[side] = conn.execute(text(
+                    "SELECT item_id, max(confidence) FROM item_concepts WHERE state != 'removed' AND slug IN :s "
+                    "GROUP BY item_id").bindparams(bindparam("s", expanding=True)), {"s": slugs or [""]}).all()
     studied_kinds: dict[str, set[str]] = {}
     for _, slug, _, kind, status in links:
         if slug in deepening and status in STUDIED:
             studied_kinds.setdefault(slug, set()).add(kind)
     row_of = {int(i): r for r, i in enumerate(index.ids)}
     bonus = np.zeros(len(index.ids))
-    leaned, other = np.zeros(len(index.ids)), np.zeros(len(index.ids))
     best: dict[int, float] = {}
     out = ConceptSignals(bonus)
     for item_id, slug, confidence, kind, _ in links:
@@ -62,10 +74,6 @@ def concept_signals(library: Library, index: Index, lean: str) -> ConceptSignals
         concept = cmap.concepts.get(slug)
         if row is None or concept is None:
             continue
-        if concept.area == lean:
-            leaned[row] = max(leaned[row], confidence)
-        elif concept.area != "foundation":
-            other[row] = max(other[row], confidence)
         value, reason = 0.0, ""
         if slug in edge:
             value = FRONTIER_WEIGHT * confidence
@@ -82,5 +90,9 @@ def concept_signals(library: Library, index: Index, lean: str) -> ConceptSignals
     for row, value in best.items():
         bonus[row] += value
     if lean != "both":
-        bonus += LEAN_WEIGHT * (leaned - other)
+        for side, sign in (("leaned", 1.0), ("other", -1.0)):
+            for item_id, confidence in strongest[side]:
+                row = row_of.get(item_id)
+                if row is not None:
+                    bonus[row] += sign * LEAN_WEIGHT * confidence
     return out
