@@ -86,6 +86,8 @@ def test_inbox_triage_moves_items_into_the_week_and_out_of_the_ranking(client, s
     assert sample.get(second).status == "dropped" and sample.get(third).status == "archived"
     later = re.findall(r'data-item="(\d+)"', client.get("/inbox").text)
     assert first not in later and second not in later and third not in later
+    inline = post(client, f"/items/{fourth}/like", headers={"X-Requested-With": "layerwise"})
+    assert inline.status_code == 200 and inline.json() == {"ref": fourth, "action": "like"}
     assert post(client, f"/items/{fourth}/explode").status_code == 404
     assert post(client, "/items/999999/accept").status_code == 404
     # an off-site `back` is never followed

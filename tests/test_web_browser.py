@@ -74,9 +74,16 @@ def test_triage_plan_study_note_review_in_a_browser(server, browser_page):
     second = rows.nth(1).get_attribute("data-item")
     page.keyboard.press("j")
     assert "selected" in rows.nth(1).get_attribute("class")
-    with page.expect_navigation():  # the form posts, the app redirects back to the inbox
-        page.keyboard.press("a")
-    assert page.locator(f'li.row[data-item="{second}"]').count() == 0
+    page.keyboard.press("a")  # triaged in place: no page load per key
+    page.locator(f'li.row[data-item="{second}"]').wait_for(state="detached")
+    third = rows.nth(1).get_attribute("data-item")
+    assert "selected" in rows.nth(1).get_attribute("class")  # the next row is selected
+    page.keyboard.press("+")
+    page.wait_for_selector(f'li.row[data-item="{third}"][data-rated="like"]')
+    assert library.get(second).status == "planned"
+    page.keyboard.press("e")
+    page.locator(f'li.row[data-item="{third}"]').wait_for(state="detached")
+    assert library.get(third).status == "archived"
     page.goto(base + "/week")
     pick = page.locator(f'li.pick[data-item="{second}"]')
     assert "accepted" in pick.locator(".state").inner_text()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from layerwise.records import KINDS
 from layerwise.web.app import local_path, page
@@ -70,7 +70,7 @@ def inbox(request: Request, q: str = "", kind: str = "", offset: int = 0) -> HTM
 
 
 @router.post("/items/{ref}/{action}")
-def triage(request: Request, ref: str, action: str, back: str = Form("/inbox")) -> RedirectResponse:
+def triage(request: Request, ref: str, action: str, back: str = Form("/inbox")) -> Response:
     """accept (into this week's plan), skip (not for me), archive (keep, out of the ranking), like, dislike."""
     from layerwise.errors import NotFound
     from layerwise.rank.plan import add_to_week
@@ -88,6 +88,8 @@ def triage(request: Request, ref: str, action: str, back: str = Form("/inbox")) 
         library.set_status([ref], "dropped")
     else:
         library.set_status([ref], "archived")
+    if request.headers.get("x-requested-with") == "layerwise":  # keyboard triage: the page updates itself
+        return JSONResponse({"ref": ref, "action": action})
     return RedirectResponse(local_path(back) or "/inbox", status_code=303)
 
 

@@ -30,8 +30,37 @@ function setupTriage() {
     }
     const key = event.key === "=" ? "+" : event.key;
     const form = rows[current].querySelector(`form[data-key="${CSS.escape(key)}"]`);
-    if (form) { event.preventDefault(); form.requestSubmit(); }
+    if (!form) return;
+    event.preventDefault();
+    if (form.dataset.inline === undefined) { form.requestSubmit(); return; }
+    inline(form, rows[current]);
   });
+
+  // Inbox rows are triaged in place: the action is posted, the row leaves (or is marked), the next is selected,
+  // with no page load per key. Anything unexpected falls back to the plain form post, which shows the error.
+  async function inline(form, row) {
+    const token = document.querySelector('meta[name="csrf-token"]').content;
+    let response;
+    try {
+      response = await fetch(form.action, {
+        method: "POST", body: new URLSearchParams(new FormData(form)),
+        headers: { "X-CSRF-Token": token, "X-Requested-With": "layerwise", Accept: "application/json" },
+      });
+    } catch (error) { form.submit(); return; }
+    if (!response.ok) { form.submit(); return; }
+    const { action } = await response.json();
+    if (action === "like" || action === "dislike") {
+      row.dataset.rated = action;
+      return;
+    }
+    row.classList.add("gone");
+    row.dataset.done = action;
+    const index = rows.indexOf(row);
+    rows.splice(index, 1);
+    row.remove();
+    if (rows.length) select(Math.min(index, rows.length - 1));
+    else window.location.reload();
+  }
 }
 
 // "/" focuses the search box on pages that have one.
