@@ -3,12 +3,16 @@ and the note editor."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from layerwise.web.app import local_path, page
+
+if TYPE_CHECKING:
+    from layerwise.library import Library
 
 router = APIRouter()
 EXTEND_MINUTES = 15
@@ -46,11 +50,11 @@ def study_start(request: Request, ref: str = Form(...), layer: str = Form(""),
     return RedirectResponse(f"/study/{session_id}", status_code=303)
 
 
-def _note_of(library: object, ref: str, layer: str) -> str:
+def _note_of(library: Library, ref: str, layer: str) -> str:
     from layerwise.study import notes, sessions
 
-    path = sessions.note_for(library, sessions.resolve(library, ref), layer)  # type: ignore[arg-type]
-    return path.relative_to(notes.vault(library)).as_posix()  # type: ignore[arg-type]
+    path = sessions.note_for(library, sessions.resolve(library, ref), layer)
+    return path.relative_to(notes.vault(library)).as_posix()
 
 
 @router.get("/study/{session_id}", response_class=HTMLResponse)
@@ -122,7 +126,7 @@ def note_edit(request: Request, path: str, saved: int = 0, back: str = "") -> HT
 
 @router.post("/notes/edit", response_class=HTMLResponse)
 def note_save(request: Request, path: str = Form(...), text: str = Form(""), version: str = Form(""),
-              back: str = Form("")) -> HTMLResponse:
+              back: str = Form("")) -> Response:
     from layerwise.errors import NoteConflict
     from layerwise.study import notes
 
@@ -136,5 +140,5 @@ def note_save(request: Request, path: str = Form(...), text: str = Form(""), ver
                     saved=False, note=notes.read(file), conflict={"message": str(exc), "on_disk": on_disk},
                     back=local_path(back))
     target = local_path(back) or f"/notes/edit?path={quote(path)}"
-    return RedirectResponse(f"{target}{'&' if '?' in target else '?'}saved=1", status_code=303)  # type: ignore[return-value]
+    return RedirectResponse(f"{target}{'&' if '?' in target else '?'}saved=1", status_code=303)
 
