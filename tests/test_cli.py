@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_demo_then_overview_search_show(cli):
     result = cli("demo")
-    assert result.code == 0 and "3,000 items" in result.out
+    assert result.code == 0 and "3,000 items" in result.out and "layerwise serve" in result.out
     data = json.loads(cli("overview", "--json").out)
     assert data["by_source"]["arxiv"] >= 3000  # the sample, and starting resources that are arXiv papers
     assert data["items"] == 3000 + data["by_source"]["map"]  # and the concept map's starting resources

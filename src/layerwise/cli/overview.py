@@ -90,6 +90,7 @@ def demo(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"  {row['track']}: {row['text']}")
     click.echo()
     _show_plan(ctx, plan, as_json=False)
+    click.echo(f"\nin the browser: LAYERWISE_HOME={library.home.path} layerwise serve")
 
 
 COMMANDS = [overview, demo]
