@@ -354,5 +354,5 @@ def test_serve_on_another_address_needs_a_token_and_a_taken_port_is_one_line(sql
         assert taken.returncode != 0 and taken.stderr.strip().startswith(f"error: cannot listen on 0.0.0.0:{port}")
         assert "Traceback" not in taken.stderr
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        process.terminate()  # SIGTERM, as a service manager stops it
+        assert process.wait(timeout=30) == 0 and "stopped" in process.stderr.read()

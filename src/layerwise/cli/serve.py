@@ -18,6 +18,7 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
     """The web app: inbox triage with the keyboard, this week's plan, a study timer with the note editor,
     the concept map, review, digest and stats. Ctrl-C stops it; everything saved is in the library."""
     import secrets
+    import signal
     import socket
 
     import uvicorn
@@ -45,12 +46,16 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
     click.echo("Ctrl-C to stop", err=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
+    # uvicorn shuts down gracefully on Ctrl-C or SIGTERM and then passes the signal on; for serve, that signal is
+    # simply how to stop, so it ends here with "stopped" and exit code 0
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
     try:
         server.run(sockets=[sock])
-    except KeyboardInterrupt:  # uvicorn shuts down gracefully, then passes Ctrl-C on: for serve, it is how to stop
+    except KeyboardInterrupt:
         pass
     finally:
         sock.close()
+        signal.signal(signal.SIGTERM, previous)
     click.echo("stopped", err=True)
 
 
