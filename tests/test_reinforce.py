@@ -2,10 +2,7 @@
 weekly digest in three formats, and katas checked in a subprocess."""
 
 import json
-import os
-import shutil
 import sqlite3
-import sys
 import zipfile
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
@@ -17,7 +14,7 @@ from conftest import data_file
 from layerwise.errors import LayerwiseError
 from layerwise.records import Item
 from layerwise.reinforce import anki, cards, digest, katas, review
-from layerwise.study import glossary, notes, sessions
+from layerwise.study import glossary, sessions
 
 SOLUTIONS = Path(__file__).parent / "kata_solutions"
 

@@ -111,8 +111,7 @@ def _show_plan(ctx: click.Context, plan, as_json: bool) -> None:  # type: ignore
     from layerwise.cli.output import console
 
     library = ctx.obj.library
-    with library.store.begin() as conn:
-        items = {i.id: i for i in library.store.items(conn, [p.item_id for p in plan.picks])}
+    items = library.items_by_id([p.item_id for p in plan.picks])
     if as_json:
         print_json({"week": plan.week, "notes": plan.notes,
                     "picks": [{"position": p.position, "track": p.track, "bucket": p.bucket, "state": p.state, "reason": p.reason,
@@ -197,8 +196,7 @@ def inbox(ctx: click.Context, limit: int, offset: int, kind: str | None, as_json
 
     library = ctx.obj.library
     ranked = run_inbox(library, limit=limit, offset=offset, kind=kind)
-    with library.store.begin() as conn:
-        items = {i.id: i for i in library.store.items(conn, [e.item_id for e in ranked])}
+    items = library.items_by_id([e.item_id for e in ranked])
     if as_json:
         print_json([{"id": e.item_id, "score": round(e.score, 4), "track": e.track, "reason": e.reason,
                      "title": items[e.item_id].title, "kind": items[e.item_id].kind} for e in ranked])

@@ -475,7 +475,6 @@ def inbox(library: Library, limit: int = 20, offset: int = 0, kind: str | None =
     from sqlalchemy import text
 
     from layerwise.rank.dense import encoder_for
-    from layerwise.store import profile as sql
 
     week = iso_week()
     picked = {p.item_id for p in week_plan(library, week).picks}  # "the rest" is what this week did not pick

@@ -29,8 +29,7 @@ def study_home(request: Request, ref: str = "") -> HTMLResponse:
     picks = []
     if library.find(limit=1)[1]:
         plan = week_plan(library)
-        with library.store.begin() as conn:
-            items = {i.id: i for i in library.store.items(conn, [p.item_id for p in plan.picks])}
+        items = library.items_by_id([p.item_id for p in plan.picks])
         picks = [{"pick": p, "item": items[p.item_id]} for p in plan.picks if p.state != "done"]
     return page(request, "study.html", running=sessions.running(library), picks=picks, ref=ref,
                 timebox=settings(library).timebox, layers=sessions.LAYERS)

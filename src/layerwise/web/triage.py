@@ -15,11 +15,6 @@ PAGE_SIZE = 30
 INBOX_ACTIONS = ("accept", "skip", "archive", "like", "dislike")
 
 
-def _items(library: Any, ids: list[int]) -> dict[int, Any]:
-    with library.store.begin() as conn:
-        return {i.id: i for i in library.store.items(conn, ids)}
-
-
 def _concepts(library: Any, ids: list[int]) -> dict[int, list[str]]:
     """The concepts each item is linked to (best first, removed links left out)."""
     from sqlalchemy import bindparam, text
@@ -58,7 +53,7 @@ def inbox(request: Request, q: str = "", kind: str = "", offset: int = 0) -> HTM
     else:
         total = None
         entries = [] if not library.find(limit=1)[1] else ranked(library, limit=PAGE_SIZE, offset=offset, kind=kind or None)
-        items = _items(library, [e.item_id for e in entries])
+        items = library.items_by_id([e.item_id for e in entries])
         rows = [{"item": items[e.item_id], "track": e.track, "reason": e.reason.split(": ", 1)[-1]}
                 for e in entries if e.item_id in items]
     linked = _concepts(library, [r["item"].id for r in rows])
@@ -114,7 +109,7 @@ def week(request: Request) -> HTMLResponse:
     if not library.find(limit=1)[1]:
         return page(request, "week.html", plan=None, empty=True)
     plan = week_plan(library)
-    items = _items(library, [p.item_id for p in plan.picks])
+    items = library.items_by_id([p.item_id for p in plan.picks])
     prefs = settings(library)
     tracks: dict[str, list[dict[str, Any]]] = {"need": [], "want": []}
     for p in plan.picks:
