@@ -20,11 +20,14 @@ $(VENV)/.installed-test: $(VENV)/.installed
 demo: $(VENV)/.installed
 	LAYERWISE_HOME="$(CURDIR)/demo-home" $(BIN)/layerwise demo
 
-# Runs the whole suite on SQLite and on a throwaway PostgreSQL server that the script starts and removes;
-# system programs the tests drive (Graphviz) are installed first when missing.
+# Lint (ruff) and type checks (mypy) first, then the whole suite on SQLite and on a throwaway PostgreSQL
+# server that the script starts and removes, two tests at a time (pytest-xdist; each worker gets its own
+# database); system programs the tests drive (Graphviz, Chromium) are installed first when missing.
 test: $(VENV)/.installed-test
 	scripts/system-deps.sh
-	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/with-postgres.sh $(BIN)/python -m pytest -q
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy
+	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/with-postgres.sh $(BIN)/python -m pytest -q -n 2
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_capture.py

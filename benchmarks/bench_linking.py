@@ -51,7 +51,7 @@ def main() -> None:
     from sqlalchemy import text
 
     from layerwise.concepts.linking import link_all
-    from layerwise.concepts.progress import concept_map
+    from layerwise.concepts.overlay import concept_map
     from layerwise.library import Library
 
     parser = argparse.ArgumentParser()

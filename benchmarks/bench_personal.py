@@ -28,10 +28,12 @@ CUTS = (5, 50, 500)
 
 def main() -> None:
     from layerwise.library import Library
-    from layerwise.rank import index as index_module
     from layerwise.rank import profile
-    from layerwise.rank.plan import _signals, iso_week, track_scores
-    from layerwise.rank.dense import encoder_for
+    from layerwise.rank.plan import load_signals
+    from layerwise.rank.scoring import track_scores
+    from layerwise.represent import index as index_module
+    from layerwise.represent.dense import encoder_for
+    from layerwise.times import iso_week
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--home", type=Path)
@@ -65,7 +67,7 @@ def main() -> None:
 
     rows = []
     start = time.perf_counter()
-    sig = _signals(library, iso_week())
+    sig = load_signals(library, iso_week())
     scores, _ = track_scores(sig, "need", encoder_for({}))
     rows.append(("layerwise plan ranking (likes, learned model, no focus)", hits(np.argsort(-scores)), time.perf_counter() - start))
 

@@ -32,10 +32,10 @@ def main() -> None:
     import numpy as np
 
     from layerwise.library import Library
-    from layerwise.rank import index as index_module
     from layerwise.rank import profile
     from layerwise.rank.plan import week_plan
     from layerwise.rank.similar import similar
+    from layerwise.represent import index as index_module
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--home", type=Path, help="a library home to reuse (built here when empty)")
@@ -51,7 +51,7 @@ def main() -> None:
     start = time.perf_counter()
     index = index_module.load_index(library)
     build = time.perf_counter() - start
-    encoder = __import__("layerwise.rank.dense", fromlist=["x"]).encoder_for({})
+    encoder = __import__("layerwise.represent.dense", fromlist=["x"]).encoder_for({})
     sample = [index_module.item_text(i.title, i.abstract) for i in library.find(limit=5000)[0]]
     start = time.perf_counter()
     encoder.encode(sample)

@@ -23,9 +23,9 @@ import relevance  # noqa: E402
 
 def main() -> None:
     from layerwise.library import Library
-    from layerwise.rank import index as index_module
-    from layerwise.rank.lexical import TOKEN_PATTERN
     from layerwise.rank.similar import similar
+    from layerwise.represent import index as index_module
+    from layerwise.represent.lexical import TOKEN_PATTERN
 
     papers, qrels = relevance.load()
     with tempfile.TemporaryDirectory() as home:
@@ -33,7 +33,7 @@ def main() -> None:
         corpus = relevance.CSFCUBE / "corpus.jsonl.gz"
         library.import_file(str(corpus), source="csfcube", mapping={"id": "paper_id", "title": "title", "text": "abstract"})
         start = time.perf_counter()
-        index = index_module.load_index(library)
+        index_module.load_index(library)
         build = time.perf_counter() - start
         timings: list[float] = []
 

@@ -32,9 +32,11 @@ def timed(call: Callable[[], Any], runs: int) -> tuple[float, float]:
 def main() -> None:
     from fastapi.testclient import TestClient
 
-    from layerwise.concepts.progress import concept_map, coverage, frontier
+    from layerwise.concepts.overlay import concept_map
+    from layerwise.concepts.progress import coverage, frontier
     from layerwise.library import Library
-    from layerwise.rank.plan import inbox, week_plan
+    from layerwise.rank.inbox import inbox
+    from layerwise.rank.plan import week_plan
     from layerwise.sample import SAMPLE_PATH
     from layerwise.study.stats import stats
     from layerwise.web.app import create_app

@@ -18,6 +18,14 @@ POSTGRES_URL = os.environ.get("LAYERWISE_TEST_POSTGRES_URL")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that run on PostgreSQL are marked `postgres`, so `-m "not postgres"` is the SQLite half alone."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("db_url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Never touch the real home, never wait on retries, never reach the internet."""
@@ -44,6 +52,21 @@ def _reset_postgres(url: str) -> None:
         conn.execute("CREATE SCHEMA public")
 
 
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own on the same server (tests reset theirs)."""
+    import psycopg
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base, _, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{own}"')
+    return f"{base}/{own}"
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
@@ -52,8 +75,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         if os.environ.get("CI"):
             pytest.fail("CI must run the PostgreSQL half: LAYERWISE_TEST_POSTGRES_URL is not set")
         pytest.skip("no PostgreSQL server (run the suite with `make test`, which starts one)")
-    _reset_postgres(POSTGRES_URL)
-    return POSTGRES_URL
+    url = _worker_database(POSTGRES_URL)
+    _reset_postgres(url)
+    return url
 
 
 @pytest.fixture

@@ -102,6 +102,7 @@ def test_help_runs_in_a_real_process():
     assert result.returncode == 0 and "learn what matters" in result.stdout.lower()
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_import_leaves_library_unchanged(tmp_path):
     """A real SIGINT to a real process in the middle of a large import."""
     import signal

@@ -6,6 +6,7 @@ import textwrap
 import pytest
 
 from layerwise.concepts import graph, progress
+from layerwise.concepts.overlay import OVERLAY, concept_map
 from layerwise.errors import LayerwiseError
 
 
@@ -86,27 +87,27 @@ def test_validation_names_the_concepts(tmp_path):
 
 
 def test_overlay_adds_removes_hides_and_a_user_cycle_is_refused(library, tmp_path):
-    overlay = library.home.path / progress.OVERLAY
+    overlay = library.home.path / OVERLAY
     overlay.parent.mkdir(parents=True, exist_ok=True)
     overlay.write_text('hide = ["reading-papers"]\n[[concept]]\nslug = "vector-db"\nname = "Vector database"\narea = "envelope"\n'
                        'description = "An index for nearest-neighbour search"\nprerequisite = ["embeddings"]\n'
                        '[[link]]\nfrom = "rag"\ntype = "prerequisite"\nto = "vector-db"\n'
                        '[[link]]\nfrom = "tensor"\ntype = "prerequisite"\nto = "dataframe"\nremove = true\n')
-    cmap = progress.concept_map(library)
+    cmap = concept_map(library)
     assert "vector-db" in cmap.prerequisites("rag") and "dataframe" not in cmap.prerequisites("tensor")
     assert "reading-papers" not in cmap.concepts
     overlay.write_text('[[link]]\nfrom = "graph"\ntype = "prerequisite"\nto = "dag"\n')
     with pytest.raises(LayerwiseError, match="prerequisite cycle: .*graph"):
         graph.load(overlay)
     # the map stays usable: the bundled map, and one line naming the problem
-    cmap = progress.concept_map(library)
+    cmap = concept_map(library)
     assert "dag" not in cmap.prerequisites("graph") and "vector-db" not in cmap.concepts
     assert "prerequisite cycle: " in cmap.warning and "concepts.toml are ignored" in cmap.warning
 
 
 def test_cli_broken_overlay_warns_and_the_map_still_works(cli):
-    from pathlib import Path
     import os
+    from pathlib import Path
 
     cli("overview")
     overlay = Path(os.environ["LAYERWISE_HOME"]) / "concepts.toml"
@@ -119,7 +120,7 @@ def test_cli_broken_overlay_warns_and_the_map_still_works(cli):
 
 def test_layers_history_coverage_and_frontier_wide_before_deep(library):
     first = [e.slug for e in progress.frontier(library, None)]
-    assert set(first) == {s for s, c in progress.concept_map(library).concepts.items() if not c.links.get("prerequisite")}
+    assert set(first) == {s for s, c in concept_map(library).concepts.items() if not c.links.get("prerequisite")}
     assert "dag" not in first
     progress.mark(library, "graph", "skimmed")
     assert "tree" not in [e.slug for e in progress.frontier(library, None)]  # skimmed is not enough
@@ -158,7 +159,7 @@ def test_overlay_resources_and_a_bad_resource_are_checked(tmp_path):
 
 def test_starting_resources_become_items_linked_to_their_concepts(library):
     from layerwise.concepts import linking, resources
-    from layerwise.concepts.progress import concept_map
+    from layerwise.concepts.overlay import concept_map
 
     added = resources.ensure(library)
     assert added == len(concept_map(library).resources)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Route, data_file
-from layerwise.capture import feeds
+from layerwise import subscriptions
 from layerwise.errors import FetchError, LayerwiseError
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -23,9 +23,9 @@ def _serve_with_etag(server, path, body, etag='"v1"'):
 
 def test_subscribe_sync_conditional_get(library, http_server):
     url = _serve_with_etag(http_server, "/index.xml", data_file("files", "feeds", "lilianweng-index.xml").read_bytes())
-    feed, report = feeds.subscribe(library, url)
+    feed, report = subscriptions.subscribe(library, url)
     assert feed["name"] == "lil-log" and report.added == 53 and feed["items"] == 53
-    results = feeds.sync(library)
+    results = subscriptions.sync(library)
     assert [r.status for r in results] == ["not modified"]
     assert http_server.hits("/index.xml")[-1]["if-none-match"] == '"v1"'
     item = library.find("diffusion", source="lil-log")[0][0]
@@ -35,17 +35,17 @@ def test_subscribe_sync_conditional_get(library, http_server):
 def test_sync_one_failing_feed_does_not_stop_the_others(library, http_server):
     good = _serve_with_etag(http_server, "/good.xml", data_file("files", "feeds", "lilianweng-tag-data.xml").read_bytes())
     flaky = http_server.serve("/flaky.xml", data_file("files", "feeds", "lilianweng-tag-architecture.xml").read_bytes())
-    feeds.subscribe(library, good, name="good")
-    feeds.subscribe(library, flaky, name="flaky")
+    subscriptions.subscribe(library, good, name="good")
+    subscriptions.subscribe(library, flaky, name="flaky")
     http_server.routes["/flaky.xml"] = Route(b"<html><body>Gone</body></html>", status=200, headers={"Content-Type": "text/html"})
     other = _serve_with_etag(http_server, "/other.xml", data_file("files", "feeds", "lilianweng-tag-reinforcement-learning.xml").read_bytes())
-    feeds.subscribe(library, other, name="other")
+    subscriptions.subscribe(library, other, name="other")
     http_server.routes["/other.xml"] = Route(b"missing", status=404)
-    results = {r.name: r for r in feeds.sync(library)}
+    results = {r.name: r for r in subscriptions.sync(library)}
     assert results["good"].status == "not modified"
     assert results["flaky"].status == "failed" and "HTML page" in results["flaky"].error
     assert results["other"].status == "failed" and "HTTP 404" in results["other"].error
-    listed = {f["name"]: f for f in feeds.list_feeds(library)}
+    listed = {f["name"]: f for f in subscriptions.list_feeds(library)}
     assert listed["other"]["last_error"] and not listed["good"]["last_error"]
 
 
@@ -55,24 +55,24 @@ def test_page_that_advertises_a_feed_is_followed(library, http_server):
     page = http_server.serve("/tags/data/", '<!DOCTYPE html><html><head><link rel="alternate" '
                              'type="application/rss+xml" href="/tags/data/index.xml"></head><body></body></html>',
                              content_type="text/html")
-    feed, report = feeds.subscribe(library, page)
+    feed, report = subscriptions.subscribe(library, page)
     assert feed["url"] == feed_url and report.added > 0
     with pytest.raises(LayerwiseError, match="already subscribed"):
-        feeds.subscribe(library, feed_url)
+        subscriptions.subscribe(library, feed_url)
 
 
 def test_html_page_without_feed_and_dead_url(library, http_server):
     page = http_server.serve("/plain", "<!DOCTYPE html><html><body>no feed</body></html>", content_type="text/html")
     with pytest.raises(FetchError, match="advertises no feed"):
-        feeds.subscribe(library, page)
+        subscriptions.subscribe(library, page)
     with pytest.raises(FetchError, match="HTTP 404"):
-        feeds.subscribe(library, http_server.url("/nope.xml"))
-    assert feeds.list_feeds(library) == []
+        subscriptions.subscribe(library, http_server.url("/nope.xml"))
+    assert subscriptions.list_feeds(library) == []
 
 
 def test_podcast_entries_are_podcasts_and_html_is_stripped(library, http_server):
     url = http_server.serve("/podcast.xml", (FIXTURES / "podcast.xml").read_bytes(), content_type="application/rss+xml")
-    feeds.subscribe(library, url, name="practical-ai")
+    subscriptions.subscribe(library, url, name="practical-ai")
     item = library.get("practical-ai:episode-42")
     assert item.kind == "podcast" and item.extra["audio"].endswith("42.mp3")
     assert "<" not in item.title and "<" not in item.abstract and "alert" not in item.abstract
@@ -81,7 +81,7 @@ def test_podcast_entries_are_podcasts_and_html_is_stripped(library, http_server)
 
 def test_json_feed(library, http_server):
     url = http_server.serve("/feed.json", (FIXTURES / "jsonfeed.json").read_bytes(), content_type="application/feed+json")
-    feed, report = feeds.subscribe(library, url)
+    feed, report = subscriptions.subscribe(library, url)
     assert feed["title"] == "Tiny ML Notes" and report.added == 2
     item = library.get(f"{feed['name']}:n1")
     assert item.title == "MinHash from scratch" and item.authors == ["A. Writer"] and item.published == "2025-02-01"
@@ -93,16 +93,16 @@ def test_arxiv_api_query_as_a_feed_dedupes_with_added_papers(library, http_serve
     http_server.serve("/api/query", atom)
     library.add("1706.03762")
     http_server.serve("/query-feed", atom, content_type="application/atom+xml")
-    _, report = feeds.subscribe(library, http_server.url("/query-feed"), name="arxiv-attention")
+    _, report = subscriptions.subscribe(library, http_server.url("/query-feed"), name="arxiv-attention")
     assert report.added == 0 and report.merged == 1
     assert library.find()[1] == 1
 
 
 def test_remove_keeps_items(library, http_server):
     url = http_server.serve("/podcast.xml", (FIXTURES / "podcast.xml").read_bytes())
-    feeds.subscribe(library, url, name="pod")
-    feeds.unsubscribe(library, "pod")
-    assert feeds.list_feeds(library) == [] and library.find()[1] == 1
+    subscriptions.subscribe(library, url, name="pod")
+    subscriptions.unsubscribe(library, "pod")
+    assert subscriptions.list_feeds(library) == [] and library.find()[1] == 1
 
 
 def test_billion_laughs_feed_is_harmless(library, http_server):
@@ -111,7 +111,7 @@ def test_billion_laughs_feed_is_harmless(library, http_server):
             + ']><rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title>'
               '<link>https://e.com/a</link></item></channel></rss>')
     url = http_server.serve("/bomb.xml", bomb, content_type="application/rss+xml")
-    feed, report = feeds.subscribe(library, url, name="bomb")
+    feed, report = subscriptions.subscribe(library, url, name="bomb")
     item = library.find(source="bomb")[0][0]
     assert len(item.title) < 100  # the entity was never expanded
 
@@ -145,7 +145,7 @@ YOUTUBE = """<?xml version="1.0" encoding="UTF-8"?>
 
 def test_youtube_channel_feed_entries_are_videos(library, http_server):
     url = http_server.serve("/feeds/videos.xml", YOUTUBE, content_type="application/atom+xml")
-    feeds.subscribe(library, url, name="karpathy")
+    subscriptions.subscribe(library, url, name="karpathy")
     item = library.get("karpathy:yt:video:kCc8FmEb1nY")
     assert item.kind == "video" and item.published == "2023-01-17"
     assert "Generatively Pretrained Transformer" in (item.abstract or "")

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from conftest import data_file
-from layerwise.capture import detect_format
+from layerwise.capture.formats import detect_format
 from layerwise.errors import LayerwiseError
 
 
@@ -89,7 +89,7 @@ def test_awesome_deep_learning_titles_come_from_the_item_text(library):
 
 
 def test_opml_becomes_feed_subscriptions(library):
-    from layerwise.capture.feeds import list_feeds
+    from layerwise.subscriptions import list_feeds
 
     report = library.import_file(str(data_file("files", "feeds", "engineering-blogs.opml")))
     assert report.feeds_added > 350

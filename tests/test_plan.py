@@ -6,7 +6,8 @@ import pytest
 
 from layerwise.errors import LayerwiseError
 from layerwise.rank import profile
-from layerwise.rank.plan import act, inbox, week_plan
+from layerwise.rank.inbox import inbox
+from layerwise.rank.plan import act, week_plan
 from layerwise.sample import SAMPLE_PATH
 
 NEED = "retrieval-augmented generation and evaluating LLM applications in production"
@@ -19,7 +20,7 @@ def sample(library):
     return library
 
 
-def _titles(library, plan):
+def titles_of_liked(library, plan):
     return [library.get(str(p.item_id)).title.lower() for p in plan.picks]
 
 
@@ -39,7 +40,7 @@ def test_focused_plan_splits_tracks_gives_reasons_and_is_stable(sample):
     profile.add_focus(sample, "want", WANT)
     plan = week_plan(sample)
     assert [p.track for p in plan.picks] == ["need"] * 4 + ["want"]  # 80/20 of 5
-    titles = _titles(sample, plan)
+    titles = titles_of_liked(sample, plan)
     assert sum(("retrieval" in t or "rag" in t or "hallucination" in t or "llm" in t) for t in titles[:4]) >= 3
     assert any(w in titles[4] for w in ("speculative", "quantiz", "inference", "decoding"))
     assert all(p.reason.split(": ", 1)[1].startswith(("close to", "a step beyond")) for p in plan.picks)
@@ -83,7 +84,7 @@ def test_ratings_steer_the_plan_and_learn_a_model(sample):
     for item in disliked:
         profile.rate(sample, str(item.id), -1)
     plan = week_plan(sample)
-    titles = _titles(sample, plan)
+    titles = titles_of_liked(sample, plan)
     assert sum(any(w in t for w in ("decoding", "inference", "speculative", "llm", "language model", "token"))
                for t in titles) >= 3
     assert not any("robot" in t for t in titles)
@@ -141,7 +142,7 @@ def test_focus_in_another_language_is_flagged_and_still_plans(sample):
 
 
 def test_allot_balances_buckets_over_weeks():
-    from layerwise.rank.plan import allot
+    from layerwise.rank.scoring import allot
 
     shares = {"core": 0.7, "adjacent": 0.2, "moonshot": 0.1}
     week1 = allot(shares, {}, 4)
@@ -177,7 +178,7 @@ def _item(library, title, kind="paper", status="inbox", abstract=None):
 def test_concept_signals_frontier_new_angle_and_lean(library):
     from layerwise.concepts.progress import mark
     from layerwise.rank.concepts import concept_signals
-    from layerwise.rank.index import load_index
+    from layerwise.represent.index import load_index
 
     dag = _item(library, "Scheduling a directed acyclic graph of tasks")
     done = _item(library, "Attention in sequence models", status="done")

@@ -78,7 +78,7 @@ def test_cli_similar_json_and_warnings(cli, tmp_path):
 def test_index_embeds_each_item_once(sqlite_library, tmp_path, monkeypatch):
     from sqlalchemy import text
 
-    from layerwise.rank import dense, index
+    from layerwise.represent import dense, index
 
     library = sqlite_library
     from layerwise.sample import SAMPLE_PATH

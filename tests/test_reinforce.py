@@ -4,7 +4,7 @@ weekly digest in three formats, and katas checked in a subprocess."""
 import json
 import sqlite3
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -65,7 +65,7 @@ def test_cards_follow_the_notes_and_keep_their_history(lib):
     assert cards.sync(lib)["updated"] == 1
     row = next(r for r in _cards(lib) if r["id"] == first)
     assert row["question"] == "What divides the scores?" and row["answer"] == "one over the root of d_k"
-    assert review.due(lib, at=datetime.now(timezone.utc)) and first not in [c.id for c in review.due(lib)]
+    assert review.due(lib, at=datetime.now(UTC)) and first not in [c.id for c in review.due(lib)]
     note.write_text(note.read_text().replace("- What divides the scores? :: one over the root of d_k\n", ""))
     assert cards.sync(lib)["retired"] == 1
     # defined glossary terms become cards too
@@ -89,7 +89,7 @@ def test_fsrs_schedules_and_logs_reviews(lib, cli):
         review.grade(lib, due[2].id, "perfect")
     result = json.loads(cli("review", "--grade", f"{due[2].id}=good", "--json").out)
     assert result["reviewed"] == 1 and result["good"] == 1
-    later = datetime.now(timezone.utc) + timedelta(days=30)
+    later = datetime.now(UTC) + timedelta(days=30)
     assert len(review.due(lib, at=later)) == 3  # everything comes back eventually
     from sqlalchemy import text
 
@@ -204,7 +204,7 @@ def test_anki_export_round_trips(lib, tmp_path, cli):
 def test_digest_markdown_html_and_atom(lib, cli, tmp_path):
     import feedparser
 
-    from layerwise.rank.plan import iso_week
+    from layerwise.times import iso_week
 
     week = iso_week()
     good = _ref(lib, "Scaled")
@@ -255,6 +255,7 @@ def test_every_kata_passes_a_reference_solution(sqlite_library, name):
     assert result["built"] == katas.KATAS[name].concept
 
 
+@pytest.mark.slow
 def test_kata_failures_are_reported_clearly_and_stopped(sqlite_library, tmp_path, cli):
     names = set(katas.KATAS)
     assert {"one-hot", "tf-idf", "jaccard", "minhash", "linear-regression-gd", "softmax-cross-entropy", "k-means",

@@ -99,7 +99,7 @@ def test_status_and_tags(library):
 def test_every_fts5_query_shape_is_valid_alone_and_under_a_column_filter(query):
     import sqlite3
 
-    from layerwise.store import fts5_query
+    from layerwise.store.search import fts5_query
 
     db = sqlite3.connect(":memory:")
     db.execute("CREATE VIRTUAL TABLE t USING fts5(title, abstract)")

@@ -8,9 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from layerwise import times
 from layerwise.errors import LayerwiseError
 from layerwise.records import Item
-from layerwise.study import glossary, journal, notes, sessions
+from layerwise.study import dives, glossary, journal, notes, sessions
 from layerwise.study import stats as measure
 
 
@@ -65,7 +66,8 @@ def test_scripted_sessions_move_layers_status_and_write_notes(lib):
 def test_schedule_a_deeper_dive_joins_the_plan_and_the_calendar(lib):
     from icalendar import Calendar
 
-    from layerwise.rank.plan import iso_week, week_plan
+    from layerwise.rank.plan import week_plan
+    from layerwise.times import iso_week
 
     ref = _ref(lib, "A video course")
     day = date.today() + timedelta(days=2)
@@ -75,14 +77,14 @@ def test_schedule_a_deeper_dive_joins_the_plan_and_the_calendar(lib):
     plan = week_plan(lib, iso_week(day))
     dive = next(p for p in plan.picks if str(p.item_id) == ref)
     assert dive.state == "accepted" and "deeper dive" in dive.reason
-    calendar = Calendar.from_ical(sessions.dives_ics(sessions.dives(lib)))
+    calendar = Calendar.from_ical(dives.dives_ics(dives.dives(lib)))
     events = list(calendar.walk("VEVENT"))
     assert len(events) == 1 and events[0].get("dtstart").dt == day and "A video course" in str(events[0].get("summary"))
     assert sessions.default_layer(lib, sessions.resolve(lib, ref)) == "explore"  # its concepts were skimmed
     for bad in ("yesterday", "2001-01-01", "someday"):
         with pytest.raises(LayerwiseError):
-            sessions.parse_day(bad)
-    assert sessions.parse_day("next-week", date(2026, 11, 25)) == date(2026, 11, 30)
+            times.parse_day(bad)
+    assert times.parse_day("next-week", date(2026, 11, 25)) == date(2026, 11, 30)
 
 
 def test_notes_survive_bad_names_broken_front_matter_and_a_deleted_vault(lib, tmp_path):
@@ -140,7 +142,7 @@ def test_glossary_counts_recurring_terms_and_keeps_user_definitions(lib):
     assert entry.defined and entry.concepts == ["negative-sampling"]
     assert glossary.surfaced(glossary.terms(lib)) == []
     slug = glossary.promote(lib, "rotary embeddings", "letter")
-    from layerwise.concepts.progress import concept_map
+    from layerwise.concepts.overlay import concept_map
 
     assert concept_map(lib).concepts[slug].name == "rotary embeddings"
     text = glossary.glossary_path(lib).read_text()
@@ -251,6 +253,7 @@ def _sessions(library):
     return sessions.history(library)
 
 
+@pytest.mark.slow
 def test_countdown_in_a_terminal_pause_extend_stop_and_schedule(lib):
     ref = _ref(lib, "A video course")
     code, shown = _pty_session(lib.home.path, [ref, "--minutes", "0.1"],
@@ -260,9 +263,10 @@ def test_countdown_in_a_terminal_pause_extend_stop_and_schedule(lib):
     assert "left" in shown and "paused" in shown and "extended" in shown and "which day" in shown
     row = _sessions(lib)[-1]
     assert row["outcome"] == "schedule" and row["extended"] == 1 and 1.0 < row["seconds"] < 6  # the pause did not count
-    assert sessions.dives(lib)[0]["day"] == (date.today() + timedelta(days=2)).isoformat()
+    assert dives.dives(lib)[0]["day"] == (date.today() + timedelta(days=2)).isoformat()
 
 
+@pytest.mark.slow
 def test_countdown_runs_out_then_summary_inline_or_in_the_editor(lib, tmp_path):
     ref = _ref(lib, "Negative sampling")
     code, shown = _pty_session(lib.home.path, [ref, "--minutes", "0.05"],
@@ -286,9 +290,59 @@ def test_countdown_runs_out_then_summary_inline_or_in_the_editor(lib, tmp_path):
     assert [r["outcome"] for r in _sessions(lib)] == ["summarize", "summarize", "summarize"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_in_the_countdown_keeps_the_minutes(lib):
     code, shown = _pty_session(lib.home.path, ["kubernetes", "--minutes", "1"], [("left", 3.0, "^C")])
     assert code == 130, shown
     assert "minutes recorded" in shown and "Traceback" not in shown
     row = _sessions(lib)[-1]
     assert row["outcome"] == "interrupted" and 2.0 < row["seconds"] < 10
+
+
+class _FakeTime:
+    """A clock that moves only when the countdown waits, and keys pressed at given moments."""
+
+    def __init__(self, presses: dict[float, str]):
+        self.now, self.presses = 0.0, dict(presses)
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    def keys(self):
+        import contextlib
+
+        @contextlib.contextmanager
+        def reader():
+            def read():
+                due = [t for t in self.presses if t <= self.now]
+                return self.presses.pop(min(due)) if due else None
+            yield read
+        return reader()
+
+
+def test_countdown_logic_on_an_injected_clock_pause_extend_checkpoints():
+    """An hour-long box in milliseconds: pauses do not count, extending adds time once, the minutes are
+    checkpointed every few seconds and at the end."""
+    from layerwise.cli.timer import CHECKPOINT_EVERY, countdown
+
+    fake = _FakeTime({600.0: "p", 900.0: "p", 1200.0: "e", 1300.0: "e"})
+    saved: list[tuple[float, bool]] = []
+    result = countdown("an hour", 3600, 900, lambda s, e: saved.append((s, e)), clock=fake.clock, sleep=fake.sleep,
+                       keys=fake.keys)
+    assert not result.stopped_early and result.extended
+    assert 4499 < result.seconds < 4501  # 60 + 15 minutes counted; the 5 paused minutes did not
+    assert 4790 < fake.now < 4810  # what the wall clock saw: the box, its extension and the pause
+    assert saved[-1][0] == result.seconds and saved[-1][1]
+    gaps = [b[0] - a[0] for a, b in zip(saved, saved[1:])][:-1]
+    assert all(abs(g - CHECKPOINT_EVERY) < 0.5 for g in gaps)
+
+
+def test_countdown_stop_early_on_an_injected_clock():
+    from layerwise.cli.timer import countdown
+
+    fake = _FakeTime({120.0: "s"})
+    result = countdown("stop", 1800, 600, lambda s, e: None, clock=fake.clock, sleep=fake.sleep, keys=fake.keys)
+    assert result.stopped_early and 119 < result.seconds < 121 and not result.extended

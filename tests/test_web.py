@@ -15,9 +15,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from layerwise.rank.plan import iso_week, week_plan
+from layerwise.rank.plan import week_plan
 from layerwise.sample import SAMPLE_PATH
-from layerwise.study import notes, sessions
+from layerwise.study import clock as study_clock
+from layerwise.study import dives, notes, sessions
+from layerwise.times import iso_week
 from layerwise.web.app import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -158,7 +160,7 @@ def test_study_clock_survives_reloads_pause_resume_extend_and_ends_in_a_choice(c
     third = _running(client, "graph")
     assert post(client, f"/study/{third}/finish", {"outcome": "schedule"}).status_code == 400
     assert post(client, f"/study/{third}/finish", {"outcome": "schedule", "when": "next-week"}).status_code == 303
-    assert any(d["slug"] == "graph" for d in sessions.dives(sample))
+    assert any(d["slug"] == "graph" for d in dives.dives(sample))
     assert post(client, "/study/start", {"ref": "no-such-thing"}).status_code == 404
 
 
@@ -267,11 +269,11 @@ def test_guards_host_token_and_csrf(sqlite_library):
 
 
 def test_untrusted_feed_content_is_escaped_and_notes_are_sanitised(sqlite_library, http_server):
-    from layerwise.capture import feeds
+    from layerwise import subscriptions
 
     url = http_server.serve("/hostile.xml", (FIXTURES / "hostile-feed.xml").read_bytes(),
                             content_type="application/rss+xml")
-    feeds.subscribe(sqlite_library, url, name="hostile")
+    subscriptions.subscribe(sqlite_library, url, name="hostile")
     hostile = sqlite_library.find("attention sinks")[0][0]
     assert "<script>" in hostile.title  # kept as text, exactly as captured ...
     c = TestClient(create_app(sqlite_library, allowed_hosts=HOSTS))
@@ -304,6 +306,7 @@ def _serve(home: Path, *args: str) -> tuple[subprocess.Popen, str]:
     return process, match.group(1)
 
 
+@pytest.mark.slow
 def test_serve_runs_beside_the_cli_and_stops_cleanly(sqlite_library, tmp_path):
     sqlite_library.import_file(str(SAMPLE_PATH), source="arxiv")
     home = sqlite_library.home.path
@@ -336,9 +339,30 @@ def test_serve_runs_beside_the_cli_and_stops_cleanly(sqlite_library, tmp_path):
     finally:
         process.kill()
     assert "saved before the server stopped" in (home / "notes" / path).read_text()
-    assert any(sessions.running(sqlite_library))  # the unfinished session is still there to finish later
+    assert any(study_clock.running(sqlite_library))  # the unfinished session is still there to finish later
 
 
+@pytest.mark.slow
+def test_serve_listens_before_it_prints_its_url(sqlite_library):
+    """A script that reads the URL and connects at once must find the server accepting (it used to bind, print,
+    and only listen once uvicorn had started: connection refused, now and then)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    process, url = _serve(sqlite_library.home.path)
+    try:
+        where = urlsplit(url)
+        with socket.create_connection((where.hostname, where.port), timeout=5):
+            pass
+        with httpx.Client(base_url=url, timeout=60) as web:
+            assert web.get("/favicon.ico").status_code == 204
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+
+
+@pytest.mark.slow
 def test_serve_on_another_address_needs_a_token_and_a_taken_port_is_one_line(sqlite_library, tmp_path):
     process, url = _serve(sqlite_library.home.path, "--host", "0.0.0.0")
     try:

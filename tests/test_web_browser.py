@@ -13,6 +13,7 @@ import pytest
 from layerwise.sample import SAMPLE_PATH
 from layerwise.study import notes
 
+pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FIXTURES = Path(__file__).parent / "fixtures"
 # Chromium as the machine notes say: no sandbox as root, and none of its background calls to the internet
@@ -24,7 +25,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 def server(sqlite_library, http_server):
     import uvicorn
 
-    from layerwise.capture import feeds
+    from layerwise import subscriptions
     from layerwise.web.app import create_app
 
     if not Path(CHROMIUM).exists():
@@ -32,7 +33,7 @@ def server(sqlite_library, http_server):
     sqlite_library.import_file(str(SAMPLE_PATH), source="arxiv")
     url = http_server.serve("/hostile.xml", (FIXTURES / "hostile-feed.xml").read_bytes(),
                             content_type="application/rss+xml")
-    feeds.subscribe(sqlite_library, url, name="hostile")
+    subscriptions.subscribe(sqlite_library, url, name="hostile")
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     app = create_app(sqlite_library)

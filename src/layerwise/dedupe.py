@@ -80,12 +80,11 @@ class MemoryKeys:
         return self.meta[item_id]
 
     def remember(self, item: Item) -> None:
-        assert item.id is not None
-        self._add(item.id, {"arxiv_id": item.arxiv_id, "doi": item.doi, "canonical_url": item.canonical_url,
+        self._add(item.library_id, {"arxiv_id": item.arxiv_id, "doi": item.doi, "canonical_url": item.canonical_url,
                             "title_key": item.title_key, "year": item.year,
                             "authors": json.dumps(item.authors[:1], ensure_ascii=False)})
         for pair in item.refs:
-            self.refs.setdefault(pair, item.id)
+            self.refs.setdefault(pair, item.library_id)
 
 
 @dataclass

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
+from layerwise.capture import bibtex, csljson, jsonl, opml
 from layerwise.errors import LayerwiseError
 from layerwise.library import Library
 from layerwise.records import Item
+from layerwise.store import feeds as feed_rows
 
+# Formats written whole from a list of items; jsonl streams and opml writes the subscriptions.
+WRITERS: dict[str, Callable[[list[Item]], str]] = {"bibtex": bibtex.write, "csljson": csljson.write}
 EXPORT_FORMATS = ("bibtex", "csljson", "opml", "jsonl")
 CHUNK = 1000
 
@@ -28,14 +32,11 @@ def export(library: Library, fmt: str, out: TextIO, **filters: Any) -> int:
     if fmt not in EXPORT_FORMATS:
         raise LayerwiseError(f"unknown export format {fmt!r}; choose one of: {', '.join(EXPORT_FORMATS)}")
     if fmt == "opml":
-        from layerwise.capture import feeds, opml
-
-        subscriptions = feeds.list_feeds(library)
+        with library.store.begin() as conn:
+            subscriptions = [f.to_dict() for f in feed_rows.all_feeds(conn)]
         out.write(opml.write(subscriptions))
         return len(subscriptions)
-    if fmt == "jsonl":
-        from layerwise.capture import jsonl
-
+    if fmt == "jsonl":  # streamed: a whole library need not fit in memory
         count = 0
         for chunk in _all_items(library, filters):
             for line in jsonl.write_lines(chunk):
@@ -44,12 +45,5 @@ def export(library: Library, fmt: str, out: TextIO, **filters: Any) -> int:
         return count
     items = [i for chunk in _all_items(library, filters) for i in chunk]
     items.sort(key=lambda i: i.id or 0)
-    if fmt == "bibtex":
-        from layerwise.capture import bibtex
-
-        out.write(bibtex.write(items))
-    else:
-        from layerwise.capture import csljson
-
-        out.write(csljson.write(items))
+    out.write(WRITERS[fmt](items))
     return len(items)

@@ -5,21 +5,25 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layerwise import dedupe, ids
+from layerwise.capture.contract import FeedEntry
+from layerwise.capture.formats import read_file
+from layerwise.capture.targets import resolve_target
 from layerwise.errors import LayerwiseError, NotFound
 from layerwise.home import Home, open_home
-from layerwise.records import STATUSES, Item, Skip
+from layerwise.records import Item, Skip
 from layerwise.store import Store
+from layerwise.store import feeds as feed_rows
+from layerwise.times import utc_stamp
+from layerwise.vocab import STATUSES
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 BATCH = 2000
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -65,7 +69,7 @@ class Library:
         Ctrl-C or an error rolls the whole batch back, so the library is never left half-imported.
         """
         report = IngestReport()
-        stamp = now_iso()
+        stamp = utc_stamp()
         with self.store.begin() as conn:
             index: dedupe.KeyIndex = dedupe.MemoryKeys.load(self.store, conn) if bulk else dedupe.DatabaseKeys(self.store, conn)
             next_id = self.store.max_item_id(conn) + 1
@@ -79,7 +83,8 @@ class Library:
                 self.store.update_items(conn, [i.to_row() for i in changed.values()])
                 self.store.insert_refs(conn, refs)
                 self.store.add_tags(conn, tags)
-                new.clear(), changed.clear(), refs.clear(), tags.clear()
+                for pending in (new, changed, refs, tags):
+                    pending.clear()
 
             stored: dict[int, Item] = {}  # library items a record merged into, fetched in batches
             first_new_id = next_id
@@ -120,7 +125,7 @@ class Library:
                 index.remember(target)
                 refs.extend({"source": s, "ref": r, "item_id": target.id, "added_at": stamp} for s, r in record.refs)
                 tags.extend({"item_id": target.id, "tag": t} for t in record.tags)
-                report.item_ids.append(target.id)  # type: ignore[arg-type]
+                report.item_ids.append(target.library_id)
                 if len(new) + len(changed) >= BATCH:
                     flush()
             flush()
@@ -128,8 +133,6 @@ class Library:
 
     def add(self, target: str, *, tags: Sequence[str] = (), kind: str | None = None) -> tuple[Item, bool]:
         """Capture one thing (arXiv id or URL, DOI, web URL, PDF path). Returns the item and whether it is new."""
-        from layerwise.capture import resolve_target
-
         item = resolve_target(target)
         item.tags.extend(tags)
         if kind:
@@ -142,14 +145,29 @@ class Library:
     def import_file(self, path: str, *, format: str | None = None, source: str | None = None,
                     mapping: dict[str, str] | None = None,
                     on_record: Callable[[int], None] | None = None) -> IngestReport:
-        from layerwise.capture import read_file
-
         parsed = read_file(path, format=format, source=source, mapping=mapping)
         if parsed.feeds is not None:
-            from layerwise.capture.feeds import subscribe_all
-
-            return subscribe_all(self, parsed.feeds, parsed.records)
+            return self.add_subscriptions(parsed.feeds)
         return self.ingest(parsed.records, on_record=on_record)
+
+    def add_subscriptions(self, entries: Sequence[FeedEntry]) -> IngestReport:
+        """Subscriptions from an OPML file: recorded now, fetched by the next `layerwise sync`."""
+        report = IngestReport()
+        with self.store.begin() as conn:
+            existing = feed_rows.all_feeds(conn)
+            names = [f.name for f in existing]
+            urls = {f.url for f in existing}
+            for entry in entries:
+                if entry.url in urls or not entry.url.startswith(("http://", "https://")):
+                    report.unchanged += 1
+                    continue
+                name = feed_rows.unique_name(names, entry.title, entry.url)
+                names.append(name)
+                urls.add(entry.url)
+                feed_rows.insert(conn, url=entry.url, name=name, title=entry.title, site_url=entry.site_url,
+                                 added_at=utc_stamp())
+                report.feeds_added += 1
+        return report
 
     # -- references --------------------------------------------------------------------------------
     def resolve(self, ref: str) -> int:
@@ -184,12 +202,12 @@ class Library:
         """A reference per item for output: its first external id (SOURCE:ID), else its library id."""
         with self.store.begin() as conn:
             items = self.store.items(conn, list(item_ids))
-        return {i.id: (":".join(i.refs[0]) if i.refs else str(i.id)) for i in items}  # type: ignore[misc]
+        return {i.library_id: (":".join(i.refs[0]) if i.refs else str(i.id)) for i in items}
 
     def items_by_id(self, item_ids: Sequence[int]) -> dict[int, Item]:
         """Many items at once, by library id (ids that no longer exist are left out)."""
         with self.store.begin() as conn:
-            return {i.id: i for i in self.store.items(conn, list(item_ids))}  # type: ignore[misc]
+            return {i.library_id: i for i in self.store.items(conn, list(item_ids))}
 
     def get(self, ref: str) -> Item:
         item_id = self.resolve(ref)
@@ -200,7 +218,7 @@ class Library:
     def find(self, query: str | None = None, *, limit: int | None = 20, offset: int = 0,
              **filters: Any) -> tuple[list[Item], int]:
         if filters.get("kind") is not None:
-            filters["kind"] = _check_choice("kind", filters["kind"], None)
+            filters["kind"] = _check_choice("kind", filters["kind"], None)  # any kind: importers may add more
         if filters.get("status") is not None:
             filters["status"] = _check_choice("status", filters["status"], STATUSES)
         for key in ("since", "until"):
@@ -215,7 +233,7 @@ class Library:
         status = _check_choice("status", status, STATUSES)
         item_ids = [self.resolve(r) for r in refs]
         with self.store.begin() as conn:
-            self.store.set_status(conn, item_ids, status, now_iso())
+            self.store.set_status(conn, item_ids, status, utc_stamp())
         return item_ids
 
     def tag(self, refs: Sequence[str], tags: Sequence[str], remove: bool = False) -> list[int]:
@@ -227,7 +245,7 @@ class Library:
 
 
 def _prefetching(records: Iterable[Item | Skip], index: dedupe.KeyIndex, stored: dict[int, Item],
-                 first_new_id: int, store: Store, conn: Any, size: int = 500) -> Iterator[Item | Skip]:
+                 first_new_id: int, store: Store, conn: Connection, size: int = 500) -> Iterator[Item | Skip]:
     """Normalise records and, a batch ahead, fetch the library items they will merge into with one query
     per batch instead of three per record (re-importing a large file would otherwise crawl)."""
     batch: list[Item | Skip] = []
@@ -239,7 +257,7 @@ def _prefetching(records: Iterable[Item | Skip], index: dedupe.KeyIndex, stored:
                 match = dedupe.find_match(index, record)
                 if match is not None and match < first_new_id and match not in stored:
                     wanted.add(match)
-        stored.update((i.id, i) for i in store.items(conn, sorted(wanted)))
+        stored.update((i.library_id, i) for i in store.items(conn, sorted(wanted)))
 
     for record in records:
         if isinstance(record, Item):

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from layerwise.library import Library
+from layerwise.store import feeds as feed_rows
 
 
 def overview(library: Library, top: int = 8) -> dict[str, Any]:
@@ -21,7 +22,7 @@ def overview(library: Library, top: int = 8) -> dict[str, Any]:
             for category in json.loads(value or "[]")[:1]:  # the primary category only
                 categories[category] += 1
         months: Counter[str] = Counter(v[:7] for v in store.column_values(conn, "published") if v and len(v) >= 7)
-        feeds = store.feeds(conn)
+        feeds = feed_rows.all_feeds(conn)
         recent_ids, total = store.find(conn, limit=5)
         recent = store.items(conn, recent_ids)
     return {
@@ -33,6 +34,6 @@ def overview(library: Library, top: int = 8) -> dict[str, Any]:
         "by_month": dict(sorted(months.items())[-12:]),
         "tags": dict(tags),
         "feeds": len(feeds),
-        "feeds_failing": sum(1 for f in feeds if f.get("last_error")),
+        "feeds_failing": sum(1 for f in feeds if f.last_error),
         "recent": [{"id": i.id, "title": i.title, "kind": i.kind} for i in recent],
     }

@@ -37,6 +37,13 @@ class Item:
     added_at: str | None = None
     updated_at: str | None = None
 
+    @property
+    def library_id(self) -> int:
+        """The id of an item read from the library (a record not stored yet has none)."""
+        if self.id is None:
+            raise ValueError(f"{self.title!r} is not in the library yet")
+        return self.id
+
     def normalise(self) -> Item:
         """Clean text fields and derive the canonical ids used for dedupe."""
         self.title = clean_text(self.title) or ""

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from layerwise import ids
 from layerwise.errors import FetchError, NotFound
+from layerwise.net import fetch as http_get
 from layerwise.records import Item
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -18,8 +19,6 @@ def api_url() -> str:
 
 
 def fetch(arxiv_id: str) -> Item:
-    from layerwise.net import fetch as http_get
-
     url = f"{api_url()}?{urlencode({'id_list': arxiv_id, 'max_results': 1})}"
     response = http_get(url)
     items = parse(response.content, url)

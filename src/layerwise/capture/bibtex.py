@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 
+from layerwise.capture import files
+from layerwise.capture.contract import Head, ParsedFile, Reader, default_source
 from layerwise.records import Item, Skip
 
 _KINDS = {"book": "book", "inbook": "book", "incollection": "book", "booklet": "book", "manual": "book",
@@ -27,7 +30,7 @@ def read(text: str, where: str, source: str) -> Iterator[Item | Skip]:
         fields = {k.lower(): f.value for k, f in entry.fields_dict.items()}
         title = _plain(fields.get("title"))
         if not title:
-            yield Skip(f"{where}:{entry.start_line + 1} ({entry.key})", "entry has no title")
+            yield Skip(f"{where}:{(entry.start_line or 0) + 1} ({entry.key})", "entry has no title")
             continue
         item = Item(
             title=title,
@@ -117,3 +120,16 @@ def _key(item: Item, used: set[str]) -> str:
         key = f"{base}{n}"
     used.add(key)
     return key
+
+
+def _detect(head: Head) -> bool:
+    # an @entry{ line; a Markdown file may quote BibTeX and is still a reading list
+    return bool(re.search(r"^\s*@\s*\w+\s*[{(]", head.text, re.MULTILINE)) and not head.name.endswith((".md", ".markdown"))
+
+
+def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
+    src = source or default_source(path, "bibtex")
+    return ParsedFile(read(files.read_text(path), str(path), src), format="bibtex", source=src)
+
+
+READER = Reader("bibtex", ('.bib', '.bibtex'), _detect, _load)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
+from layerwise.capture import files
+from layerwise.capture.contract import Head, ParsedFile, Reader, default_source
 from layerwise.errors import LayerwiseError
 from layerwise.records import Item, Skip
 
@@ -103,3 +106,18 @@ def _split_name(name: str) -> dict[str, str]:
 
 def write(items: list[Item]) -> str:
     return json.dumps([to_csl(i) for i in items], ensure_ascii=False, indent=2) + "\n"
+
+
+def _detect(head: Head) -> bool:
+    if head.text.startswith("["):
+        return True
+    # one JSON object whose first line is not a whole record: a CSL-JSON document with an "items" list
+    return head.text.startswith("{") and not head.first_line_is_json and '"items"' in head.low
+
+
+def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
+    src = source or default_source(path, "csljson")
+    return ParsedFile(read(files.read_text(path), str(path), src), format="csljson", source=src)
+
+
+READER = Reader("csljson", ('.json', '.csl'), _detect, _load)

@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from layerwise.capture.html_text import to_text
 from layerwise.errors import FetchError, NotFound
+from layerwise.net import fetch as http_get
 from layerwise.records import Item
 
 _KINDS = {"book": "book", "monograph": "book", "edited-book": "book", "reference-book": "book",
@@ -20,8 +21,6 @@ def api_url() -> str:
 
 
 def fetch(doi: str) -> Item:
-    from layerwise.net import fetch as http_get
-
     url = f"{api_url()}/works/{quote(doi, safe='/')}"
     try:
         response = http_get(url)

@@ -1,4 +1,4 @@
-"""RSS, Atom and JSON Feed subscriptions: parse, subscribe, and sync with conditional GET.
+"""RSS, Atom and JSON Feed: parse a feed into items (subscribing and syncing live in `layerwise.subscriptions`).
 
 feedparser reads RSS/Atom (blogs, arXiv category feeds and API queries, podcasts, YouTube channels);
 JSON Feed (https://jsonfeed.org/version/1.1) is plain JSON and read here. Entries are stored as items
@@ -10,21 +10,19 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from layerwise import ids
+from layerwise.capture import files
+from layerwise.capture.contract import Head, ParsedFile, Reader, default_source
 from layerwise.capture.html_text import to_text
 from layerwise.capture.kinds import guess_kind
-from layerwise.capture.opml import FeedEntry
-from layerwise.errors import FetchError, LayerwiseError, NotFound
+from layerwise.errors import FetchError
 from layerwise.records import Item
-
-if TYPE_CHECKING:
-    from layerwise.library import IngestReport, Library
-    from layerwise.net import Http
 
 _FEED_LINK = re.compile(rb"<link[^>]+>", re.IGNORECASE)
 _FEED_TYPES = (b"application/rss+xml", b"application/atom+xml", b"application/feed+json", b"application/json")
@@ -128,7 +126,7 @@ def _parse_json_feed(data: bytes, url: str, source: str) -> ParsedFeed:
     if not isinstance(feed, dict) or "jsonfeed.org" not in str(feed.get("version", "")):
         raise FetchError("JSON, but not a JSON Feed (no jsonfeed.org version)", where=url)
     result = ParsedFeed(title=feed.get("title"), site_url=feed.get("home_page_url"))
-    feed_authors = [a.get("name") for a in feed.get("authors", []) if isinstance(a, dict) and a.get("name")]
+    feed_authors = [str(a["name"]) for a in feed.get("authors", []) if isinstance(a, dict) and a.get("name")]
     for entry in feed.get("items", []):
         if not isinstance(entry, dict):
             continue
@@ -137,7 +135,7 @@ def _parse_json_feed(data: bytes, url: str, source: str) -> ParsedFeed:
         if not title:
             continue
         audio = any(str(a.get("mime_type", "")).startswith("audio/") for a in entry.get("attachments", []) if isinstance(a, dict))
-        authors = [a.get("name") for a in entry.get("authors", []) if isinstance(a, dict) and a.get("name")] or feed_authors
+        authors = [str(a["name"]) for a in entry.get("authors", []) if isinstance(a, dict) and a.get("name")] or feed_authors
         item = Item(title=title[:300], kind="podcast" if audio else guess_kind(link), url=link,
                     abstract=to_text(entry.get("summary")) or to_text(entry.get("content_html")) or entry.get("content_text"),
                     authors=authors, published=str(entry.get("date_published") or "")[:10] or None,
@@ -147,154 +145,15 @@ def _parse_json_feed(data: bytes, url: str, source: str) -> ParsedFeed:
     return result
 
 
-# -- subscriptions ---------------------------------------------------------------------------------
-def _unique_name(existing: Iterable[str], title: str | None, url: str) -> str:
-    from urllib.parse import urlsplit
-
-    base = ids.slug(title or urlsplit(url).hostname or "feed", 40)
-    taken = set(existing) | {"arxiv", "doi", "url"}
-    name, n = base, 1
-    while name in taken:
-        n += 1
-        name = f"{base}-{n}"
-    return name
+def _detect(head: Head) -> bool:
+    if head.text.startswith("<"):
+        return "<opml" not in head.low and any(tag in head.low for tag in ("<rss", "<feed", "<rdf:rdf"))
+    return head.text.startswith("{") and "jsonfeed.org" in head.low[:500]
 
 
-def _row(feed: dict[str, Any]) -> dict[str, Any]:
-    return {k: feed.get(k) for k in ("id", "name", "url", "title", "site_url", "etag", "last_modified",
-                                      "last_fetched_at", "last_error", "added_at", "items")}
+def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
+    src = source or default_source(path, "feed")
+    return ParsedFile(parse(files.read_bytes(path), str(path), src).entries, format="feed", source=src)
 
 
-def list_feeds(library: Library) -> list[dict[str, Any]]:
-    with library.store.begin() as conn:
-        return [_row(f) for f in library.store.feeds(conn)]
-
-
-def find_feed(library: Library, ref: str) -> dict[str, Any]:
-    for feed in list_feeds(library):
-        if ref in (feed["name"], feed["url"], str(feed["id"])):
-            return feed
-    raise NotFound(f"no feed {ref!r} (see `layerwise feed list`)")
-
-
-def subscribe(library: Library, url: str, name: str | None = None) -> tuple[dict[str, Any], IngestReport]:
-    """Fetch a feed (or the feed a page advertises), subscribe, and store its current entries."""
-    from layerwise.library import now_iso
-    from layerwise.net import Http
-
-    if not url.startswith(("http://", "https://")):
-        raise LayerwiseError("a feed URL starts with http:// or https://", where=url)
-    existing = list_feeds(library)
-    if any(f["url"] == url for f in existing):
-        raise LayerwiseError("already subscribed", where=url)
-    with Http() as http:
-        response = http.get(url)
-        if looks_like_html(response.content):
-            found = discover(response.content, response.url)
-            if not found:
-                raise FetchError("this is an HTML page, not a feed, and it advertises no feed", where=url)
-            url = found
-            if any(f["url"] == url for f in existing):
-                raise LayerwiseError("already subscribed", where=url)
-            response = http.get(url)
-    probe = parse(response.content, url, "probe")
-    if name and (name in {f["name"] for f in existing} or not re.fullmatch(r"[a-z0-9][a-z0-9\-_.]*", name)):
-        raise LayerwiseError(f"feed name {name!r} is taken or not a lower-case slug")
-    name = name or _unique_name((f["name"] for f in existing), probe.title, url)
-    parsed = parse(response.content, url, name)
-    feed = {"url": url, "name": name, "title": parsed.title, "site_url": parsed.site_url,
-            "etag": response.headers.get("etag"), "last_modified": response.headers.get("last-modified"),
-            "last_fetched_at": now_iso(), "added_at": now_iso()}
-    with library.store.begin() as conn:
-        library.store.insert_feed(conn, feed)
-    report = library.ingest(parsed.entries)
-    return find_feed(library, name), report
-
-
-def subscribe_all(library: Library, entries: list[FeedEntry], _records: object = None) -> IngestReport:
-    """Subscriptions from an OPML file: recorded now, fetched by the next `layerwise sync`."""
-    from layerwise.library import IngestReport, now_iso
-
-    report = IngestReport()
-    existing = list_feeds(library)
-    names = [f["name"] for f in existing]
-    urls = {f["url"] for f in existing}
-    with library.store.begin() as conn:
-        for entry in entries:
-            if entry.url in urls or not entry.url.startswith(("http://", "https://")):
-                report.unchanged += 1
-                continue
-            name = _unique_name(names, entry.title, entry.url)
-            names.append(name)
-            urls.add(entry.url)
-            library.store.insert_feed(conn, {"url": entry.url, "name": name, "title": entry.title,
-                                             "site_url": entry.site_url, "added_at": now_iso()})
-            report.feeds_added += 1
-    return report
-
-
-def unsubscribe(library: Library, ref: str) -> dict[str, Any]:
-    feed = find_feed(library, ref)
-    with library.store.begin() as conn:
-        library.store.delete_feed(conn, feed["id"])
-    return feed
-
-
-@dataclass
-class SyncResult:
-    name: str
-    url: str
-    status: str  # "new", "not modified", "failed"
-    added: int = 0
-    merged: int = 0
-    error: str | None = None
-
-
-def sync(library: Library, only: Iterable[str] = (), on_feed: Callable[[SyncResult], None] | None = None) -> list[SyncResult]:
-    """Fetch every feed (conditional GET); one failing feed is recorded and the others go on."""
-    from layerwise.net import Http
-
-    feeds = list_feeds(library)
-    wanted = set(only)
-    if wanted:
-        feeds = [f for f in feeds if {f["name"], f["url"], str(f["id"])} & wanted]
-        if not feeds:
-            raise NotFound(f"no feed named {', '.join(sorted(wanted))}")
-    results = []
-    with Http() as http:
-        for feed in feeds:
-            result = _sync_one(library, http, feed)
-            results.append(result)
-            if on_feed:
-                on_feed(result)
-    return results
-
-
-def _sync_one(library: Library, http: Http, feed: dict[str, Any]) -> SyncResult:
-    from layerwise.library import now_iso
-
-    result = SyncResult(feed["name"], feed["url"], "new")
-    headers = {}
-    if feed.get("etag"):
-        headers["If-None-Match"] = feed["etag"]
-    if feed.get("last_modified"):
-        headers["If-Modified-Since"] = feed["last_modified"]
-    try:
-        response = http.get(feed["url"], headers=headers)
-        if response.status == 304:
-            result.status = "not modified"
-        else:
-            parsed = parse(response.content, feed["url"], feed["name"])
-            report = library.ingest(parsed.entries)
-            result.added, result.merged = report.added, report.merged
-        updates = {"last_fetched_at": now_iso(), "last_error": None}
-        if response.status != 304:
-            updates.update(etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"))
-            if parsed.title and not feed.get("title"):
-                updates["title"] = parsed.title
-    except LayerwiseError as exc:
-        result.status, result.error = "failed", str(exc)
-        updates = {"last_fetched_at": now_iso(), "last_error": str(exc)}
-    with library.store.begin() as conn:
-        library.store.update_feed(conn, feed["id"], **updates)
-    return result
+READER = Reader("feed", (".xml", ".rss", ".atom"), _detect, _load)

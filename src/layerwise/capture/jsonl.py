@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from layerwise import ids
+from layerwise.capture.contract import Head, ParsedFile, Reader
 from layerwise.capture.files import iter_lines
 from layerwise.errors import LayerwiseError
-from layerwise.records import KINDS, STATUSES, Item, Skip
+from layerwise.records import Item, Skip
+from layerwise.vocab import KINDS, STATUSES
 
 # Each mapped field and the names it is looked for under when not given.
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -143,9 +145,9 @@ def _from_export(record: dict[str, Any], here: str) -> Item | Skip:
     """A line of `layerwise export --format jsonl`: restore everything, including status and tags."""
     if not record.get("title"):
         return Skip(here, "no 'title' field")
-    fields = {k: record.get(k) for k in ("title", "abstract", "body", "published", "year", "venue", "url",
-                                           "arxiv_id", "doi", "added_at")}
-    item = Item(**fields, authors=list(record.get("authors") or []), categories=list(record.get("categories") or []),
+    fields: dict[str, Any] = {k: record.get(k) for k in ("abstract", "body", "published", "year", "venue", "url",
+                                                         "arxiv_id", "doi", "added_at")}
+    item = Item(str(record["title"]), **fields, authors=list(record.get("authors") or []), categories=list(record.get("categories") or []),
                 extra=dict(record.get("extra") or {}), tags=list(record.get("tags") or []))
     item.kind = record["kind"] if record.get("kind") in KINDS else "post"
     item.status = record["status"] if record.get("status") in STATUSES else "inbox"
@@ -187,3 +189,17 @@ def write_lines(items: list[Item]) -> Iterator[str]:
         data.pop("id", None)
         data.pop("updated_at", None)
         yield json.dumps(data, ensure_ascii=False) + "\n"
+
+
+def _detect(head: Head) -> bool:
+    # one JSON object per line; a single multi-line object without an "items" list is read as JSONL too,
+    # so the error names the line that is not a record
+    return head.text.startswith("{") and (head.first_line_is_json or '"items"' not in head.low)
+
+
+def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
+    src = source or source_for(path, first_record(path))
+    return ParsedFile(read(path, src, dict(mapping) if mapping else None), format="jsonl", source=src)
+
+
+READER = Reader("jsonl", (".jsonl", ".ndjson"), _detect, _load, takes_mapping=True)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
+from layerwise.capture import files
+from layerwise.capture.contract import Head, ParsedFile, Reader, default_source
 from layerwise.capture.kinds import guess_kind
 from layerwise.records import Item, Skip
 
@@ -67,3 +70,15 @@ def _links(children: list[Any]) -> Iterator[tuple[str, str, str]]:
 def _clean_title(title: str) -> str:
     title = re.sub(r"[*_`]+", "", title).strip(" -:|,")
     return title[:300]
+
+
+def _detect(head: Head) -> bool:
+    return head.name.endswith((".md", ".markdown")) or bool(re.search(r"\[[^\]]+\]\(https?://", head.text))
+
+
+def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
+    src = source or default_source(path, "markdown")
+    return ParsedFile(read(files.read_text(path), str(path), src), format="markdown", source=src)
+
+
+READER = Reader("markdown", ('.md', '.markdown'), _detect, _load)

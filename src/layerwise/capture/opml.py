@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+from layerwise.capture import files
+from layerwise.capture.contract import FeedEntry, Head, ParsedFile, Reader, default_source
 from layerwise.errors import LayerwiseError
-
-
-@dataclass
-class FeedEntry:
-    url: str
-    title: str | None = None
-    site_url: str | None = None
-    category: str | None = None
 
 
 def read(data: bytes, where: str) -> list[FeedEntry]:
@@ -58,3 +53,13 @@ def write(feeds: list[dict[str, object]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _detect(head: Head) -> bool:
+    return head.text.startswith("<") and "<opml" in head.low
+
+
+def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
+    feeds = read(files.read_bytes(path), str(path))
+    return ParsedFile([], feeds=feeds, format="opml", source=source or default_source(path, "opml"))
+
+
+READER = Reader("opml", (".opml",), _detect, _load)

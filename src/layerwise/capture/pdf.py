@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 from layerwise import ids
+from layerwise.capture import files
+from layerwise.capture.contract import Head, ParsedFile, Reader, default_source
 from layerwise.errors import LayerwiseError
 from layerwise.records import Item
 
@@ -29,7 +34,7 @@ def parse(data: bytes, where: str, url: str | None = None) -> Item:
                 reader.decrypt("")
             except Exception:
                 raise LayerwiseError("the PDF is encrypted", where=where) from None
-        meta = reader.metadata or {}
+        meta: Mapping[str, Any] = reader.metadata or {}
         text = "\n".join((page.extract_text() or "") for page in reader.pages[:FIRST_PAGES])
     except LayerwiseError:
         raise
@@ -72,3 +77,21 @@ def _abstract(text: str) -> str | None:
     match = re.search(r"\bAbstract\b[\s.:—-]*(.{100,2500}?)(?:\n\s*\n|\n\s*(?:1\.?\s+)?Introduction\b|$)", text,
                       re.IGNORECASE | re.DOTALL)
     return " ".join(match.group(1).split()) if match else None
+
+
+def parse_file(path: Path) -> Item:
+    """A PDF on disk, remembered by its absolute path (`file:PATH` finds it again)."""
+    item = parse(files.read_bytes(path), str(path))
+    item.add_ref("file", str(path.resolve()))
+    return item
+
+
+def _detect(head: Head) -> bool:
+    return head.data.startswith(b"%PDF-")
+
+
+def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
+    return ParsedFile([parse_file(path)], format="pdf", source=source or default_source(path, "pdf"))
+
+
+READER = Reader("pdf", (), _detect, _load)  # only by content: a .pdf name alone says nothing

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 
+from layerwise.capture import files
+from layerwise.capture.contract import Head, ParsedFile, Reader, default_source
 from layerwise.errors import LayerwiseError
 from layerwise.records import Item, Skip
 
@@ -47,3 +51,15 @@ def _flip(name: str) -> str:
     """RIS names are 'Family, Given'; the library keeps 'Given Family'."""
     family, sep, given = name.partition(",")
     return f"{given.strip()} {family.strip()}".strip() if sep else name.strip()
+
+
+def _detect(head: Head) -> bool:
+    return bool(re.search(r"^TY  - ", head.text, re.MULTILINE))
+
+
+def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
+    src = source or default_source(path, "ris")
+    return ParsedFile(read(files.read_text(path), str(path), src), format="ris", source=src)
+
+
+READER = Reader("ris", ('.ris',), _detect, _load)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from layerwise.cli.output import print_json
+from layerwise.atomic import write_atomically
+from layerwise.cli.output import console, print_json
+from layerwise.concepts import render
+from layerwise.concepts.describe import describe
+from layerwise.concepts.linking import link_all, set_link
+from layerwise.concepts.overlay import concept_map
+from layerwise.concepts.progress import coverage, frontier, layers, mark
+from layerwise.concepts.resources import ensure
 
 LAYER_CHOICES = ("none", "skimmed", "explored", "deepened", "built")
 
@@ -14,9 +21,6 @@ LAYER_CHOICES = ("none", "skimmed", "explored", "deepened", "built")
 @click.pass_context
 def map_(ctx: click.Context, as_json: bool) -> None:
     """The concept map of ML-engineering fundamentals: per area, how many concepts at each layer."""
-    from layerwise.concepts.progress import concept_map
-    from layerwise.concepts.resources import ensure
-
     cmap = concept_map(ctx.obj.library)
     if cmap.warning:
         click.echo(f"warning: {cmap.warning}", err=True)
@@ -25,8 +29,6 @@ def map_(ctx: click.Context, as_json: bool) -> None:
         return
     from rich.table import Table
 
-    from layerwise.cli.output import console
-    from layerwise.concepts.progress import coverage
 
     data = coverage(ctx.obj.library)
     if as_json:
@@ -49,8 +51,6 @@ def map_(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def map_show(ctx: click.Context, slug: str, items: int, as_json: bool) -> None:
     """A concept: description, links both ways, your layer with its history, and its items by kind."""
-    from layerwise.concepts.progress import describe
-
     data = describe(ctx.obj.library, slug, items)
     by_kind = data["items"]
     if as_json:
@@ -78,8 +78,6 @@ def map_show(ctx: click.Context, slug: str, items: int, as_json: bool) -> None:
 @click.pass_context
 def map_mark(ctx: click.Context, slug: str, layer: str) -> None:
     """Set your layer on a concept by hand (studying sets it too); the history is kept."""
-    from layerwise.concepts.progress import mark
-
     mark(ctx.obj.library, slug, layer)
     click.echo(f"{slug}: {layer}")
 
@@ -91,8 +89,6 @@ def map_mark(ctx: click.Context, slug: str, layer: str) -> None:
 def map_frontier(ctx: click.Context, limit: int, as_json: bool) -> None:
     """What to learn next, wide before deep: concepts whose prerequisites you have explored, broad
     foundations first, each with the reason."""
-    from layerwise.concepts.progress import frontier
-
     entries = frontier(ctx.obj.library, limit)
     if as_json:
         print_json([e.__dict__ for e in entries])
@@ -106,8 +102,6 @@ def map_frontier(ctx: click.Context, limit: int, as_json: bool) -> None:
 def map_link(ctx: click.Context) -> None:
     """Link items to concepts again (after imports): names and aliases found in titles and abstracts.
     Links you confirmed or removed are kept as you set them."""
-    from layerwise.concepts.linking import link_all
-
     counts = link_all(ctx.obj.library)
     linked = sum(1 for n in counts.values() if n)
     click.echo(f"{sum(counts.values()):,} links over {linked} concepts")
@@ -123,10 +117,6 @@ def map_link(ctx: click.Context) -> None:
 def map_render(ctx: click.Context, slug: str | None, depth: int, area: str | None, fmt: str, output: str | None) -> None:
     """A picture of the map around SLUG (or of an area, or all of it), coloured by your layer, the frontier
     outlined. dot and mermaid print text to paste anywhere; svg and png need Graphviz."""
-    from layerwise.atomic import write_atomically
-    from layerwise.concepts import render
-    from layerwise.concepts.progress import concept_map, frontier, layers
-
     library = ctx.obj.library
     cmap = concept_map(library)
     slugs = render.neighbourhood(cmap, slug, depth, area)
@@ -150,8 +140,6 @@ def _set_link(name: str, state: str, help_text: str) -> None:
     @click.argument("slug")
     @click.pass_context
     def command(ctx: click.Context, ref: str, slug: str) -> None:
-        from layerwise.concepts.linking import set_link
-
         item_id = set_link(ctx.obj.library, ref, slug, state)
         click.echo(f"[{item_id}] -> {slug}: {state}")
 

@@ -6,7 +6,9 @@ import sys
 
 import click
 
-from layerwise.cli.output import print_json, progress
+from layerwise.cli.output import console, print_json, progress
+from layerwise.subscriptions import list_feeds, subscribe, unsubscribe
+from layerwise.subscriptions import sync as run_sync
 
 
 @click.group()
@@ -20,8 +22,6 @@ def feed() -> None:
 @click.pass_context
 def feed_add(ctx: click.Context, url: str, name: str | None) -> None:
     """Subscribe to a feed URL (or a page that advertises one) and store its current entries."""
-    from layerwise.capture.feeds import subscribe
-
     row, report = subscribe(ctx.obj.library, url, name)
     click.echo(f"subscribed to {row['title'] or row['url']} as '{row['name']}': {report.summary()}")
 
@@ -34,8 +34,6 @@ def feed_list(ctx: click.Context, as_json: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from layerwise.capture.feeds import list_feeds
-    from layerwise.cli.output import console
 
     feeds = list_feeds(ctx.obj.library)
     if as_json:
@@ -58,8 +56,6 @@ def feed_list(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def feed_remove(ctx: click.Context, feed_ref: str) -> None:
     """Unsubscribe (by name, URL or id). Items already captured stay in the library."""
-    from layerwise.capture.feeds import unsubscribe
-
     row = unsubscribe(ctx.obj.library, feed_ref)
     click.echo(f"unsubscribed from '{row['name']}' ({row['url']}); its {row['items']} items stay in the library")
 
@@ -71,8 +67,6 @@ def feed_remove(ctx: click.Context, feed_ref: str) -> None:
 def sync(ctx: click.Context, feeds: tuple[str, ...], as_json: bool) -> None:
     """Fetch new entries from every feed (or the ones named), politely: conditional GET, one failure
     does not stop the others. Exits 2 if any feed failed."""
-    from layerwise.capture.feeds import list_feeds, sync as run_sync
-
     total = len(feeds) or len(list_feeds(ctx.obj.library))
     if total == 0:
         click.echo("no feeds to sync: `layerwise feed add URL` first")

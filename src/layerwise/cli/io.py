@@ -6,14 +6,18 @@ import sys
 
 import click
 
+from layerwise.capture.formats import FORMATS
 from layerwise.cli.output import print_json, progress
+from layerwise.errors import LayerwiseError
+from layerwise.interchange import FORMATS_OUT, export_file, import_file
+from layerwise.reinforce.anki import ImportReport
 
 MAX_SKIPS_SHOWN = 10
 
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["bibtex", "csljson", "ris", "opml", "markdown", "jsonl", "feed", "pdf"]),
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="The file's format (default: detected from its content).")
 @click.option("--source", help="Name for this source; its records are then addressable as NAME:ID.")
 @click.option("--id-field", help="JSONL: the field holding each record's own id.")
@@ -29,22 +33,18 @@ def import_(ctx: click.Context, file: str, fmt: str | None, source: str | None, 
     feed file, a PDF, or an Anki deck (.apkg: its cards join your reviews). The format is detected from the content. Records already in the library are
     merged, not duplicated. The import is one transaction: Ctrl-C leaves the library as it was."""
     mapping = {name.removesuffix("_field"): value for name, value in fields.items() if value}
-    library = ctx.obj.library
-    from layerwise.reinforce import anki
-
-    if fmt is None and anki.is_apkg(file):  # an Anki deck: cards, not library items
-        deck = anki.import_deck(library, file)
-        if as_json:
-            print_json(deck.__dict__)
-        else:
-            click.echo(f"{click.format_filename(file)}: {deck.summary()}")
-        return
     try:
         with progress(f"importing {click.format_filename(file)}") as advance:
-            report = library.import_file(file, format=fmt, source=source, mapping=mapping, on_record=advance)
+            report = import_file(ctx.obj.library, file, format=fmt, source=source, mapping=mapping, on_record=advance)
     except KeyboardInterrupt:
         click.echo(f"interrupted: nothing from {file} was imported; the library is unchanged", err=True)
         sys.exit(130)
+    if isinstance(report, ImportReport):  # an Anki deck: cards, not library items
+        if as_json:
+            print_json(report.__dict__)
+        else:
+            click.echo(f"{click.format_filename(file)}: {report.summary()}")
+        return
     if as_json:
         print_json({"added": report.added, "merged": report.merged, "unchanged": report.unchanged,
                     "feeds_added": report.feeds_added,
@@ -60,9 +60,9 @@ def import_(ctx: click.Context, file: str, fmt: str | None, source: str | None, 
 
 
 @click.command()
-@click.argument("what", required=False, type=click.Choice(["bibtex", "csljson", "opml", "jsonl", "anki"]))
+@click.argument("what", required=False, type=click.Choice(FORMATS_OUT))
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["bibtex", "csljson", "opml", "jsonl", "anki"]),
+@click.option("--format", "fmt", type=click.Choice(FORMATS_OUT),
               help="bibtex, csljson or jsonl for items; opml for feed subscriptions; anki for your cards (.apkg).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file (default: stdout).")
 @click.option("--by", type=click.Choice(["area", "concept"]), default="area", show_default=True,
@@ -76,30 +76,12 @@ def export(ctx: click.Context, what: str | None, file: str | None, fmt: str | No
            **filters: str | None) -> None:
     """Export items (or feeds, as OPML, or your cards, as an Anki deck) in a format other tools read:
     `layerwise export bibtex library.bib`, `layerwise export anki cards.apkg`, or --format and -o."""
-    from layerwise.errors import LayerwiseError
-    from layerwise.export import export as run_export
-
     fmt, output = fmt or what, output or file
     if fmt is None:
         raise LayerwiseError("say what to export: bibtex, csljson, jsonl, opml or anki (e.g. `layerwise export anki cards.apkg`)")
-    if fmt == "anki":
-        from layerwise.reinforce import anki, cards
-
-        if output is None:
-            raise LayerwiseError("an Anki deck is a file: `layerwise export anki cards.apkg`")
-        cards.sync(ctx.obj.library)
-        made = anki.export_deck(ctx.obj.library, output, by)
-        click.echo(f"wrote {made['notes']} notes in {made['decks']} decks ({made['media']} media files) to {output}", err=True)
-        return
-    filters = {k: v for k, v in filters.items() if v}
-    if output is None:
-        run_export(ctx.obj.library, fmt, sys.stdout, **filters)
-        return
-    from layerwise.atomic import atomic_file
-
-    with atomic_file(output) as out:
-        count = run_export(ctx.obj.library, fmt, out, **filters)
-    click.echo(f"wrote {count} {'feeds' if fmt == 'opml' else 'items'} to {output}", err=True)
+    done = export_file(ctx.obj.library, fmt, output, sys.stdout, by, **{k: v for k, v in filters.items() if v})
+    if done is not None:
+        click.echo(done.summary, err=True)
 
 
 COMMANDS = [import_, export]

@@ -1,14 +1,16 @@
-"""The `layerwise` command: global options, error handling, and the command groups mounted in one place."""
+"""The `layerwise` command: global options, error handling, and every command mounted in one place."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-from typing import Any
 
 import click
 
 from layerwise import __version__
+from layerwise.errors import LayerwiseError
+from layerwise.library import Library
 
 
 class Context:
@@ -17,18 +19,111 @@ class Context:
     def __init__(self, home: str | None, database_url: str | None) -> None:
         self.home = home
         self.database_url = database_url
-        self._library: Any = None
+        self._library: Library | None = None
 
     @property
-    def library(self) -> Any:
+    def library(self) -> Library:
         if self._library is None:
-            from layerwise.library import Library
-
             self._library = Library(self.home, database_url=self.database_url)
         return self._library
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Every command: its module in layerwise.cli, the function, and the line `layerwise --help` shows for it. A
+# command's module is imported only when that command runs (or shows its own help), because the core it calls
+# loads NumPy, SQLAlchemy or FastAPI, which `layerwise --help` must not wait for. A test keeps the lines equal
+# to each command's own help.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "add": ("items", "add",
+            'Capture one thing: an arXiv id or URL, a DOI, a web page URL, or a PDF file.'),
+    "show": ("items", "show",
+             'Show one item.'),
+    "list": ("items", "list_items",
+             'List items, newest first.'),
+    "search": ("items", "search",
+               'Full-text search over titles, authors, abstracts and page text, best match first.'),
+    "status": ("items", "status",
+               'Set the status of items: REF...'),
+    "tag": ("items", "tag",
+            'Add (or --remove) tags on an item: REF TAG...'),
+    "import": ("io", "import_",
+               'Import a file: BibTeX, CSL-JSON, RIS, OPML (feed subscriptions), a Markdown link list, JSONL, a feed file, a PDF, or an Anki deck (.apkg: its cards join your reviews).'),
+    "export": ("io", "export",
+               'Export items (or feeds, as OPML, or your cards, as an Anki deck) in a format other tools read: `layerwise export bibtex library.bib`, `layerwise export anki cards.apkg`, or --format and -o.'),
+    "feed": ("feeds", "feed",
+             'Subscribe to RSS, Atom and JSON feeds: blogs, arXiv categories, podcasts, YouTube channels.'),
+    "sync": ("feeds", "sync",
+             'Fetch new entries from every feed (or the ones named), politely: conditional GET, one failure does not stop the others.'),
+    "overview": ("overview", "overview",
+                 'What is in the library: counts by kind, status, source and category, and what came in last.'),
+    "demo": ("overview", "demo",
+             "Load the bundled sample (3,000 real arXiv records) into this home, give it two example focuses if it has none, and show the overview and this week's plan."),
+    "similar": ("rank", "similar",
+                'Items most like REF: by words (tf-idf) and meaning (a static embedding model), combined.'),
+    "focus": ("plan", "focus",
+              'What you need to learn (current project or role) and want to learn (curiosity).'),
+    "config": ("plan", "config",
+               'Settings of the weekly plan (kept in config.toml in the home).'),
+    "rate": ("plan", "rate",
+             'Tell the plan what you think of an item: REF + (more like this) or REF - (less).'),
+    "week": ("plan", "week",
+             "This ISO week's plan: a handful of picks in two tracks (need, want), each with its reason."),
+    "inbox": ("plan", "inbox",
+              'Everything not picked this week, in ranked order with the reason: it waits, without guilt.'),
+    "map": ("concepts", "map_",
+            'The concept map of ML-engineering fundamentals: per area, how many concepts at each layer.'),
+    "study": ("study", "study",
+              'Study TARGET (an item reference or a concept slug) inside a timebox, then decide: summarize, bookmark and move on, or schedule a deeper dive.'),
+    "dives": ("study", "dives",
+              "Deeper dives you scheduled, from today on; they join their week's plan."),
+    "notes": ("study", "notes",
+              "Your notes (Markdown files in the home's notes/ folder), newest first; with QUERY, full-text search."),
+    "glossary": ("study", "glossary",
+                 'Terms from your notes\' "Terms that didn\'t make sense": how many items you read mention each, whether you defined it; recurring undefined ones first.'),
+    "today": ("reflect", "today",
+              'Your end-of-day update: what you studied and why, and what is next, as Markdown ready to paste into a team channel.'),
+    "journal": ("reflect", "journal_",
+                "Past days' updates, newest first."),
+    "stats": ("reflect", "stats",
+              'Where your study time went: by track, area, layer and 70/20/10 bucket against your targets; items read against captured; concepts per layer over time.'),
+    "review": ("reinforce", "review",
+               'Review the cards that are due, scheduled by FSRS.'),
+    "digest": ("reinforce", "digest",
+               "The week's best five links with your own summaries and why each matters: Markdown, HTML for an email, or an Atom feed that keeps every week you made a digest for."),
+    "kata": ("reinforce", "kata",
+             'Build to learn: from-scratch exercises with checkers; passing one moves its concept to built.'),
+    "serve": ("serve", "serve",
+              "The web app: inbox triage with the keyboard, this week's plan, a study timer with the note editor, the concept map, review, digest and stats."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use (Click's documented pattern for large CLIs)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(f"layerwise.cli.{module}"), attr)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        width = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [(name, _first_words(COMMANDS[name][2], width)) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _first_words(text: str, width: int) -> str:
+    """As much of a command's line as fits, cut at a word, as Click shortens help."""
+    if len(text) <= width:
+        return text
+    return text[: max(width - 3, 1)].rsplit(" ", 1)[0].rstrip(",;:") + "..."
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="layerwise")
 @click.option("--home", envvar="LAYERWISE_HOME", type=click.Path(file_okay=False),
               help="Library folder (default: $LAYERWISE_HOME, else the platform's user data folder).")
@@ -45,20 +140,7 @@ def cli(ctx: click.Context, home: str | None, database_url: str | None) -> None:
     ctx.call_on_close(lambda: ctx.obj._library.close() if ctx.obj._library else None)
 
 
-def _mount() -> None:
-    from layerwise.cli import concepts, feeds, io, items, overview, plan, rank, reflect, reinforce, serve, study
-
-    for module in (items, io, feeds, overview, rank, plan, concepts, study, reflect, reinforce, serve):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_mount()
-
-
 def main(argv: list[str] | None = None) -> None:
-    from layerwise.errors import LayerwiseError
-
     try:
         cli.main(args=argv, prog_name="layerwise", standalone_mode=False)
     except click.exceptions.Abort:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
-from layerwise.cli.output import print_json
+from layerwise.cli.output import console, print_json, progress
+from layerwise.cli.plan import _show_plan
+from layerwise.overview import overview as build
+from layerwise.rank import profile
+from layerwise.rank.plan import week_plan
+from layerwise.sample import SAMPLE_PATH
 
 
 def _print_overview(data: dict) -> None:
@@ -12,7 +17,6 @@ def _print_overview(data: dict) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from layerwise.cli.output import console
 
     out = console()
     out.print(Text(f"{data['items']:,} items, {data['feeds']} feeds", style="bold"))
@@ -44,8 +48,6 @@ def _print_overview(data: dict) -> None:
 @click.pass_context
 def overview(ctx: click.Context, as_json: bool) -> None:
     """What is in the library: counts by kind, status, source and category, and what came in last."""
-    from layerwise.overview import overview as build
-
     data = build(ctx.obj.library)
     if as_json:
         print_json(data)
@@ -65,13 +67,6 @@ def demo(ctx: click.Context, as_json: bool) -> None:
     has none, and show the overview and this week's plan.
 
     Safe to run twice: records already there are recognised and nothing is duplicated."""
-    from layerwise.cli.output import progress
-    from layerwise.cli.plan import _show_plan
-    from layerwise.overview import overview as build
-    from layerwise.rank import profile
-    from layerwise.rank.plan import week_plan
-    from layerwise.sample import SAMPLE_PATH
-
     library = ctx.obj.library
     with progress("loading the sample library") as advance:
         report = library.import_file(str(SAMPLE_PATH), source="arxiv", on_record=advance)

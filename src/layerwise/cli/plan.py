@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import click
 
-from layerwise.cli.output import print_json
-from layerwise.records import KINDS
+from layerwise.cli.output import console, print_json
+from layerwise.rank.inbox import inbox as run_inbox
+from layerwise.rank.plan import act, add_to_week, week_plan
+from layerwise.rank.profile import add_focus, focuses, remove_focus, set_setting, settings
+from layerwise.rank.profile import rate as run_rate
+from layerwise.vocab import KINDS
 
 
 @click.group()
@@ -17,8 +21,6 @@ def _add_focus(track: str):  # type: ignore[no-untyped-def]
     @click.argument("text")
     @click.pass_context
     def command(ctx: click.Context, text: str) -> None:
-        from layerwise.rank.profile import add_focus
-
         add_focus(ctx.obj.library, track, text)
         click.echo(f"{track} focus added; `layerwise week` plans with it")
 
@@ -36,8 +38,6 @@ _add_focus("want")
 @click.pass_context
 def focus_list(ctx: click.Context, as_json: bool) -> None:
     """List focuses with their ids."""
-    from layerwise.rank.profile import focuses
-
     rows = focuses(ctx.obj.library)
     if as_json:
         print_json(rows)
@@ -52,8 +52,6 @@ def focus_list(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def focus_remove(ctx: click.Context, focus_id: int) -> None:
     """Remove a focus by its id (see `focus list`)."""
-    from layerwise.rank.profile import remove_focus
-
     remove_focus(ctx.obj.library, focus_id)
     click.echo(f"focus {focus_id} removed")
 
@@ -68,8 +66,6 @@ def config() -> None:
 @click.pass_context
 def config_show(ctx: click.Context, as_json: bool) -> None:
     """Show budget (picks a week), need_share (0.8 = 80/20 need/want), targets (core/adjacent/moonshot) and lean."""
-    from layerwise.rank.profile import settings
-
     current = settings(ctx.obj.library).__dict__
     if as_json:
         print_json(current)
@@ -86,8 +82,6 @@ def config_show(ctx: click.Context, as_json: bool) -> None:
 def config_set(ctx: click.Context, key: str, value: str) -> None:
     """Set budget (1-50), need_share (0.8 or 80/20), targets (core/adjacent/moonshot, e.g. 70/20/10) or lean
     (letter, envelope, both)."""
-    from layerwise.rank.profile import set_setting
-
     updated = set_setting(ctx.obj.library, key, value)
     click.echo(f"{key} = {getattr(updated, key)}")
 
@@ -98,8 +92,6 @@ def config_set(ctx: click.Context, key: str, value: str) -> None:
 @click.pass_context
 def rate(ctx: click.Context, ref: str, signal: str) -> None:
     """Tell the plan what you think of an item: REF + (more like this) or REF - (less)."""
-    from layerwise.rank.profile import rate as run_rate
-
     item_id = run_rate(ctx.obj.library, ref, 1 if signal == "+" else -1)
     click.echo(f"[{item_id}] rated {signal}")
 
@@ -108,7 +100,6 @@ def _show_plan(ctx: click.Context, plan, as_json: bool) -> None:  # type: ignore
     from rich.table import Table
     from rich.text import Text
 
-    from layerwise.cli.output import console
 
     library = ctx.obj.library
     items = library.items_by_id([p.item_id for p in plan.picks])
@@ -128,7 +119,7 @@ def _show_plan(ctx: click.Context, plan, as_json: bool) -> None:  # type: ignore
         item = items[p.item_id]
         mark = {"accepted": " ✓ accepted", "done": " ✓ done"}.get(p.state, "")
         table.add_row(str(p.position), f"{p.track}\n{p.bucket}", Text(f"{item.title} ({item.kind}, [{item.id}])") + Text(mark, style="green"),
-                      Text(p.reason.split(": ", 1)[-1]))
+                      Text(p.because))
     out.print(table)
     out.print(Text("accept, skip (not for me), swap (not this one) or done: `layerwise week accept 1`; "
                    "the rest waits in `layerwise inbox`", style="dim"))
@@ -144,7 +135,6 @@ def week(ctx: click.Context, refresh: bool, as_json: bool) -> None:
     The plan stays the same when run again this week unless you change a focus, a setting or a rating."""
     if ctx.invoked_subcommand:
         return
-    from layerwise.rank.plan import week_plan
 
     _show_plan(ctx, week_plan(ctx.obj.library, refresh=refresh), as_json)
 
@@ -154,8 +144,6 @@ def _act(name: str, help_text: str):  # type: ignore[no-untyped-def]
     @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
     @click.pass_context
     def command(ctx: click.Context, position: int, as_json: bool) -> None:
-        from layerwise.rank.plan import act
-
         _show_plan(ctx, act(ctx.obj.library, position, name), as_json)
 
     command.__doc__ = help_text
@@ -175,8 +163,6 @@ _act("done", "Mark pick N done: the item is done and counts as liked.")
 @click.pass_context
 def week_add(ctx: click.Context, ref: str, track: str | None, as_json: bool) -> None:
     """Take an item (e.g. from the inbox) into this week's plan as an accepted pick."""
-    from layerwise.rank.plan import add_to_week
-
     _show_plan(ctx, add_to_week(ctx.obj.library, ref, track), as_json)
 
 
@@ -191,8 +177,6 @@ def inbox(ctx: click.Context, limit: int, offset: int, kind: str | None, as_json
     from rich.table import Table
     from rich.text import Text
 
-    from layerwise.cli.output import console
-    from layerwise.rank.plan import inbox as run_inbox
 
     library = ctx.obj.library
     ranked = run_inbox(library, limit=limit, offset=offset, kind=kind)
@@ -205,7 +189,7 @@ def inbox(ctx: click.Context, limit: int, offset: int, kind: str | None, as_json
     for column in ("rank", "id", "track", "title", "why"):
         table.add_column(column, overflow="fold")
     for n, e in enumerate(ranked, offset + 1):
-        table.add_row(str(n), str(e.item_id), e.track, Text(items[e.item_id].title), Text(e.reason.split(": ", 1)[-1]))
+        table.add_row(str(n), str(e.item_id), e.track, Text(items[e.item_id].title), Text(e.because))
     console().print(table)
 
 

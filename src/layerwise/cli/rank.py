@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TextIO
+
 import click
 
-from layerwise.cli.output import print_json
+from layerwise.cli.output import console, print_json
+from layerwise.rank.similar import similar as run_similar
 
 
 @click.command()
@@ -14,12 +17,10 @@ from layerwise.cli.output import print_json
 @click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(0), help="How many (0: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {ref, score}, best first.")
 @click.pass_context
-def similar(ctx: click.Context, ref: str, among_file: click.File | None, limit: int, as_json: bool) -> None:
+def similar(ctx: click.Context, ref: str, among_file: TextIO | None, limit: int, as_json: bool) -> None:
     """Items most like REF: by words (tf-idf) and meaning (a static embedding model), combined.
 
     Runs offline. The first call after the library changes rebuilds the index in the home."""
-    from layerwise.rank.similar import similar as run_similar
-
     among = None
     if among_file is not None:
         among = [line.strip() for line in among_file if line.strip() and not line.lstrip().startswith("#")]
@@ -39,7 +40,6 @@ def similar(ctx: click.Context, ref: str, among_file: click.File | None, limit: 
     from rich.table import Table
     from rich.text import Text
 
-    from layerwise.cli.output import console
 
     items = {}
     library = ctx.obj.library

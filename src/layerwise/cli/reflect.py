@@ -7,7 +7,9 @@ import sys
 
 import click
 
-from layerwise.cli.output import print_json
+from layerwise.cli.output import console, print_json
+from layerwise.study import journal
+from layerwise.study import stats as measure
 
 
 @click.command("today")
@@ -17,8 +19,6 @@ from layerwise.cli.output import print_json
 def today(ctx: click.Context, no_edit: bool, no_save: bool) -> None:
     """Your end-of-day update: what you studied and why, and what is next, as Markdown ready to paste into a
     team channel. Edit it in $EDITOR, then it is saved to the journal."""
-    from layerwise.study import journal
-
     library = ctx.obj.library
     saved = journal.day_path(library, __import__("datetime").date.today())
     if saved.exists():
@@ -46,8 +46,6 @@ def today(ctx: click.Context, no_edit: bool, no_save: bool) -> None:
 @click.pass_context
 def journal_(ctx: click.Context, days: int, as_json: bool) -> None:
     """Past days' updates, newest first."""
-    from layerwise.study import journal
-
     found = journal.entries(ctx.obj.library, days)
     if as_json:
         print_json([{"day": d.isoformat(), "text": t} for d, t in found])
@@ -67,8 +65,6 @@ def journal_(ctx: click.Context, days: int, as_json: bool) -> None:
 def stats(ctx: click.Context, period: str, png: str | None, as_json: bool) -> None:
     """Where your study time went: by track, area, layer and 70/20/10 bucket against your targets; items read
     against captured; concepts per layer over time."""
-    from layerwise.study import stats as measure
-
     data = measure.stats(ctx.obj.library, period)
     if png:
         measure.chart(data, png)
@@ -82,7 +78,6 @@ def stats(ctx: click.Context, period: str, png: str | None, as_json: bool) -> No
 def _show(data: dict) -> None:
     from rich.table import Table
 
-    from layerwise.cli.output import console
 
     out = console()
     out.print(f"{data['from']} to {data['to']}: {data['minutes']:.0f} min in {data['sessions']} sessions")

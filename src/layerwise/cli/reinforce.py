@@ -6,7 +6,13 @@ import sys
 
 import click
 
+from layerwise.atomic import write_atomically
 from layerwise.cli.output import print_json
+from layerwise.errors import LayerwiseError
+from layerwise.reinforce import cards, katas
+from layerwise.reinforce import digest as weekly
+from layerwise.reinforce import review as scheduler
+from layerwise.times import iso_week
 
 KEYS = {"1": "again", "2": "hard", "3": "good", "4": "easy", "a": "again", "h": "hard", "g": "good", "e": "easy"}
 
@@ -21,9 +27,6 @@ KEYS = {"1": "again", "2": "hard", "3": "good", "4": "easy", "a": "again", "h": 
 def review(ctx: click.Context, limit: int, list_only: bool, grades: tuple[str, ...], as_json: bool) -> None:
     """Review the cards that are due, scheduled by FSRS. Cards come from `Question :: Answer` lines and {{cloze}}
     in your notes, your glossary definitions, and imported Anki decks; they are refreshed from your notes first."""
-    from layerwise.errors import LayerwiseError
-    from layerwise.reinforce import cards, review as scheduler
-
     library = ctx.obj.library
     changed = cards.sync(library)
     if any(changed.values()) and not as_json:
@@ -32,10 +35,10 @@ def review(ctx: click.Context, limit: int, list_only: bool, grades: tuple[str, .
     if grades:
         results = []
         for pair in grades:
-            card, _, rating = pair.partition("=")
-            if not card.isdigit() or not rating:
+            card_id, _, rating = pair.partition("=")
+            if not card_id.isdigit() or not rating:
                 raise LayerwiseError(f"--grade takes CARD=GRADE such as 12=good, not {pair!r}")
-            results.append(scheduler.grade(library, int(card), rating))
+            results.append(scheduler.grade(library, int(card_id), rating))
         _summary(scheduler.summary(results, library), results, as_json)
         return
     due = scheduler.due(library, limit)
@@ -84,10 +87,6 @@ def digest(ctx: click.Context, week: str | None, fmt: str, by: str, output: str 
     or an Atom feed that keeps every week you made a digest for."""
     import re
 
-    from layerwise.atomic import write_atomically
-    from layerwise.errors import LayerwiseError
-    from layerwise.rank.plan import iso_week
-    from layerwise.reinforce import digest as weekly
 
     week = week or iso_week()
     if not re.fullmatch(r"\d{4}-W\d{2}", week):
@@ -116,8 +115,6 @@ def kata() -> None:
 @click.pass_context
 def kata_list(ctx: click.Context, as_json: bool) -> None:
     """The katas, their concepts, and where you stand."""
-    from layerwise.reinforce import katas
-
     rows = katas.statuses(ctx.obj.library)
     if as_json:
         print_json(rows)
@@ -135,7 +132,6 @@ def kata_start(ctx: click.Context, name: str, directory: str | None) -> None:
     """Write the kata's starter file (an existing file is kept) and print the statement."""
     from pathlib import Path
 
-    from layerwise.reinforce import katas
 
     path = katas.start(ctx.obj.library, name, Path(directory) if directory else None)
     click.echo(f"{katas.get(name).title}: {katas.get(name).statement}\n{path}\nthen: layerwise kata check {name}")
@@ -151,7 +147,6 @@ def kata_check(ctx: click.Context, name: str, file: str | None, timeout: float, 
     """Check your solution against a reference on generated inputs; the first failing case is shown."""
     from pathlib import Path
 
-    from layerwise.reinforce import katas
 
     result = katas.check(ctx.obj.library, name, Path(file) if file else None, timeout)
     if as_json:

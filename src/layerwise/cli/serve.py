@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import click
 
+from layerwise.errors import LayerwiseError
+from layerwise.web.app import create_app
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+BACKLOG = 2048  # uvicorn's default
 
 
 @click.command("serve")
@@ -23,9 +27,6 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
 
     import uvicorn
 
-    from layerwise.errors import LayerwiseError
-    from layerwise.web.app import create_app
-
     if host not in LOOPBACK and not token:
         token = secrets.token_urlsafe(24)
     library = ctx.obj.library
@@ -35,6 +36,9 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
+        # listening before the URL is printed: a client that reads it and connects at once finds the socket
+        # accepting (connections queue until uvicorn serves them), never a refused connection
+        sock.listen(BACKLOG)
     except OSError as exc:
         raise LayerwiseError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     port = sock.getsockname()[1]
@@ -44,7 +48,7 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
     if token:
         click.echo("anyone with this URL can use your library: share it only with yourself", err=True)
     click.echo("Ctrl-C to stop", err=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", backlog=BACKLOG)
     server = uvicorn.Server(config)
     # uvicorn shuts down gracefully on Ctrl-C or SIGTERM and then passes the signal on; for serve, that signal is
     # simply how to stop, so it ends here with "stopped" and exit code 0

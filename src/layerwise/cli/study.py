@@ -4,24 +4,32 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from layerwise.atomic import write_atomically
 from layerwise.cli.output import print_json
+from layerwise.cli.timer import countdown
+from layerwise.errors import LayerwiseError
+from layerwise.study import glossary as terms
+from layerwise.study import notes as vault
+from layerwise.study import sessions
+from layerwise.study.dives import dives as scheduled_dives
+from layerwise.study.dives import dives_ics
+from layerwise.times import parse_day
+from layerwise.vocab import OUTCOMES, SESSION_LAYERS
 
 if TYPE_CHECKING:
     from layerwise.library import Library
     from layerwise.study.sessions import Outcome, Target
 
-LAYERS = ("skim", "explore", "deepen", "build")
-OUTCOMES = ("summarize", "bookmark", "schedule")
 EXTEND_MINUTES = 15
 
 
 @click.command("study")
 @click.argument("target")
-@click.option("--layer", type=click.Choice(LAYERS), help="How deep (default: the next layer for its concepts).")
+@click.option("--layer", type=click.Choice(SESSION_LAYERS), help="How deep (default: the next layer for its concepts).")
 @click.option("--minutes", type=click.FloatRange(min=0.05, max=240), help="The timebox (default: config timebox, 45).")
 @click.option("--outcome", type=click.Choice(OUTCOMES), help="Decide now, without the live timer (scripts).")
 @click.option("--summary", help="Your summary, added to the item's note (implies --outcome summarize).")
@@ -33,44 +41,32 @@ def study(ctx: click.Context, target: str, layer: str | None, minutes: float | N
           summary: str | None, when: str | None, spent: float | None, as_json: bool) -> None:
     """Study TARGET (an item reference or a concept slug) inside a timebox, then decide: summarize,
     bookmark and move on, or schedule a deeper dive. Keys while it runs: p pause, s stop, e extend once."""
-    from layerwise.errors import LayerwiseError
-    from layerwise.rank.profile import settings
-    from layerwise.study import sessions
-
     library = ctx.obj.library
-    chosen = sessions.resolve(library, target)
-    layer = layer or sessions.default_layer(library, chosen)
-    minutes = minutes or settings(library).timebox
     outcome = outcome or ("schedule" if when else "summarize" if summary else None)
-    if outcome is not None:
-        result = sessions.finish(library, sessions.start(library, chosen, layer, minutes), chosen,
-                                 60 * (spent if spent is not None else minutes), outcome, summary, when)
-        _report(library, result, chosen, layer, as_json)
-        return
-    if not sys.stdin.isatty():
+    if outcome is None and not sys.stdin.isatty():
+        sessions.resolve(library, target)  # an unknown target is the error to show first
         raise LayerwiseError("not a terminal: pass --outcome summarize|bookmark|schedule (with --summary or --when)")
-    from layerwise.study.timer import countdown
-
-    session_id = sessions.start(library, chosen, layer, minutes)
-    note = sessions.note_for(library, chosen, layer)
-    click.echo(f"{layer} · {minutes:g} min · {chosen.title}\nyour note: {note}", err=True)
+    begun = sessions.begin(library, target, layer, minutes)
+    if outcome is not None:  # decided already (scripts): no timer
+        spent_minutes = spent if spent is not None else begun.minutes
+        result = sessions.finish(library, begun.session_id, begun.target, 60 * spent_minutes, outcome, summary, when)
+        _report(library, result, begun.target, begun.layer, as_json)
+        return
+    click.echo(f"{begun.layer} · {begun.minutes:g} min · {begun.target.title}\nyour note: {begun.note}", err=True)
     try:
-        timed = countdown(chosen.title[:40], 60 * minutes, 60 * min(EXTEND_MINUTES, minutes),
-                          lambda seconds, extended: sessions.checkpoint(library, session_id, seconds, extended))
+        timed = countdown(begun.target.title[:40], 60 * begun.minutes, 60 * min(EXTEND_MINUTES, begun.minutes),
+                          lambda seconds, extended: sessions.checkpoint(library, begun.session_id, seconds, extended))
     except KeyboardInterrupt:
-        kept = sessions.interrupt(library, session_id)
+        kept = sessions.interrupt(library, begun.session_id)
         click.echo(f"interrupted: {kept:.1f} minutes recorded; nothing you wrote was touched", err=True)
         sys.exit(130)
-    outcome, summary, when = _decide(note)
-    result = sessions.finish(library, session_id, chosen, timed.seconds, outcome, summary, when)
-    _report(library, result, chosen, layer, as_json)
+    outcome, summary, when = _decide(begun.note)
+    result = sessions.finish(library, begun.session_id, begun.target, timed.seconds, outcome, summary, when)
+    _report(library, result, begun.target, begun.layer, as_json)
 
 
 def _decide(note: object) -> tuple[str, str | None, str | None]:  # note: the note's path
     """The forced choice at the end of a session."""
-    from layerwise.errors import LayerwiseError
-    from layerwise.study.sessions import parse_day
-
     click.echo("time is up. [s]ummarize, [b]ookmark and move on, or s[c]hedule a deeper dive?", err=True)
     choice = click.prompt("choice", type=click.Choice(["s", "b", "c"]), show_choices=True, err=True)
     if choice == "b":
@@ -98,7 +94,7 @@ def _decide(note: object) -> tuple[str, str | None, str | None]:  # note: the no
 
 
 def _report(library: Library, result: Outcome, target: Target, layer: str, as_json: bool) -> None:
-    data = {"session": result.session_id, "title": target.title, "layer": layer, "minutes": result.minutes,
+    data: dict[str, Any] = {"session": result.session_id, "title": target.title, "layer": layer, "minutes": result.minutes,
             "outcome": result.outcome, "track": target.track, "area": target.area,
             "concepts": result.layers, "note": str(result.note), "dive": result.dive,
             "note_error": result.note_error, "unsaved_summary": result.unsaved_summary}
@@ -124,12 +120,9 @@ def _report(library: Library, result: Outcome, target: Target, layer: str, as_js
 @click.pass_context
 def dives(ctx: click.Context, ics: str | None, as_json: bool) -> None:
     """Deeper dives you scheduled, from today on; they join their week's plan."""
-    from layerwise.atomic import write_atomically
-    from layerwise.study import sessions
-
-    rows = sessions.dives(ctx.obj.library)
+    rows = scheduled_dives(ctx.obj.library)
     if ics:
-        write_atomically(ics, sessions.dives_ics(rows))
+        write_atomically(ics, dives_ics(rows))
         click.echo(f"{len(rows)} dive{'s' if len(rows) != 1 else ''} written to {ics}", err=True)
         return
     if as_json:
@@ -147,8 +140,6 @@ def dives(ctx: click.Context, ics: str | None, as_json: bool) -> None:
 @click.pass_context
 def notes(ctx: click.Context, query: str | None, as_json: bool) -> None:
     """Your notes (Markdown files in the home's notes/ folder), newest first; with QUERY, full-text search."""
-    from layerwise.study import notes as vault
-
     found = vault.search(ctx.obj.library, query)
     if as_json:
         print_json(found)
@@ -169,7 +160,6 @@ def glossary(ctx: click.Context, as_json: bool) -> None:
     you defined it; recurring undefined ones first. Definitions are yours (notes/glossary.md)."""
     if ctx.invoked_subcommand:
         return
-    from layerwise.study import glossary as terms
 
     found = terms.terms(ctx.obj.library)
     if as_json:
@@ -191,8 +181,6 @@ def glossary(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def glossary_define(ctx: click.Context, term: str, definition: str) -> None:
     """Write your definition of TERM into notes/glossary.md (added to what is there)."""
-    from layerwise.study import glossary as terms
-
     terms.define(ctx.obj.library, term, definition)
     click.echo(f"{term}: defined in {terms.glossary_path(ctx.obj.library)}")
 
@@ -203,8 +191,6 @@ def glossary_define(ctx: click.Context, term: str, definition: str) -> None:
 @click.pass_context
 def glossary_link(ctx: click.Context, term: str, slug: str) -> None:
     """Link TERM to the concept SLUG (a [[slug]] line in its glossary entry)."""
-    from layerwise.study import glossary as terms
-
     terms.link(ctx.obj.library, term, slug)
     click.echo(f"{term} -> {slug}")
 
@@ -216,8 +202,6 @@ def glossary_link(ctx: click.Context, term: str, slug: str) -> None:
 @click.pass_context
 def glossary_promote(ctx: click.Context, term: str, area: str, slug: str | None) -> None:
     """Make TERM a concept of your map (added to concepts.toml in the home), linked from the glossary."""
-    from layerwise.study import glossary as terms
-
     made = terms.promote(ctx.obj.library, term, area, slug)
     click.echo(f"{term}: new concept {made}; add links in concepts.toml ([[link]] from/type/to)")
 

@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from layerwise.errors import LayerwiseError
+from layerwise.vocab import AREAS
 
-AREAS = ("foundation", "letter", "envelope")
 LINK_TYPES = ("prerequisite", "is-a", "part-of", "used-in", "related")
-LAYERS = ("none", "skimmed", "explored", "deepened", "built")
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "concept-map.toml"
 
 

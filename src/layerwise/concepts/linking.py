@@ -6,14 +6,23 @@ The user confirms or removes links; a removed link is never re-created, a confir
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
-
+from layerwise.concepts.graph import Concept, ConceptMap
+from layerwise.concepts.overlay import concept_map
 from layerwise.errors import LayerwiseError, NotFound
+from layerwise.records import Item
+from layerwise.represent.dense import encoder_for
+from layerwise.represent.index import load_index
+from layerwise.represent.scores import zscore
+from layerwise.store import concepts as concept_rows
+from layerwise.store.search import phrase_matches
 
 if TYPE_CHECKING:
-    from layerwise.concepts.graph import Concept, ConceptMap
+    from sqlalchemy.engine import Connection
+
     from layerwise.library import Library
 
 TITLE_CONFIDENCE = 0.9
@@ -22,8 +31,6 @@ MAX_LINKS_PER_CONCEPT = 5000  # an alias as common as "graph" must not link half
 
 
 def _phrases(names: list[str]) -> list[str]:
-    import re
-
     out = []
     for name in names:
         words = re.findall(r"\w+", name.lower())
@@ -32,20 +39,8 @@ def _phrases(names: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _matches(library: Library, conn: Any, phrases: list[str], field: str | None, since: int = 0) -> list[int]:
-    if library.store.dialect == "postgresql":
-        # the indexed tsvector finds candidates; ts_filter keeps the title (A) or title and abstract (A, C) weights
-        query = " || ".join(f"phraseto_tsquery('english', :p{n})" for n in range(len(phrases)))
-        weights = "{a}" if field == "title" else "{a,c}"
-        params = {f"p{n}": p for n, p in enumerate(phrases)}
-        sql = (f"SELECT id FROM items WHERE id > :since AND search @@ ({query}) "
-               f"AND ts_filter(search, '{weights}') @@ ({query}) LIMIT {MAX_LINKS_PER_CONCEPT}")
-        return [r[0] for r in conn.execute(text(sql), {**params, "since": since})]
-    match = " OR ".join(f'"{p}"' for p in phrases)
-    if field:
-        match = f"{{{field}}} : ({match})"
-    sql = f"SELECT rowid FROM items_fts WHERE items_fts MATCH :m AND rowid > :since LIMIT {MAX_LINKS_PER_CONCEPT}"
-    return [r[0] for r in conn.execute(text(sql), {"m": match, "since": since})]
+def _matches(conn: Connection, phrases: list[str], field: str, since: int = 0) -> list[int]:
+    return phrase_matches(conn, phrases, field, since, MAX_LINKS_PER_CONCEPT)
 
 
 # Text similarity of an item and a concept is z(embedding cosine) + z(tf-idf cosine), each standardised over
@@ -62,8 +57,6 @@ def concept_text(concept: Concept) -> str:
 
 
 def _signature(cmap: ConceptMap) -> str:
-    import hashlib
-
     parts = [LINKER_VERSION] + [f"{c.slug}|{c.match}|{concept_text(c)}" for c in sorted(cmap.concepts.values(),
                                                                                       key=lambda c: c.slug)]
     return hashlib.sha1("\n".join(parts).encode()).hexdigest()
@@ -71,8 +64,6 @@ def _signature(cmap: ConceptMap) -> str:
 
 def ensure_linked(library: Library) -> None:
     """Link what is not linked yet: new items since the last run, or everything when the map changed."""
-    from layerwise.concepts.progress import concept_map
-
     cmap = concept_map(library)
     with library.store.begin() as conn:
         upto = int(library.store.meta(conn, "links_upto") or 0)
@@ -90,9 +81,6 @@ class _Similarity:
     def __init__(self, library: Library, cmap: ConceptMap) -> None:
         import numpy as np
 
-        from layerwise.rank.dense import encoder_for
-        from layerwise.rank.index import load_index
-
         self.index = load_index(library)
         self.concepts = list(cmap.concepts.values())
         texts = [concept_text(c) for c in self.concepts]
@@ -105,8 +93,6 @@ class _Similarity:
     def column(self, j: int) -> Any:
         import numpy as np
 
-        from layerwise.rank.similar import zscore
-
         lexical = np.asarray((self.index.tfidf @ self.lexical[j].T).todense()).ravel()
         score = zscore(self.index.dense @ self.dense[j]) + zscore(lexical)
         better = score > self.best
@@ -118,14 +104,12 @@ def link_all(library: Library, since: int = 0) -> dict[str, int]:
     """(Re)compute automatic links for items with an id above `since` (all by default): a concept's names found
     in the title, or in the abstract of an item a little closer to the concept than usual; then, for items no
     name matched, the concept whose text is by far the most similar. Returns links per concept."""
-    from layerwise.concepts.progress import concept_map
-
     cmap = concept_map(library)
     similarity = _Similarity(library, cmap)
     counts: dict[str, int] = {}
     with library.store.begin() as conn:
-        kept = {(r[0], r[1]) for r in conn.execute(text("SELECT item_id, slug FROM item_concepts WHERE state != 'auto'"))}
-        conn.execute(text("DELETE FROM item_concepts WHERE state = 'auto' AND item_id > :since"), {"since": since})
+        kept = concept_rows.linked_pairs(conn, states=("confirmed", "removed"))
+        concept_rows.drop_auto_links(conn, since)
         named: set[int] = set()
         for j, concept in enumerate(similarity.concepts):
             score = similarity.column(j)
@@ -134,11 +118,11 @@ def link_all(library: Library, since: int = 0) -> dict[str, int]:
                 continue
             confidence: dict[int, float] = {}
             if concept.match == "any":
-                for item_id in _matches(library, conn, phrases, "abstract", since):
+                for item_id in _matches(conn, phrases, "abstract", since):
                     row = similarity.row.get(item_id)
                     if row is not None and score[row] >= NAME_MIN_SIMILARITY:
                         confidence[item_id] = ABSTRACT_CONFIDENCE
-            for item_id in _matches(library, conn, phrases, "title", since):
+            for item_id in _matches(conn, phrases, "title", since):
                 confidence[item_id] = TITLE_CONFIDENCE
             _insert(conn, concept.slug, confidence, kept)
             named.update(confidence)
@@ -153,35 +137,40 @@ def link_all(library: Library, since: int = 0) -> dict[str, int]:
     return counts
 
 
-def _insert(conn: Any, slug: str, confidence: dict[int, float], kept: set[tuple[int, str]]) -> None:
-    rows = [{"i": i, "s": slug, "c": c} for i, c in confidence.items() if (i, slug) not in kept]
-    if rows:
-        conn.execute(text("INSERT INTO item_concepts (item_id, slug, confidence, state) VALUES (:i, :s, :c, 'auto')"), rows)
+def _insert(conn: Connection, slug: str, confidence: dict[int, float], kept: set[tuple[int, str]]) -> None:
+    concept_rows.add_links(conn, [(i, slug, c) for i, c in confidence.items() if (i, slug) not in kept], "auto")
 
 
-def items_for(library: Library, slug: str, limit: int = 50) -> list[tuple[Any, float, str]]:
+def items_for(library: Library, slug: str, limit: int = 50) -> list[tuple[Item, float, str]]:
     """(item, confidence, state) for a concept, confirmed first, then by confidence; removed links left out.
     Items added since the last linking are linked first."""
     ensure_linked(library)
     with library.store.begin() as conn:
-        rows = conn.execute(text("SELECT item_id, confidence, state FROM item_concepts WHERE slug = :s AND state != 'removed' "
-                                 "ORDER BY state = 'confirmed' DESC, confidence DESC, item_id LIMIT :n"),
-                            {"s": slug, "n": limit}).all()
-        items = {i.id: i for i in library.store.items(conn, [r[0] for r in rows])}
-    return [(items[r[0]], r[1], r[2]) for r in rows if r[0] in items]
+        links = concept_rows.links_of_concept(conn, slug, limit)
+        items = {i.id: i for i in library.store.items(conn, [link.item_id for link in links])}
+    return [(items[link.item_id], link.confidence, link.state) for link in links if link.item_id in items]
 
 
 def set_link(library: Library, ref: str, slug: str, state: str) -> int:
     """Confirm (creating it if needed) or remove the link between an item and a concept."""
-    from layerwise.concepts.progress import concept_map
-
     if slug not in concept_map(library).concepts:
         raise NotFound(f"no concept {slug!r}")
     if state not in ("confirmed", "removed"):
         raise LayerwiseError(f"a link is confirmed or removed, not {state!r}")
     item_id = library.resolve(ref)
     with library.store.begin() as conn:
-        conn.execute(text("DELETE FROM item_concepts WHERE item_id = :i AND slug = :s"), {"i": item_id, "s": slug})
-        conn.execute(text("INSERT INTO item_concepts (item_id, slug, confidence, state) VALUES (:i, :s, 1.0, :st)"),
-                     {"i": item_id, "s": slug, "st": state})
+        concept_rows.set_link(conn, item_id, slug, state)
     return item_id
+
+
+def concepts_of(library: Library, item_ids: list[int], per_item: int = 3) -> dict[int, list[str]]:
+    """The concepts each item is linked to, best first (confirmed, then most confident), removed links left out."""
+    if not item_ids:
+        return {}
+    ensure_linked(library)
+    out: dict[int, list[str]] = {}
+    with library.store.begin() as conn:
+        for link in concept_rows.links_of_items(conn, item_ids):
+            if len(out.setdefault(link.item_id, [])) < per_item:
+                out[link.item_id].append(link.slug)
+    return out

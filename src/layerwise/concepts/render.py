@@ -8,8 +8,9 @@ import shutil
 import subprocess
 from collections import deque
 
-from layerwise.concepts.graph import LAYERS, ConceptMap
+from layerwise.concepts.graph import ConceptMap
 from layerwise.errors import LayerwiseError, NotFound
+from layerwise.vocab import CONCEPT_LAYERS as LAYERS
 
 FORMATS = ("dot", "mermaid", "svg", "png")
 LAYER_COLOURS = {"none": "#ffffff", "skimmed": "#fff3c4", "explored": "#c8e6c9", "deepened": "#81c784", "built": "#388e3c"}

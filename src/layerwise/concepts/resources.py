@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
+from layerwise.concepts.graph import ConceptMap, Resource
+from layerwise.concepts.overlay import concept_map
+from layerwise.records import Item
+from layerwise.store import concepts as concept_rows
 
 if TYPE_CHECKING:
-    from layerwise.concepts.graph import ConceptMap, Resource
     from layerwise.library import Library
 
 SOURCE = "map"
@@ -27,12 +29,9 @@ def key(resource: Resource) -> str:
 
 def ensure(library: Library, cmap: ConceptMap | None = None) -> int:
     """Add the map's resources that the library lacks, linked to their concepts; returns how many were added."""
-    from layerwise.concepts.progress import concept_map
-    from layerwise.records import Item
-
     cmap = cmap or concept_map(library)
     with library.store.begin() as conn:
-        have = {r[0] for r in conn.execute(text("SELECT ref FROM item_refs WHERE source = :s"), {"s": SOURCE})}
+        have = {ref for _, ref in library.store.refs_of_source(conn, SOURCE)}
     missing = [r for r in cmap.resources if key(r) not in have]
     if not missing:
         return 0
@@ -40,24 +39,19 @@ def ensure(library: Library, cmap: ConceptMap | None = None) -> int:
                     tags=[TAG], extra={"why": r.why}) for r in missing]
     report = library.ingest(records, bulk=False)
     with library.store.begin() as conn:
-        linked = {(i, s) for i, s in conn.execute(text("SELECT item_id, slug FROM item_concepts"))}
-        rows = [{"i": item_id, "s": slug} for r, item_id in zip(missing, report.item_ids, strict=True)
-                for slug in r.concepts if (item_id, slug) not in linked]
-        if rows:
-            conn.execute(text("INSERT INTO item_concepts (item_id, slug, confidence, state) "
-                              "VALUES (:i, :s, 1.0, 'confirmed')"), rows)
+        linked = concept_rows.linked_pairs(conn)
+        concept_rows.add_links(conn, [(item_id, slug, 1.0) for r, item_id in zip(missing, report.item_ids, strict=True)
+                                      for slug in r.concepts if (item_id, slug) not in linked], "confirmed")
     return report.added
 
 
 def reasons(library: Library, item_ids: list[int], cmap: ConceptMap | None = None) -> dict[int, str]:
     """Why the map recommends each of these items (only those that are starting resources)."""
-    from layerwise.concepts.progress import concept_map
-
     if not item_ids:
         return {}
     cmap = cmap or concept_map(library)
     why = {key(r): r.why for r in cmap.resources}
     with library.store.begin() as conn:
-        rows = conn.execute(text("SELECT item_id, ref FROM item_refs WHERE source = :s"), {"s": SOURCE}).all()
+        rows = library.store.refs_of_source(conn, SOURCE)
     wanted = set(item_ids)
     return {i: why[ref] for i, ref in rows if i in wanted and ref in why}

@@ -16,16 +16,21 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import bindparam, text
+
+from layerwise.concepts.linking import ensure_linked
+from layerwise.concepts.overlay import concept_map
+from layerwise.concepts.progress import frontier, layers
+from layerwise.store import concepts as concept_rows
+from layerwise.vocab import STUDIED_STATUSES
 
 if TYPE_CHECKING:
     from layerwise.library import Library
-    from layerwise.rank.index import Index
+    from layerwise.represent.index import Index
 
 FRONTIER_WEIGHT = 1.0
 NEW_ANGLE_WEIGHT = 0.8  # below the frontier: wide before deep
 LEAN_WEIGHT = 0.5
-STUDIED = ("planned", "reading", "done")  # statuses that say the user studied (or is studying) an item
+STUDIED = STUDIED_STATUSES
 
 
 @dataclass
@@ -35,9 +40,6 @@ class ConceptSignals:
 
 
 def concept_signals(library: Library, index: Index, lean: str) -> ConceptSignals | None:
-    from layerwise.concepts.linking import ensure_linked
-    from layerwise.concepts.progress import concept_map, frontier, layers
-
     current = layers(library)
     if not current and lean == "both":
         return None
@@ -48,19 +50,14 @@ def concept_signals(library: Library, index: Index, lean: str) -> ConceptSignals
     # Only the links of frontier and deepening concepts carry a bonus: fetch those, not every link in the library
     # (230k rows on the 170k library); the lean needs one number per item and area, aggregated in the database.
     wanted = sorted(set(edge) | deepening)
-    links = []
     with library.store.begin() as conn:
-        if wanted:
-            links = conn.execute(text("SELECT c.item_id, c.slug, c.confidence, i.kind, i.status FROM item_concepts c "
-                                      "JOIN items i ON i.id = c.item_id WHERE c.state != 'removed' AND c.slug IN :s")
-                                 .bindparams(bindparam("s", expanding=True)), {"s": wanted}).all()
+        links = [(link.item_id, link.slug, link.confidence, link.kind, link.status)
+                 for link in concept_rows.linked_items(conn, wanted)]
         strongest = {}
         if lean != "both":
             for side, slugs in (("leaned", [c.slug for c in cmap.concepts.values() if c.area == lean]),
                                 ("other", [c.slug for c in cmap.concepts.values() if c.area not in (lean, "foundation")])):
-                strongest[side] = conn.execute(text(
-                    "SELECT item_id, max(confidence) FROM item_concepts WHERE state != 'removed' AND slug IN :s "
-                    "GROUP BY item_id").bindparams(bindparam("s", expanding=True)), {"s": slugs or [""]}).all()
+                strongest[side] = concept_rows.strongest_link(conn, slugs)
     studied_kinds: dict[str, set[str]] = {}
     for _, slug, _, kind, status in links:
         if slug in deepening and status in STUDIED:

@@ -15,7 +15,10 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from layerwise.concepts.progress import layers
 from layerwise.errors import LayerwiseError
+from layerwise.store import profile as plan_rows
+from layerwise.times import utc_stamp
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -103,49 +106,36 @@ def set_setting(library: Library, key: str, value: str) -> Settings:
 
 
 def focuses(library: Library) -> list[dict[str, Any]]:
-    from layerwise.store import profile as sql
-
     with library.store.begin() as conn:
-        return sql.focuses(conn)
+        return plan_rows.focuses(conn)
 
 
 def add_focus(library: Library, track: str, text: str) -> None:
-    from layerwise.library import now_iso
-    from layerwise.store import profile as sql
-
     if track not in TRACKS:
         raise LayerwiseError(f"track must be need or want, not {track!r}")
     if not text.strip():
         raise LayerwiseError("a focus needs some words, e.g. \"deploying a two-tower recommender on Kubernetes\"")
     with library.store.begin() as conn:
-        sql.add_focus(conn, track, " ".join(text.split()), now_iso())
+        plan_rows.add_focus(conn, track, " ".join(text.split()), utc_stamp())
 
 
 def remove_focus(library: Library, focus_id: int) -> None:
-    from layerwise.store import profile as sql
-
     with library.store.begin() as conn:
-        if not sql.remove_focus(conn, focus_id):
+        if not plan_rows.remove_focus(conn, focus_id):
             raise LayerwiseError(f"no focus with id {focus_id} (see `layerwise focus list`)")
 
 
 def rate(library: Library, ref: str, signal: int, reason: str = "rated") -> int:
-    from layerwise.library import now_iso
-    from layerwise.store import profile as sql
-
     item_id = library.resolve(ref)
     with library.store.begin() as conn:
-        sql.add_feedback(conn, item_id, signal, reason, now_iso())
+        plan_rows.add_feedback(conn, item_id, signal, reason, utc_stamp())
     return item_id
 
 
 def fingerprint(library: Library) -> str:
     """Changes when anything the plan depends on changes: focuses, settings, feedback, layers on the map."""
-    from layerwise.concepts.progress import layers
-    from layerwise.store import profile as sql
-
     with library.store.begin() as conn:
-        state = {"focuses": [(f["track"], f["text"]) for f in sql.focuses(conn)], "feedback": sql.feedback_stamp(conn),
+        state = {"focuses": [(f["track"], f["text"]) for f in plan_rows.focuses(conn)], "feedback": plan_rows.feedback_stamp(conn),
                  "settings": {k: v for k, v in settings(library).__dict__.items() if k != "timebox"},
                  "layers": layers(library)}
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]

@@ -14,19 +14,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from layerwise.errors import LayerwiseError
+from layerwise.errors import LayerwiseError, NotFound
+from layerwise.represent.index import load_index
+from layerwise.represent.scores import zscore
 
 if TYPE_CHECKING:
     from layerwise.library import Library
-    from layerwise.rank.index import Index
+    from layerwise.represent.index import Index
 
 FEEDBACK_DOCS = 5
 FEEDBACK_WEIGHT = 0.5
-
-
-def zscore(values: np.ndarray) -> np.ndarray:
-    std = values.std()
-    return (values - values.mean()) / std if std > 0 else np.zeros_like(values)
 
 
 def lexical_similarity(index: Index, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -70,9 +67,6 @@ class SimilarResult:
 
 def similar(library: Library, ref: str, among: Sequence[str] | None = None, limit: int | None = 20) -> SimilarResult:
     """Items most like `ref`, best first: exactly the items named in `among`, or else the whole library."""
-    from layerwise.errors import NotFound
-    from layerwise.rank.index import load_index
-
     query_id = library.resolve(ref)
     result = SimilarResult([])
     given: dict[int, str] = {}

@@ -12,13 +12,15 @@ import sqlite3
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
-
+from layerwise.atomic import write_atomically
+from layerwise.capture.html_text import to_text
 from layerwise.errors import LayerwiseError
+from layerwise.reinforce.cards import new_state
+from layerwise.store import cards as card_rows
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -53,8 +55,6 @@ def is_apkg(path: str) -> bool:
 
 
 def _text(html: str) -> str:
-    from layerwise.capture.html_text import to_text
-
     return (to_text(re.sub(r"<img[^>]*>", " [image] ", html)) or "").strip()
 
 
@@ -136,7 +136,7 @@ def _cards_of(note: dict[str, Any]) -> list[tuple[int, str, str]]:
         numbers = sorted({int(m.group(1)) for m in ANKI_CLOZE.finditer(source)})
         out = []
         for number in numbers:
-            question = ANKI_CLOZE.sub(lambda m: "[...]" if int(m.group(1)) == number else m.group(2), source)
+            question = ANKI_CLOZE.sub(lambda m: "[...]" if int(m.group(1)) == number else m.group(2), source)  # noqa: B023 (used at once)
             answer = " / ".join(m.group(2) for m in ANKI_CLOZE.finditer(source) if int(m.group(1)) == number)
             out.append((number, _text(question), _text(answer)))
         return out
@@ -151,24 +151,20 @@ def _cards_of(note: dict[str, Any]) -> list[tuple[int, str, str]]:
 
 
 def _store(library: Library, origin: str, drafted: list[tuple[int, str, str, dict[str, Any]]], report: ImportReport) -> None:
-    from layerwise.reinforce.cards import new_state
-
-    stamp = datetime.now(timezone.utc).isoformat()
+    stamp = datetime.now(UTC).isoformat()
     with library.store.begin() as conn:
-        existing = {r[0]: r[1] for r in conn.execute(text("SELECT position, id FROM cards WHERE origin = :o"), {"o": origin})}
+        existing = card_rows.positions(conn, origin)
         for position, question, answer, note in drafted:
-            values = {"o": origin, "p": position, "k": "cloze" if note["cloze"] else "basic", "q": question, "a": answer,
-                      "d": f"anki::{note['deck']}", "fl": json.dumps({"fields": note["fields"], "tags": note["tags"],
-                                                                      "note_type": note["model"]}), "t": stamp}
+            deck = f"anki::{note['deck']}"
+            fields = json.dumps({"fields": note["fields"], "tags": note["tags"], "note_type": note["model"]})
             if position in existing:
-                conn.execute(text("UPDATE cards SET question = :q, answer = :a, deck = :d, fields = :fl, retired = 0, "
-                                  "updated_at = :t WHERE id = :id"), {**values, "id": existing[position]})
+                card_rows.update_text(conn, existing[position], question=question, answer=answer, deck=deck, at=stamp,
+                                      fields=fields)
                 report.updated += 1
             else:
                 state, due = new_state()
-                conn.execute(text("INSERT INTO cards (origin, position, kind, question, answer, deck, fields, fsrs, due, "
-                                  "created_at, updated_at) VALUES (:o, :p, :k, :q, :a, :d, :fl, :f, :due, :t, :t)"),
-                             {**values, "f": state, "due": due})
+                card_rows.add(conn, origin=origin, position=position, kind="cloze" if note["cloze"] else "basic",
+                              question=question, answer=answer, deck=deck, fields=fields, state=state, due_at=due, at=stamp)
                 report.added += 1
 
 
@@ -180,11 +176,9 @@ def export_deck(library: Library, path: str, by: str = "area") -> dict[str, int]
 
     import genanki
 
-    from layerwise.atomic import write_atomically
 
     with library.store.begin() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(text(
-            "SELECT id, origin, position, kind, question, answer, deck, fields FROM cards WHERE retired = 0 ORDER BY deck, id"))]
+        rows = card_rows.active(conn)
     if not rows:
         raise LayerwiseError("no cards yet: write `Question :: Answer` lines or {{cloze}} in your notes, define glossary "
                              "terms, or import an Anki deck")

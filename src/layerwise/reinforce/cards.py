@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from layerwise.concepts.overlay import concept_map
+from layerwise.store import cards as card_rows
+from layerwise.study import glossary, notes
+from layerwise.times import utc_now
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -55,9 +57,6 @@ def from_text(body: str, origin: str, deck: str) -> list[Drafted]:
 
 def drafted(library: Library) -> list[Drafted]:
     """Every card the notes vault and the glossary describe now."""
-    from layerwise.concepts.progress import concept_map
-    from layerwise.study import glossary, notes
-
     cmap = concept_map(library)
     root = notes.vault(library)
     out: list[Drafted] = []
@@ -75,10 +74,6 @@ def drafted(library: Library) -> list[Drafted]:
     return out
 
 
-def now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def new_state() -> tuple[str, str]:
     from fsrs import Card
 
@@ -93,11 +88,9 @@ def sync(library: Library) -> dict[str, int]:
     for d in wanted:
         by_origin.setdefault(d.origin, []).append(d)
     counts = {"added": 0, "updated": 0, "retired": 0}
-    stamp = now().isoformat()
+    stamp = utc_now().isoformat()
     with library.store.begin() as conn:
-        existing = [dict(r._mapping) for r in conn.execute(text(
-            "SELECT id, origin, position, kind, question, answer, deck, retired FROM cards "
-            "WHERE origin = 'glossary' OR origin LIKE 'note:%'"))]
+        existing = card_rows.from_notes(conn)
         old_by_origin: dict[str, list[dict[str, Any]]] = {}
         for row in existing:
             old_by_origin.setdefault(row["origin"], []).append(row)
@@ -106,31 +99,28 @@ def sync(library: Library) -> dict[str, int]:
             matched: dict[int, dict[str, Any]] = {}
             free = list(old)
             for d in new:  # the same question: the same card
-                row = next((r for r in free if r["question"] == d.question and r["kind"] == d.kind), None)
-                if row:
-                    matched[id(d)] = row
-                    free.remove(row)
+                same = next((r for r in free if r["question"] == d.question and r["kind"] == d.kind), None)
+                if same:
+                    matched[id(d)] = same
+                    free.remove(same)
             for d in new:  # an edited card keeps its place in the note
                 if id(d) not in matched:
-                    row = next((r for r in free if r["position"] == d.position and r["kind"] == d.kind), None)
-                    if row:
-                        matched[id(d)] = row
-                        free.remove(row)
+                    placed = next((r for r in free if r["position"] == d.position and r["kind"] == d.kind), None)
+                    if placed:
+                        matched[id(d)] = placed
+                        free.remove(placed)
             for d in new:
-                row = matched.get(id(d))
-                if row is None:
+                found = matched.get(id(d))
+                if found is None:
                     state, due = new_state()
-                    conn.execute(text("INSERT INTO cards (origin, position, kind, question, answer, deck, fsrs, due, "
-                                      "created_at, updated_at) VALUES (:o, :p, :k, :q, :a, :d, :f, :due, :t, :t)"),
-                                 {"o": origin, "p": d.position, "k": d.kind, "q": d.question, "a": d.answer,
-                                  "d": d.deck, "f": state, "due": due, "t": stamp})
+                    card_rows.add(conn, origin=origin, position=d.position, kind=d.kind, question=d.question,
+                                  answer=d.answer, deck=d.deck, state=state, due_at=due, at=stamp)
                     counts["added"] += 1
-                elif (row["question"], row["answer"], row["position"], row["deck"]) != (d.question, d.answer, d.position, d.deck):
-                    conn.execute(text("UPDATE cards SET question = :q, answer = :a, position = :p, deck = :d, "
-                                      "updated_at = :t WHERE id = :id"),
-                                 {"q": d.question, "a": d.answer, "p": d.position, "d": d.deck, "t": stamp, "id": row["id"]})
+                elif (found["question"], found["answer"], found["position"], found["deck"]) != (d.question, d.answer, d.position, d.deck):
+                    card_rows.update_text(conn, found["id"], question=d.question, answer=d.answer, position=d.position,
+                                          deck=d.deck, at=stamp)
                     counts["updated"] += 1
             for row in free:
-                conn.execute(text("UPDATE cards SET retired = 1, updated_at = :t WHERE id = :id"), {"t": stamp, "id": row["id"]})
+                card_rows.retire(conn, row["id"], stamp)
                 counts["retired"] += 1
     return counts

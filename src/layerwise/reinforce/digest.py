@@ -8,10 +8,17 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from layerwise.atomic import write_atomically
+from layerwise.concepts.overlay import concept_map
+from layerwise.rank.scoring import because
+from layerwise.store import concepts as concept_rows
+from layerwise.store import profile as plan_rows
+from layerwise.study import notes
+from layerwise.study.sessions import history
+from layerwise.times import week_days
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -35,21 +42,10 @@ class Link:
     state: str  # done, summarized, studied or accepted
 
 
-def week_bounds(week: str) -> tuple[date, date]:
-    year, number = (int(x) for x in week.split("-W"))
-    monday = date.fromisocalendar(year, number, 1)
-    return monday, date.fromisocalendar(year, number, 7)
-
-
 def links(library: Library, week: str) -> list[Link]:
-    from layerwise.concepts.progress import concept_map
-    from layerwise.store import profile as sql
-    from layerwise.study import notes
-    from layerwise.study.sessions import history
-
-    monday, sunday = week_bounds(week)
+    monday, sunday = week_days(week)
     with library.store.begin() as conn:
-        picks = {p["item_id"]: p for p in sql.picks(conn, week) if p["state"] in ("accepted", "done")}
+        picks = {p["item_id"]: p for p in plan_rows.picks(conn, week) if p["state"] in ("accepted", "done")}
     studied: dict[int, dict[str, Any]] = {}
     for s in history(library, monday.isoformat(), (sunday + timedelta(days=1)).isoformat()):
         if s["item_id"]:
@@ -61,11 +57,9 @@ def links(library: Library, week: str) -> list[Link]:
     with library.store.begin() as conn:
         items = {i.id: i for i in library.store.items(conn, sorted(candidates))}
         top = {}
-        for item_id, slug in conn.execute(text(
-                "SELECT item_id, slug FROM item_concepts WHERE state != 'removed' ORDER BY state = 'confirmed' DESC, "
-                "confidence DESC, slug")):
-            if item_id in candidates and item_id not in top and slug in cmap.concepts:
-                top[item_id] = cmap.concepts[slug].name
+        for link in concept_rows.links_of_items(conn, sorted(candidates)):
+            if link.item_id not in top and link.slug in cmap.concepts:
+                top[link.item_id] = cmap.concepts[link.slug].name
     out = []
     for item_id in candidates:
         item = items.get(item_id)
@@ -84,7 +78,7 @@ def links(library: Library, week: str) -> list[Link]:
         else:
             state = "accepted"
         track = (pick or {}).get("track") or (session or {}).get("track") or ""
-        why = (pick["reason"].split(": ", 1)[-1] if pick else f"studied this week ({session['layer']})" if session else "")
+        why = (because(pick["reason"]) if pick else f"studied this week ({session['layer']})" if session else "")
         out.append(Link(item_id, item.title, item.url or "", item.kind, track, top.get(item_id, ""), why, summary, state))
     out.sort(key=lambda link: (RANK[link.state], not link.summary, link.title.casefold()))
     return out[:SIZE]
@@ -149,9 +143,7 @@ def digests_dir(library: Library) -> Path:
 
 def save(library: Library, week: str, chosen: list[Link]) -> None:
     """Keep this week's digest so the Atom feed accumulates weeks."""
-    from layerwise.atomic import write_atomically
-
-    data = {"week": week, "saved_at": datetime.now(timezone.utc).isoformat(), "links": [asdict(x) for x in chosen]}
+    data = {"week": week, "saved_at": datetime.now(UTC).isoformat(), "links": [asdict(x) for x in chosen]}
     write_atomically(str(digests_dir(library) / f"{week}.json"), json.dumps(data, indent=2).encode())
 
 
@@ -179,7 +171,7 @@ def atom(library: Library, title: str = "layerwise digest", feed_url: str = "urn
         ET.SubElement(entry, f"{{{ns}}}title").text = f"{title}, {data['week']}"
         ET.SubElement(entry, f"{{{ns}}}id").text = f"{feed_url}:{data['week']}"
         ET.SubElement(entry, f"{{{ns}}}updated").text = data["saved_at"]
-        monday, _ = week_bounds(data["week"])
+        monday, _ = week_days(data["week"])
         ET.SubElement(entry, f"{{{ns}}}published").text = _stamp(monday)
         ET.SubElement(entry, f"{{{ns}}}summary").text = "; ".join(x.title for x in chosen) or "nothing this week"
         content = ET.SubElement(entry, f"{{{ns}}}content", {"type": "html"})
@@ -191,4 +183,4 @@ def atom(library: Library, title: str = "layerwise digest", feed_url: str = "urn
 
 
 def _stamp(day: date) -> str:
-    return datetime.combine(day, time(0), tzinfo=timezone.utc).isoformat()
+    return datetime.combine(day, time(0), tzinfo=UTC).isoformat()

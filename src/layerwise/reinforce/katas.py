@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from layerwise.concepts.progress import layers, mark
 from layerwise.errors import NotFound
+from layerwise.vocab import at_least
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -119,8 +121,6 @@ def start(library: Library, name: str, directory: Path | None = None) -> Path:
 
 def check(library: Library, name: str, file: Path | None = None, timeout: float = TIMEOUT) -> dict[str, Any]:
     """Run the checker on the user's file in a subprocess; on success the concept becomes *built*."""
-    from layerwise.concepts.progress import at_least, layers, mark
-
     kata = get(name)
     path = file or workspace(library) / f"{name.replace('-', '_')}.py"
     if not path.exists():
@@ -160,8 +160,6 @@ def _limits() -> None:
 
 
 def statuses(library: Library) -> list[dict[str, Any]]:
-    from layerwise.concepts.progress import layers
-
     current = layers(library)
     root = workspace(library)
     return [{"name": k.name, "title": k.title, "concept": k.concept, "started": (root / f"{k.name.replace('-', '_')}.py").exists(),

@@ -1,18 +1,25 @@
 """The library database: SQLite (WAL) by default, PostgreSQL by URL; one SQL dialect-neutral API.
 
+`Store` holds the engine and is the repository of items, their references and tags. The other entity groups
+have a module each, functions over a connection: `feeds`, `profile` (focuses, feedback, the weekly plan),
+`concepts` (layers, item-concept links), `sessions` (study sessions, deeper dives), `cards` (cards, reviews);
+`search` is the full-text index of either engine. No module outside `store/` runs SQL.
+
 Schema changes are Alembic migrations in `migrations/versions`, applied on open. A database whose
 revision this code does not know was written by a newer layerwise and is refused.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from layerwise.errors import LayerwiseError, SchemaTooNew
+from layerwise.records import Item
+from layerwise.store import search
+from layerwise.store.sql import chunks, column, first_line, id_list, rows, run, scalar, text, tuples
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -21,6 +28,8 @@ if TYPE_CHECKING:
 # matches the migration scripts.
 SCHEMA_REVISIONS = ("0001_initial", "0002_profile_and_plan", "0003_concept_layers", "0004_item_concepts",
                     "0005_meta", "0006_study", "0007_cards", "0008_session_clock")
+KEY_COLUMNS = ("arxiv_id", "doi", "canonical_url", "title_key")  # what dedupe looks items up by
+COUNTED_COLUMNS = ("kind", "status", "year", "venue")
 ITEM_COLUMNS = ("id", "kind", "title", "abstract", "body", "authors", "published", "year", "venue", "url",
                 "arxiv_id", "doi", "canonical_url", "title_key", "categories", "status", "extra",
                 "added_at", "updated_at")
@@ -62,7 +71,7 @@ class Store:
             with self.engine.begin() as conn:
                 yield conn
         except OperationalError as exc:
-            raise LayerwiseError(f"database error: {_first_line(exc)}", where=self.display_url) from None
+            raise LayerwiseError(f"database error: {first_line(exc)}", where=self.display_url) from None
 
     @property
     def display_url(self) -> str:
@@ -73,7 +82,7 @@ class Store:
 
     # -- schema ------------------------------------------------------------------------------------
     def _migrate(self) -> None:
-        from sqlalchemy import inspect, text
+        from sqlalchemy import inspect
         from sqlalchemy.exc import OperationalError
 
         try:
@@ -82,7 +91,7 @@ class Store:
                 if inspect(conn).has_table("alembic_version"):
                     current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except OperationalError as exc:
-            raise LayerwiseError(f"cannot open the library database: {_first_line(exc)}", where=self.display_url) from None
+            raise LayerwiseError(f"cannot open the library database: {first_line(exc)}", where=self.display_url) from None
         if current == SCHEMA_REVISIONS[-1]:
             return
         if current is not None and current not in SCHEMA_REVISIONS:
@@ -101,241 +110,142 @@ class Store:
 
     # -- items -------------------------------------------------------------------------------------
     def meta(self, conn: Connection, key: str) -> str | None:
-        return conn.execute(_text("SELECT value FROM meta WHERE key = :k"), {"k": key}).scalar()
+        value = scalar(conn, "SELECT value FROM meta WHERE key = :k", {"k": key})
+        return None if value is None else str(value)
 
     def set_meta(self, conn: Connection, key: str, value: str) -> None:
-        conn.execute(_text("DELETE FROM meta WHERE key = :k"), {"k": key})
-        conn.execute(_text("INSERT INTO meta (key, value) VALUES (:k, :v)"), {"k": key, "v": value})
+        run(conn, "DELETE FROM meta WHERE key = :k", {"k": key})
+        run(conn, "INSERT INTO meta (key, value) VALUES (:k, :v)", {"k": key, "v": value})
 
     def max_item_id(self, conn: Connection) -> int:
-        return _scalar(conn, "SELECT coalesce(max(id), 0) FROM items")
+        return int(scalar(conn, "SELECT coalesce(max(id), 0) FROM items"))
 
-    def insert_items(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        if not rows:
+    def insert_items(self, conn: Connection, items: Sequence[dict[str, Any]]) -> None:
+        if not items:
             return
         cols = ", ".join(ITEM_COLUMNS)
         params = ", ".join(f":{c}" for c in ITEM_COLUMNS)
-        _run(conn, f"INSERT INTO items ({cols}) VALUES ({params})", rows)
-        if self.dialect == "sqlite":
-            for chunk in _chunks(sorted(r["id"] for r in rows), 500):
-                _run(conn, "INSERT INTO items_fts (rowid, title, authors, abstract, body) "
-                           f"SELECT id, title, authors, abstract, body FROM items WHERE id IN ({', '.join(map(str, chunk))})")
+        run(conn, f"INSERT INTO items ({cols}) VALUES ({params})", items)
+        search.index_items(conn, [r["id"] for r in items])
         if self.dialect == "postgresql":
             # ids are assigned by the importer so batches can reference them; move the sequence past them
-            _run(conn, "SELECT setval(pg_get_serial_sequence('items', 'id'), (SELECT max(id) FROM items))")
+            run(conn, "SELECT setval(pg_get_serial_sequence('items', 'id'), (SELECT max(id) FROM items))")
 
-    def update_items(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        if not rows:
-            return
+    def update_items(self, conn: Connection, items: Sequence[dict[str, Any]]) -> None:
         sets = ", ".join(f"{c} = :{c}" for c in ITEM_COLUMNS if c not in ("id", "added_at"))
-        _run(conn, f"UPDATE items SET {sets} WHERE id = :id", rows)
+        run(conn, f"UPDATE items SET {sets} WHERE id = :id", items)
 
-    def insert_refs(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            _run(conn, "INSERT INTO item_refs (source, ref, item_id, added_at) VALUES (:source, :ref, :item_id, :added_at) "
-                       "ON CONFLICT DO NOTHING", rows)
+    def insert_refs(self, conn: Connection, refs: Sequence[dict[str, Any]]) -> None:
+        run(conn, "INSERT INTO item_refs (source, ref, item_id, added_at) VALUES (:source, :ref, :item_id, :added_at) "
+                  "ON CONFLICT DO NOTHING", refs)
 
-    def add_tags(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            _run(conn, "INSERT INTO item_tags (item_id, tag) VALUES (:item_id, :tag) ON CONFLICT DO NOTHING", rows)
+    def add_tags(self, conn: Connection, tags: Sequence[dict[str, Any]]) -> None:
+        run(conn, "INSERT INTO item_tags (item_id, tag) VALUES (:item_id, :tag) ON CONFLICT DO NOTHING", tags)
 
-    def remove_tags(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            _run(conn, "DELETE FROM item_tags WHERE item_id = :item_id AND tag = :tag", rows)
+    def remove_tags(self, conn: Connection, tags: Sequence[dict[str, Any]]) -> None:
+        run(conn, "DELETE FROM item_tags WHERE item_id = :item_id AND tag = :tag", tags)
 
     def set_status(self, conn: Connection, item_ids: Sequence[int], status: str, now: str) -> None:
-        _run(conn, "UPDATE items SET status = :status, updated_at = :now WHERE id = :id",
-             [{"id": i, "status": status, "now": now} for i in item_ids])
+        run(conn, "UPDATE items SET status = :status, updated_at = :now WHERE id = :id",
+            [{"id": i, "status": status, "now": now} for i in item_ids])
 
-    def items(self, conn: Connection, item_ids: Sequence[int]) -> list[Any]:
-        """Rows for these ids, in the order given, with their refs and tags attached."""
-        from layerwise.records import Item
-
-        if not item_ids:
-            return []
+    def items(self, conn: Connection, item_ids: Sequence[int]) -> list[Item]:
+        """Items for these ids, in the order given, with their refs and tags attached."""
         found: dict[int, Item] = {}
-        for chunk in _chunks(list(item_ids), 500):
-            marks = ", ".join(str(int(i)) for i in chunk)
-            for row in _rows(conn, f"SELECT {', '.join(ITEM_COLUMNS)} FROM items WHERE id IN ({marks})"):
+        for chunk in chunks(list(item_ids), 500):
+            marks = id_list(chunk)
+            for row in rows(conn, f"SELECT {', '.join(ITEM_COLUMNS)} FROM items WHERE id IN ({marks})"):
                 item = Item.from_row(row)
-                found[item.id] = item  # type: ignore[index]
-            for row in _rows(conn, f"SELECT item_id, source, ref FROM item_refs WHERE item_id IN ({marks}) ORDER BY added_at, source"):
+                found[row["id"]] = item
+            for row in rows(conn, f"SELECT item_id, source, ref FROM item_refs WHERE item_id IN ({marks}) ORDER BY added_at, source"):
                 found[row["item_id"]].refs.append((row["source"], row["ref"]))
-            for row in _rows(conn, f"SELECT item_id, tag FROM item_tags WHERE item_id IN ({marks}) ORDER BY tag"):
+            for row in rows(conn, f"SELECT item_id, tag FROM item_tags WHERE item_id IN ({marks}) ORDER BY tag"):
                 found[row["item_id"]].tags.append(row["tag"])
         return [found[i] for i in item_ids if i in found]
 
+    def find(self, conn: Connection, **filters: Any) -> tuple[list[int], int]:
+        """Ids of matching items (best first when searching, newest first otherwise) and the total count."""
+        return search.find(conn, **filters)
+
     def key_rows(self, conn: Connection) -> Iterator[Any]:
-        return _rows(conn, "SELECT id, arxiv_id, doi, canonical_url, title_key, year, authors FROM items")
+        return iter(conn.execute(text("SELECT id, arxiv_id, doi, canonical_url, title_key, year, authors FROM items")).mappings())
 
     def ref_rows(self, conn: Connection) -> Iterator[Any]:
-        return _rows(conn, "SELECT source, ref, item_id FROM item_refs")
+        return iter(conn.execute(text("SELECT source, ref, item_id FROM item_refs")).mappings())
 
-    def ids_where(self, conn: Connection, column: str, value: Any) -> list[int]:
-        assert column in ("arxiv_id", "doi", "canonical_url", "title_key")
-        return [r[0] for r in conn.execute(_text(f"SELECT id FROM items WHERE {column} = :v ORDER BY id"), {"v": value})]
+    def ids_where(self, conn: Connection, key: str, value: Any) -> list[int]:
+        _check_column(key, KEY_COLUMNS)
+        return column(conn, f"SELECT id FROM items WHERE {key} = :v ORDER BY id", {"v": value})
 
     def key_row(self, conn: Connection, item_id: int) -> Any:
-        return conn.execute(_text("SELECT id, arxiv_id, doi, canonical_url, title_key, year, authors FROM items WHERE id = :id"),
+        return conn.execute(text("SELECT id, arxiv_id, doi, canonical_url, title_key, year, authors FROM items WHERE id = :id"),
                             {"id": item_id}).mappings().first()
 
     def ref_owner(self, conn: Connection, source: str, ref: str) -> int | None:
-        return conn.execute(_text("SELECT item_id FROM item_refs WHERE source = :s AND ref = :r"),
-                            {"s": source, "r": ref}).scalar()
+        owner = scalar(conn, "SELECT item_id FROM item_refs WHERE source = :s AND ref = :r", {"s": source, "r": ref})
+        return None if owner is None else int(owner)
 
     def ref_owner_any_source(self, conn: Connection, ref: str) -> list[int]:
-        return [r[0] for r in conn.execute(_text("SELECT DISTINCT item_id FROM item_refs WHERE ref = :r"), {"r": ref})]
+        return column(conn, "SELECT DISTINCT item_id FROM item_refs WHERE ref = :r", {"r": ref})
 
-    def find(self, conn: Connection, *, query: str | None = None, kind: str | None = None,
-             status: str | None = None, source: str | None = None, tag: str | None = None,
-             since: str | None = None, until: str | None = None, limit: int | None = 20,
-             offset: int = 0) -> tuple[list[int], int]:
-        """Ids of matching items (best first when searching, newest first otherwise) and the total count."""
-        if query is not None and not any(ch.isalnum() for ch in query):
-            return [], 0
-        where: list[str] = []
-        params: dict[str, Any] = {}
-        for column, value in (("kind", kind), ("status", status)):
-            if value:
-                where.append(f"items.{column} = :{column}")
-                params[column] = value
-        if source:
-            where.append("EXISTS (SELECT 1 FROM item_refs r WHERE r.item_id = items.id AND r.source = :source)")
-            params["source"] = source
-        if tag:
-            where.append("EXISTS (SELECT 1 FROM item_tags t WHERE t.item_id = items.id AND t.tag = :tag)")
-            params["tag"] = tag.lower()
-        if since:
-            where.append("coalesce(items.published, items.added_at) >= :since")
-            params["since"] = since
-        if until:
-            where.append("coalesce(items.published, items.added_at) < :until")
-            params["until"] = until
-        page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit else ""
-        if query and self.dialect == "sqlite":
-            return self._find_fts5(conn, query, where, params, limit, offset)
-        joins, order = "", "items.id DESC"
-        if query:
-            where.append("items.search @@ websearch_to_tsquery('english', :q)")
-            order = "ts_rank_cd(items.search, websearch_to_tsquery('english', :q)) DESC, items.id DESC"
-            params["q"] = re.sub(r"(?<=\w)-(?=\w)", " ", query)  # feature-stores: both words, as in FTS5
-        clause = (" WHERE " + " AND ".join(where)) if where else ""
-        total = conn.execute(_text(f"SELECT count(*) FROM items{joins}{clause}"), params).scalar() or 0
-        ids = [r[0] for r in conn.execute(_text(f"SELECT items.id FROM items{joins}{clause} ORDER BY {order}{page}"), params)]
-        return ids, total
+    def refs_of_source(self, conn: Connection, source: str) -> list[tuple[int, str]]:
+        """(item id, ref) of every reference under one source, e.g. the map's starting resources."""
+        return [(int(i), str(r)) for i, r in tuples(conn, "SELECT item_id, ref FROM item_refs WHERE source = :s", {"s": source})]
 
-    # Above this many matches, bm25 is computed on title matches first (a champion tier): scoring every
-    # match of a word like "learning" costs 50-150 ms, while title hits, weighted 8:1, lead anyway.
-    TITLE_TIER_ABOVE = 4000
+    def ids_with_status(self, conn: Connection, statuses: Sequence[str]) -> set[int]:
+        return set(column(conn, "SELECT id FROM items WHERE status IN :s", {"s": list(statuses)}, "s"))
 
-    def _find_fts5(self, conn: Connection, query: str, where: list[str], params: dict[str, Any],
-                   limit: int | None, offset: int) -> tuple[list[int], int]:
-        match = fts5_query(query)
-        filters = (" AND " + " AND ".join(where)) if where else ""
-        join = " JOIN items ON items.id = items_fts.rowid" if where else ""
-        count_sql = f"SELECT count(*) FROM items_fts{join} WHERE items_fts MATCH :q{filters}"
-        total = conn.execute(_text(count_sql), {**params, "q": match}).scalar() or 0
-        wanted = (limit or total) + offset
-        ranked = ("SELECT items_fts.rowid FROM items_fts{join} WHERE items_fts MATCH :q{filters} "
-                  "ORDER BY bm25(items_fts, 8.0, 2.0, 1.0, 0.5), items_fts.rowid DESC LIMIT :n")
-        if total > self.TITLE_TIER_ABOVE and limit:
-            ids = [r[0] for r in conn.execute(_text(ranked.format(join=join, filters=filters)),
-                                              {**params, "q": f"{{title}} : ({match})", "n": wanted})]
-            if len(ids) >= wanted:
-                return ids[offset:], total
-        ids = [r[0] for r in conn.execute(_text(ranked.format(join=join, filters=filters)), {**params, "q": match, "n": wanted})]
-        return ids[offset:], total
+    def ids_of_kind(self, conn: Connection, kind: str) -> set[int]:
+        return set(column(conn, "SELECT id FROM items WHERE kind = :k", {"k": kind}))
 
-    def counts(self, conn: Connection, column: str) -> list[tuple[Any, int]]:
-        assert column in ("kind", "status", "year", "venue")
-        return [(r[0], r[1]) for r in conn.execute(_text(
-            f"SELECT {column}, count(*) AS n FROM items GROUP BY {column} ORDER BY n DESC, {column}"))]
+    def count_added(self, conn: Connection, since: str, until: str) -> int:
+        return int(scalar(conn, "SELECT count(*) FROM items WHERE added_at >= :a AND added_at < :b",
+                          {"a": since, "b": until}) or 0)
+
+    def counts(self, conn: Connection, name: str) -> list[tuple[Any, int]]:
+        _check_column(name, COUNTED_COLUMNS)
+        return [(r[0], r[1]) for r in tuples(conn, f"SELECT {name}, count(*) AS n FROM items GROUP BY {name} ORDER BY n DESC, {name}")]
 
     def source_counts(self, conn: Connection) -> list[tuple[str, int]]:
-        return [(r[0], r[1]) for r in conn.execute(_text(
-            "SELECT source, count(DISTINCT item_id) AS n FROM item_refs GROUP BY source ORDER BY n DESC, source"))]
+        return [(r[0], r[1]) for r in tuples(
+            conn, "SELECT source, count(DISTINCT item_id) AS n FROM item_refs GROUP BY source ORDER BY n DESC, source")]
 
     def tag_counts(self, conn: Connection) -> list[tuple[str, int]]:
-        return [(r[0], r[1]) for r in conn.execute(_text(
-            "SELECT tag, count(*) AS n FROM item_tags GROUP BY tag ORDER BY n DESC, tag"))]
+        return [(r[0], r[1]) for r in tuples(conn, "SELECT tag, count(*) AS n FROM item_tags GROUP BY tag ORDER BY n DESC, tag")]
 
-    def column_values(self, conn: Connection, column: str) -> Iterator[Any]:
-        assert column in ("categories", "published", "added_at")
-        return (r[0] for r in conn.execute(_text(f"SELECT {column} FROM items")))
+    def column_values(self, conn: Connection, name: str) -> Iterator[Any]:
+        _check_column(name, ("categories", "published", "added_at"))
+        return (r[0] for r in conn.execute(text(f"SELECT {name} FROM items")))
 
-    # -- feeds -------------------------------------------------------------------------------------
-    def feeds(self, conn: Connection) -> list[dict[str, Any]]:
-        rows = conn.execute(_text(
-            "SELECT f.*, (SELECT count(DISTINCT r.item_id) FROM item_refs r WHERE r.source = f.name) AS items "
-            "FROM feeds f ORDER BY f.name")).mappings()
-        return [dict(r) for r in rows]
+    # -- what the item representations are computed from ----------------------------------------------
+    def change_state(self, conn: Connection) -> tuple[int, str]:
+        """How many items there are and when one last changed: two queries, each answered from an index."""
+        count = scalar(conn, "SELECT count(*) FROM items")
+        changed = scalar(conn, "SELECT max(updated_at) FROM items")
+        return int(count or 0), str(changed or "")
 
-    def insert_feed(self, conn: Connection, feed: dict[str, Any]) -> None:
-        cols = ", ".join(feed)
-        _run(conn, f"INSERT INTO feeds ({cols}) VALUES ({', '.join(':' + c for c in feed)}) ON CONFLICT DO NOTHING", [feed])
+    def item_texts(self, conn: Connection) -> list[tuple[int, str, str | None, str]]:
+        """(id, title, abstract, updated_at) of every item, by id."""
+        return [(int(r[0]), r[1], r[2], str(r[3])) for r in tuples(conn, "SELECT id, title, abstract, updated_at FROM items ORDER BY id")]
 
-    def update_feed(self, conn: Connection, feed_id: int, **values: Any) -> None:
-        sets = ", ".join(f"{c} = :{c}" for c in values)
-        _run(conn, f"UPDATE feeds SET {sets} WHERE id = :id", [{**values, "id": feed_id}])
+    def item_texts_since(self, conn: Connection, stamp: str) -> list[tuple[int, str, str | None]]:
+        """(id, title, abstract) of items changed after a stamp, by id."""
+        return [(int(r[0]), r[1], r[2]) for r in tuples(
+            conn, "SELECT id, title, abstract FROM items WHERE updated_at > :s ORDER BY id", {"s": stamp})]
 
-    def delete_feed(self, conn: Connection, feed_id: int) -> None:
-        _run(conn, "DELETE FROM feeds WHERE id = :id", [{"id": feed_id}])
+    def item_texts_by_id(self, conn: Connection, item_ids: Sequence[int]) -> list[tuple[int, str, str | None]]:
+        out: list[tuple[int, str, str | None]] = []
+        for chunk in chunks(list(item_ids), 500):
+            out += [(int(r[0]), r[1], r[2]) for r in tuples(conn, f"SELECT id, title, abstract FROM items WHERE id IN ({id_list(chunk)})")]
+        return out
 
-
-def fts5_query(query: str) -> str:
-    """User words as an FTS5 query: every word must match in its singular or plural form, "quoted phrases"
-    exactly, word* as a prefix, OR and -word (NOT) understood. Nothing a user types is an FTS5 syntax error.
-
-    No stemmer: Porter folds generative, general and generation into one stem, which is wrong for ML
-    vocabulary. Plural variants are exact term lookups; a prefix on every word was measured 3x slower."""
-    parts: list[str] = []
-    for match in re.finditer(r'(-?)"([^"]*)"|(\S+)', query):
-        negate, phrase, word = match.group(1), match.group(2), match.group(3)
-        if word == "OR" and parts and parts[-1] != "OR":
-            parts.append("OR")
-            continue
-        if word is not None and word.startswith("-") and len(word) > 1:
-            negate, word = "-", word[1:]
-        tokens = re.findall(r"\w+", phrase if phrase is not None else word)
-        if not tokens:
-            continue
-        if phrase is None and len(tokens) == 1 and not word.endswith("*"):
-            forms = number_variants(tokens[0])
-            term = forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")"
-            term = term if len(forms) > 1 else f'"{tokens[0]}"'
-        else:
-            term = '"' + " ".join(tokens) + '"' + ("*" if (word or "").endswith("*") else "")
-        if negate and parts and parts[-1] != "OR":
-            parts.append("NOT " + term)
-        else:
-            if parts and parts[-1] != "OR":
-                parts.append("AND")  # FTS5 allows no implicit AND after a parenthesised group
-            parts.append(term)
-    while parts and parts[-1] == "OR":
-        parts.pop()
-    return " ".join(parts) if parts else '""'
+    def item_ids(self, conn: Connection) -> list[int]:
+        return column(conn, "SELECT id FROM items ORDER BY id")
 
 
-def number_variants(word: str) -> list[str]:
-    """The word and its English singular/plural, quoted for FTS5: model -> "model" OR "models"."""
-    low = word.lower()
-    forms = [low]
-    if len(low) >= 3 and low.isalpha():
-        if low.endswith("ies"):
-            forms.append(low[:-3] + "y")
-        elif low.endswith(("ses", "xes", "ches", "shes")):
-            forms.append(low[:-2])
-        elif low.endswith("is"):
-            forms.append(low[:-2] + "es")  # analysis -> analyses
-        elif low.endswith("s") and not low.endswith(("ss", "us")):
-            forms.append(low[:-1])
-        elif low.endswith("y") and low[-2] not in "aeiou":
-            forms.append(low[:-1] + "ies")
-        elif low.endswith(("s", "x", "ch", "sh")):
-            forms.append(low + "es")
-        else:
-            forms.append(low + "s")
-    return [f'"{f}"' for f in forms]
+def _check_column(name: str, allowed: Sequence[str]) -> None:
+    if name not in allowed:  # the name goes into the SQL text: only known columns (an `assert` vanishes under -O)
+        raise ValueError(f"not a column to use here: {name!r}")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -346,37 +256,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA cache_size=-65536")  # 64 MB: bulk imports maintain several indexes and the FTS index
     cur.close()
-
-
-def _text(sql: str) -> Any:
-    from sqlalchemy import text
-
-    return text(sql)
-
-
-def _run(conn: Connection, sql: str, rows: Iterable[dict[str, Any]] | None = None) -> None:
-    if rows is None:
-        conn.execute(_text(sql))
-    else:
-        conn.execute(_text(sql), list(rows))
-
-
-def _rows(conn: Connection, sql: str) -> Iterator[Any]:
-    return iter(conn.execute(_text(sql)).mappings())
-
-
-def _scalar(conn: Connection, sql: str) -> Any:
-    return conn.execute(_text(sql)).scalar()
-
-
-def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
-def _first_line(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
 
 
 def open_store(url: str) -> Store:

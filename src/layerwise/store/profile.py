@@ -1,10 +1,10 @@
-"""SQL for the profile and the weekly plan: focuses, feedback, picks. Same SQL on SQLite and PostgreSQL."""
+"""The profile and the weekly plan: focuses, feedback on items, and the picks of each ISO week."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from layerwise.store.sql import text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -38,10 +38,6 @@ def feedback_stamp(conn: Connection) -> str:
     return str(conn.execute(text("SELECT count(*) || ':' || coalesce(max(id), 0) FROM feedback WHERE reason = 'rated'")).scalar())
 
 
-def excluded_statuses(conn: Connection) -> set[int]:
-    return {r[0] for r in conn.execute(text("SELECT id FROM items WHERE status IN ('done', 'dropped', 'archived')"))}
-
-
 def picks(conn: Connection, week: str) -> list[dict[str, Any]]:
     rows = conn.execute(text("SELECT week, item_id, track, position, reason, state, bucket, profile FROM picks "
                              "WHERE week = :w ORDER BY position"), {"w": week}).mappings()
@@ -73,3 +69,8 @@ def drop_proposed(conn: Connection, week: str) -> None:
 def restamp(conn: Connection, week: str, stamp: str) -> None:
     """The week's picks count as chosen under this profile (acting on one pick must not reshuffle the others)."""
     conn.execute(text("UPDATE picks SET profile = :p WHERE week = :w"), {"p": stamp, "w": week})
+
+
+def bucket_of_items(conn: Connection) -> dict[int, str]:
+    """The bucket each item was last picked in (for time spent per core/adjacent/moonshot)."""
+    return {r[0]: r[1] for r in conn.execute(text("SELECT item_id, bucket FROM picks ORDER BY week"))}

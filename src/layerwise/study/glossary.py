@@ -9,7 +9,12 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from layerwise.concepts.graph import load
+from layerwise.concepts.overlay import OVERLAY, concept_map
 from layerwise.errors import LayerwiseError, NotFound
+from layerwise.store import sessions as session_rows
+from layerwise.study import notes
+from layerwise.study.notes import _replace, append_to_section, find_item_note, read, safe_name, vault
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -47,8 +52,6 @@ def _clean(term: str) -> str:
 
 def from_notes(library: Library) -> dict[str, tuple[str, list[str], str]]:
     """key -> (term as first written, titles of notes listing it, a definition written beside it)."""
-    from layerwise.study import notes
-
     found: dict[str, tuple[str, list[str], str]] = {}
     for note in notes.all_notes(library):
         if note.path.name == FILE:
@@ -71,8 +74,6 @@ def _split(text: str) -> tuple[str, str, str]:
 
 
 def glossary_path(library: Library) -> Path:
-    from layerwise.study.notes import vault
-
     return vault(library) / FILE
 
 
@@ -113,18 +114,12 @@ def terms(library: Library) -> list[Term]:
 
 
 def _studied_ids(library: Library) -> set[int]:
-    from sqlalchemy import text
-
     with library.store.begin() as conn:
-        ids = {r[0] for r in conn.execute(text("SELECT id FROM items WHERE status IN ('reading', 'done')"))}
-        ids |= {r[0] for r in conn.execute(text("SELECT item_id FROM sessions WHERE item_id IS NOT NULL"))}
-    return ids
+        return library.store.ids_with_status(conn, ("reading", "done")) | session_rows.studied_item_ids(conn)
 
 
 def _mentions(library: Library, term: str, studied: set[int]) -> set[int]:
     """Studied items without a note listing the term whose title or abstract contains it."""
-    from layerwise.study.notes import find_item_note
-
     words = re.findall(r"\w+", term.casefold())
     if not words or not studied:
         return set()
@@ -139,7 +134,6 @@ def _mentions(library: Library, term: str, studied: set[int]) -> set[int]:
 def _note_lists(path: Path | None, term: str) -> bool:
     if path is None:
         return False
-    from layerwise.study.notes import read
 
     return key(term) in {key(_split(m)[0]) for m in re.findall(r"^\s*(?:[-*+]|\d+[.)])\s+(.+)$",
                                                              read(path).section(TERMS_SECTION), re.MULTILINE)}
@@ -153,8 +147,6 @@ def surfaced(found: list[Term]) -> list[str]:
 
 def _edit(library: Library, term: str, add: str) -> None:
     """Append lines to a term's section of glossary.md (creating the file or section), nothing else changes."""
-    from layerwise.study.notes import _replace, append_to_section
-
     path = glossary_path(library)
     if not path.exists():
         _replace(path, HEADER)
@@ -169,8 +161,6 @@ def define(library: Library, term: str, definition: str) -> None:
 
 
 def link(library: Library, term: str, slug: str) -> None:
-    from layerwise.concepts.progress import concept_map
-
     if slug not in concept_map(library).concepts:
         raise NotFound(f"no concept {slug!r} (see `layerwise map frontier`, or `layerwise glossary promote`)")
     _edit(library, term, f"[[{slug}]]")
@@ -182,9 +172,6 @@ def promote(library: Library, term: str, area: str, slug: str | None = None) -> 
 
     import tomli_w
 
-    from layerwise.concepts.graph import load
-    from layerwise.concepts.progress import OVERLAY, concept_map
-    from layerwise.study.notes import safe_name
 
     entry = next((t for t in terms(library) if key(t.term) == key(term)), None)
     if entry is None:

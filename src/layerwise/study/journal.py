@@ -7,7 +7,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from layerwise.concepts.overlay import concept_map
+from layerwise.concepts.progress import frontier
 from layerwise.errors import LayerwiseError
+from layerwise.rank.scoring import because
+from layerwise.store import profile as plan_rows
+from layerwise.study import notes
+from layerwise.study.dives import dives
+from layerwise.study.sessions import history
+from layerwise.times import iso_week
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -31,9 +39,6 @@ def day_path(library: Library, day: date) -> Path:
 
 
 def draft(library: Library, day: date | None = None) -> str:
-    from layerwise.study import notes
-    from layerwise.study.sessions import history
-
     day = day or date.today()
     done = history(library, day.isoformat(), (day + timedelta(days=1)).isoformat())
     reasons = _pick_reasons(library, day)
@@ -70,8 +75,6 @@ def draft(library: Library, day: date | None = None) -> str:
 
 
 def _concept_name(library: Library, slug: str | None) -> str:
-    from layerwise.concepts.progress import concept_map
-
     concepts = concept_map(library).concepts
     return concepts[slug].name if slug in concepts else str(slug)
 
@@ -85,12 +88,9 @@ def _why(entry: dict[str, Any]) -> str:
 
 
 def _pick_reasons(library: Library, day: date) -> dict[int, str]:
-    from layerwise.rank.plan import iso_week
-    from layerwise.store import profile as sql
-
     with library.store.begin() as conn:
-        picks = sql.picks(conn, iso_week(day))
-    return {p["item_id"]: p["reason"].split(": ", 1)[-1] for p in picks}
+        picks = plan_rows.picks(conn, iso_week(day))
+    return {p["item_id"]: because(p["reason"]) for p in picks}
 
 
 def _changed_on(path: Path, day: date) -> bool:
@@ -98,23 +98,18 @@ def _changed_on(path: Path, day: date) -> bool:
 
 
 def _next(library: Library, day: date, studied: dict[Any, Any]) -> str:
-    from layerwise.rank.plan import iso_week
-    from layerwise.store import profile as sql
-    from layerwise.study.sessions import dives
-
     upcoming = [d for d in dives(library, day + timedelta(days=1))]
     if upcoming:
         d = upcoming[0]
         return f"a deeper dive ({d['layer']}) on *{d['title']}* on {d['day']}."
     with library.store.begin() as conn:
-        picks = [p for p in sql.picks(conn, iso_week(day)) if p["state"] in ("accepted", "proposed")
+        picks = [p for p in plan_rows.picks(conn, iso_week(day)) if p["state"] in ("accepted", "proposed")
                  and p["item_id"] not in studied]
         items = {i.id: i for i in library.store.items(conn, [p["item_id"] for p in picks])}
     for p in sorted(picks, key=lambda p: (p["state"] != "accepted", p["position"])):
         item = items.get(p["item_id"])
         if item is not None and item.status != "done":
             return f"*{item.title}* from this week's plan ({p['track']})."
-    from layerwise.concepts.progress import frontier
 
     edge = frontier(library, limit=1)
     if edge:

@@ -15,6 +15,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from layerwise.atomic import write_atomically
+from layerwise.errors import NoteConflict, NotFound
+
 if TYPE_CHECKING:
     from layerwise.library import Library
     from layerwise.records import Item
@@ -96,8 +99,7 @@ def find_item_note(library: Library, item_id: int) -> Path | None:
 
 def item_note(library: Library, item: Item, concepts: list[str], layer: str) -> Path:
     """The item's note, created from the template if it does not exist yet."""
-    assert item.id is not None
-    existing = find_item_note(library, item.id)
+    existing = find_item_note(library, item.library_id)
     if existing is not None:
         update_meta(existing, layer=layer)
         return existing
@@ -106,8 +108,19 @@ def item_note(library: Library, item: Item, concepts: list[str], layer: str) -> 
     return _create(vault(library) / f"{safe_name(item.title)}-{item.id}.md", meta, item.title, concepts)
 
 
+def concept_note_path(library: Library, slug: str) -> Path:
+    """Where a concept's note lives (whether or not it was written yet)."""
+    return vault(library) / "concepts" / f"{safe_name(slug)}.md"
+
+
+def relative(library: Library, path: Path) -> str:
+    """A note's path as the vault sees it (what `note_path` takes back), with forward slashes."""
+    return path.relative_to(vault(library)).as_posix()
+
+
 def concept_note(library: Library, slug: str, name: str, layer: str) -> Path:
-    path = vault(library) / "concepts" / f"{safe_name(slug)}.md"
+    """The concept's note, created from the template if it does not exist yet."""
+    path = concept_note_path(library, slug)
     if path.exists():
         update_meta(path, layer=layer)
         return path
@@ -184,8 +197,6 @@ def version(path: Path) -> str:
 
 def note_path(library: Library, relative: str) -> Path:
     """A note's path from its path relative to the vault; NotFound for anything outside it or missing."""
-    from layerwise.errors import NotFound
-
     root = vault(library).resolve()
     path = (root / relative).resolve()
     if not path.is_relative_to(root) or path.suffix != ".md" or not path.is_file():
@@ -196,8 +207,6 @@ def note_path(library: Library, relative: str) -> Path:
 def save_edit(path: Path, text: str, base: str) -> str:
     """Replace a note with the text the user edited (from `base`, the version they started from); returns the new
     version. If the file changed since (edited in another editor), nothing is written: NoteConflict."""
-    from layerwise.errors import NoteConflict
-
     if version(path) != base:
         raise NoteConflict(f"{path.name} changed on disk since you opened it; your text was not saved over it")
     _replace(path, text.replace("\r\n", "\n"))
@@ -205,8 +214,6 @@ def save_edit(path: Path, text: str, base: str) -> str:
 
 
 def _replace(path: Path, text: str) -> None:
-    from layerwise.atomic import write_atomically
-
     write_atomically(str(path), text.encode("utf-8"))
 
 

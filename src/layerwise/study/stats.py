@@ -6,7 +6,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from layerwise.atomic import write_atomically
+from layerwise.errors import LayerwiseError
+from layerwise.rank.profile import settings
+from layerwise.store import concepts as concept_rows
+from layerwise.store import profile as plan_rows
+from layerwise.study.sessions import history
+from layerwise.vocab import AREAS, BUCKETS, SESSION_LAYERS, TRACKS
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -23,19 +29,14 @@ def period_start(period: str, today: date) -> date:
 
 
 def stats(library: Library, period: str = "week", today: date | None = None) -> dict[str, Any]:
-    from layerwise.concepts.graph import LAYERS
-    from layerwise.rank.profile import settings
-    from layerwise.study.sessions import history
-
     today = today or date.today()
     start = period_start(period, today)
     end = today + timedelta(days=1)
     sessions = history(library, start.isoformat(), end.isoformat())
     with library.store.begin() as conn:
-        buckets = {r[0]: r[1] for r in conn.execute(text("SELECT item_id, bucket FROM picks ORDER BY week"))}
-        captured = conn.execute(text("SELECT count(*) FROM items WHERE added_at >= :a AND added_at < :b"),
-                                {"a": start.isoformat(), "b": end.isoformat()}).scalar() or 0
-        history_rows = conn.execute(text("SELECT slug, layer, at FROM concept_layers ORDER BY id")).all()
+        buckets = plan_rows.bucket_of_items(conn)
+        captured = library.store.count_added(conn, start.isoformat(), end.isoformat())
+        history_rows = concept_rows.layer_changes(conn)
 
     def minutes_by(field: str, values: list[str], default: str) -> dict[str, float]:
         out = dict.fromkeys(values, 0.0)
@@ -53,22 +54,22 @@ def stats(library: Library, period: str = "week", today: date | None = None) -> 
     return {
         "period": period, "from": start.isoformat(), "to": today.isoformat(), "minutes": total,
         "sessions": len(sessions),
-        "by_track": minutes_by("track", ["need", "want"], "unplanned"),
+        "by_track": minutes_by("track", list(TRACKS), "unplanned"),
         "track_targets": {"need": prefs.need_share, "want": round(1 - prefs.need_share, 3)},
-        "by_area": minutes_by("area", ["foundation", "letter", "envelope"], "unmapped"),
-        "by_layer": minutes_by("layer", ["skim", "explore", "deepen", "build"], "skim"),
-        "by_bucket": minutes_by("bucket", ["core", "adjacent", "moonshot"], "unplanned"),
+        "by_area": minutes_by("area", list(AREAS), "unmapped"),
+        "by_layer": minutes_by("layer", list(SESSION_LAYERS), "skim"),
+        "by_bucket": minutes_by("bucket", list(BUCKETS), "unplanned"),
         "bucket_targets": {k: round(v, 3) for k, v in shares.items()},
         "read": len(read), "captured": int(captured),
         "read_ratio": f"1 in {round(captured / len(read))}" if read and captured else None,
-        "map_over_time": _map_over_time(history_rows, start, today, period, LAYERS),
+        "map_over_time": _map_over_time(history_rows, start, today, period),
     }
 
 
-def _map_over_time(rows: list[Any], start: date, today: date, period: str, layers: tuple[str, ...]) -> list[dict[str, Any]]:
+def _map_over_time(rows: list[tuple[str, str, str]], start: date, today: date, period: str) -> list[dict[str, Any]]:
     """Concepts at each layer at the end of each day (week view) or each week (month view), and 8 points before."""
     step = timedelta(days=1 if period == "week" else 7)
-    points = []
+    points: list[date] = []
     moment = today
     while len(points) < 8 + (today - start).days // step.days:
         points.append(moment)
@@ -93,15 +94,12 @@ def chart(data: dict[str, Any], path: str) -> None:
     try:
         import matplotlib
     except ImportError:
-        from layerwise.errors import LayerwiseError
-
         raise LayerwiseError("charts need matplotlib: pip install 'layerwise[charts]'") from None
     matplotlib.use("Agg")
     import io
 
     import matplotlib.pyplot as plt
 
-    from layerwise.atomic import write_atomically
 
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
     fig.suptitle(f"Study time {data['from']} to {data['to']}: {data['minutes']:.0f} min in {data['sessions']} sessions")

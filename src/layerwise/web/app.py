@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 import anyio
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from layerwise.errors import LayerwiseError, NotFound
+from layerwise.web import concepts, reinforce, render, study, triage
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -70,8 +70,6 @@ def csrf_secret(library: Library) -> bytes:
 
 def create_app(library: Library, token: str | None = None, allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS) -> FastAPI:
     """The app over one library. With a token, every request must carry it and any Host is accepted."""
-    from layerwise.web import concepts, reinforce, render, study, triage
-
     app = FastAPI(title="layerwise", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.library = library
     app.state.lock = threading.Lock()
@@ -141,15 +139,3 @@ def create_app(library: Library, token: str | None = None, allowed_hosts: tuple[
     for module in (triage, study, concepts, reinforce):
         app.include_router(module.router)
     return app
-
-
-def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render a template with the current page's name for the navigation."""
-    templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, name, {"page": name.split(".")[0].split("_")[0], **context},
-                                      status_code=status_code)
-
-
-def local_path(path: str) -> str:
-    """The path itself when it stays within the app, else "" (a form's `back` must never lead off-site)."""
-    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else ""

@@ -6,18 +6,21 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from layerwise.web.app import page
+from layerwise.concepts.describe import describe
+from layerwise.concepts.overlay import concept_map
+from layerwise.concepts.progress import coverage, frontier, layers, mark
+from layerwise.errors import NotFound
+from layerwise.study import notes
+from layerwise.vocab import AREAS
+from layerwise.vocab import CONCEPT_LAYERS as LAYERS
+from layerwise.web.graph import radial
+from layerwise.web.render import page
 
 router = APIRouter()
 
 
 @router.get("/map", response_class=HTMLResponse)
 def concept_map_page(request: Request, slug: str = "", depth: int = 2) -> HTMLResponse:
-    from layerwise.concepts.graph import AREAS, LAYERS
-    from layerwise.concepts.progress import concept_map, coverage, frontier, layers
-    from layerwise.errors import NotFound
-    from layerwise.web.graph import radial
-
     library = request.app.state.library
     cmap = concept_map(library)
     ahead = frontier(library, limit=None)
@@ -32,22 +35,16 @@ def concept_map_page(request: Request, slug: str = "", depth: int = 2) -> HTMLRe
 
 @router.get("/map/{slug}", response_class=HTMLResponse)
 def concept_page(request: Request, slug: str) -> HTMLResponse:
-    from layerwise.concepts.graph import LAYERS
-    from layerwise.concepts.progress import concept_map, describe
-    from layerwise.study import notes
-
     library = request.app.state.library
     data = describe(library, slug, items=30)
-    note = notes.vault(library) / "concepts" / f"{notes.safe_name(slug)}.md"
+    note = notes.concept_note_path(library, slug)
     written = notes.read(note) if note.exists() else None
     return page(request, "concept.html", concept=data, layers=LAYERS, note=written,
-                note_path=f"concepts/{note.name}" if note.exists() else None,
+                note_path=notes.relative(library, note) if note.exists() else None,
                 names={s: c.name for s, c in concept_map(library).concepts.items()})
 
 
 @router.post("/map/{slug}/mark")
 def concept_mark(request: Request, slug: str, layer: str = Form(...)) -> RedirectResponse:
-    from layerwise.concepts.progress import mark
-
     mark(request.app.state.library, slug, layer)
     return RedirectResponse(f"/map/{slug}", status_code=303)

@@ -8,6 +8,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from layerwise.concepts.render import neighbourhood
+
 if TYPE_CHECKING:
     from layerwise.concepts.graph import ConceptMap
 
@@ -49,8 +51,6 @@ class Layout:
 
 
 def radial(cmap: ConceptMap, centre: str, depth: int, layers: dict[str, str], frontier: set[str]) -> Layout:
-    from layerwise.concepts.render import neighbourhood
-
     slugs = neighbourhood(cmap, centre, depth)[:MAX_NODES]
     kept = set(slugs)
     neighbours: dict[str, set[str]] = {s: set() for s in slugs}

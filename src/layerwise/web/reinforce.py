@@ -7,7 +7,13 @@ import re
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from layerwise.web.app import page
+from layerwise.errors import LayerwiseError, NotFound
+from layerwise.reinforce import cards
+from layerwise.reinforce import digest as weekly
+from layerwise.reinforce import review as scheduler
+from layerwise.study.stats import stats as measure
+from layerwise.times import iso_week
+from layerwise.web.render import page
 
 router = APIRouter()
 
@@ -15,8 +21,6 @@ router = APIRouter()
 @router.get("/review", response_class=HTMLResponse)
 def review(request: Request, reviewed: int = 0) -> HTMLResponse:
     """The most overdue card; its answer is revealed in the page (Space), then graded (1-4)."""
-    from layerwise.reinforce import cards, review as scheduler
-
     library = request.app.state.library
     cards.sync(library)
     due = scheduler.due(library)
@@ -26,16 +30,11 @@ def review(request: Request, reviewed: int = 0) -> HTMLResponse:
 
 @router.post("/review/{card_id}")
 def grade(request: Request, card_id: int, rating: str = Form(...), reviewed: int = Form(0)) -> RedirectResponse:
-    from layerwise.reinforce import review as scheduler
-
     scheduler.grade(request.app.state.library, card_id, rating)
     return RedirectResponse(f"/review?reviewed={reviewed + 1}", status_code=303)
 
 
 def _week(value: str) -> str:
-    from layerwise.errors import LayerwiseError
-    from layerwise.rank.plan import iso_week
-
     if not value:
         return iso_week()
     if not re.fullmatch(r"\d{4}-W\d{2}", value):
@@ -45,8 +44,6 @@ def _week(value: str) -> str:
 
 @router.get("/digest", response_class=HTMLResponse)
 def digest(request: Request, week: str = "", by: str = "track") -> HTMLResponse:
-    from layerwise.reinforce import digest as weekly
-
     week = _week(week)
     by = by if by in ("track", "concept") else "track"
     chosen = weekly.links(request.app.state.library, week)
@@ -56,9 +53,6 @@ def digest(request: Request, week: str = "", by: str = "track") -> HTMLResponse:
 
 @router.get("/digest/download")
 def digest_download(request: Request, week: str = "", fmt: str = "md", by: str = "track") -> Response:
-    from layerwise.errors import NotFound
-    from layerwise.reinforce import digest as weekly
-
     library = request.app.state.library
     week = _week(week)
     by = by if by in ("track", "concept") else "track"
@@ -79,8 +73,6 @@ def digest_download(request: Request, week: str = "", fmt: str = "md", by: str =
 @router.post("/digest/publish")
 def digest_publish(request: Request, week: str = Form("")) -> RedirectResponse:
     """Keep this week's digest, so the Atom feed carries it."""
-    from layerwise.reinforce import digest as weekly
-
     library = request.app.state.library
     week = _week(week)
     weekly.save(library, week, weekly.links(library, week))
@@ -89,7 +81,5 @@ def digest_publish(request: Request, week: str = Form("")) -> RedirectResponse:
 
 @router.get("/stats", response_class=HTMLResponse)
 def stats(request: Request, period: str = "week") -> HTMLResponse:
-    from layerwise.study.stats import stats as measure
-
     period = period if period in ("week", "month") else "week"
     return page(request, "stats.html", data=measure(request.app.state.library, period), period=period)

@@ -1,13 +1,16 @@
-"""Template helpers: Markdown the user wrote, rendered and sanitised; colours and short forms for the pages."""
+"""Rendering pages: the template response every route returns, safe redirects, and the template helpers
+(Markdown the user wrote, rendered and sanitised; colours and short forms)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from layerwise.concepts.render import LAYER_COLOURS
-
 
 
 def markdown(text: str | None) -> Markup:
@@ -30,3 +33,14 @@ def install(env: Any) -> None:
     env.filters["clock"] = minutes
     env.globals["layer_colours"] = LAYER_COLOURS
 
+
+def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a template with the current page's name for the navigation."""
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, name, {"page": name.split(".")[0].split("_")[0], **context},
+                                      status_code=status_code)
+
+
+def local_path(path: str) -> str:
+    """The path itself when it stays within the app, else "" (a form's `back` must never lead off-site)."""
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else ""

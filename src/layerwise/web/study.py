@@ -9,7 +9,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from layerwise.web.app import local_path, page
+from layerwise.errors import NoteConflict, NotFound
+from layerwise.rank.plan import week_plan
+from layerwise.rank.profile import settings
+from layerwise.study import clock as session_clock
+from layerwise.study import notes, sessions
+from layerwise.web.render import local_path, page
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -21,47 +26,31 @@ EXTEND_MINUTES = 15
 @router.get("/study", response_class=HTMLResponse)
 def study_home(request: Request, ref: str = "") -> HTMLResponse:
     """Sessions still running, this week's picks to start one on, and a form for any item or concept."""
-    from layerwise.rank.plan import week_plan
-    from layerwise.rank.profile import settings
-    from layerwise.study import sessions
-
     library = request.app.state.library
     picks = []
     if library.find(limit=1)[1]:
         plan = week_plan(library)
         items = library.items_by_id([p.item_id for p in plan.picks])
         picks = [{"pick": p, "item": items[p.item_id]} for p in plan.picks if p.state != "done"]
-    return page(request, "study.html", running=sessions.running(library), picks=picks, ref=ref,
+    return page(request, "study.html", running=session_clock.running(library), picks=picks, ref=ref,
                 timebox=settings(library).timebox, layers=sessions.LAYERS)
 
 
 @router.post("/study/start")
 def study_start(request: Request, ref: str = Form(...), layer: str = Form(""),
                 minutes: float = Form(0)) -> RedirectResponse:
-    from layerwise.rank.profile import settings
-    from layerwise.study import sessions
-
-    library = request.app.state.library
-    target = sessions.resolve(library, ref.strip())
-    chosen_layer = layer or sessions.default_layer(library, target)
-    sessions.note_for(library, target, chosen_layer)  # the note exists from the start, to write in while reading
-    session_id = sessions.start_clock(library, target, chosen_layer, minutes if minutes > 0 else settings(library).timebox)
-    return RedirectResponse(f"/study/{session_id}", status_code=303)
+    begun = sessions.begin(request.app.state.library, ref, layer or None, minutes if minutes > 0 else None, on_clock=True)
+    return RedirectResponse(f"/study/{begun.session_id}", status_code=303)
 
 
 def _note_of(library: Library, ref: str, layer: str) -> str:
-    from layerwise.study import notes, sessions
-
-    path = sessions.note_for(library, sessions.resolve(library, ref), layer)
-    return path.relative_to(notes.vault(library)).as_posix()
+    return notes.relative(library, sessions.note_for(library, sessions.resolve(library, ref), layer))
 
 
 @router.get("/study/{session_id}", response_class=HTMLResponse)
 def study_session(request: Request, session_id: int) -> HTMLResponse:
-    from layerwise.study import notes, sessions
-
     library = request.app.state.library
-    clock = sessions.clock(library, session_id)
+    clock = session_clock.clock(library, session_id)
     relative = _note_of(library, clock.ref, clock.layer)
     file = notes.note_path(library, relative)
     return page(request, "session.html", clock=clock, note=relative, text=file.read_text(encoding="utf-8", errors="replace"),
@@ -70,9 +59,7 @@ def study_session(request: Request, session_id: int) -> HTMLResponse:
 
 @router.get("/study/{session_id}/clock")
 def study_clock(request: Request, session_id: int) -> JSONResponse:
-    from layerwise.study import sessions
-
-    clock = sessions.clock(request.app.state.library, session_id)
+    clock = session_clock.clock(request.app.state.library, session_id)
     return JSONResponse({"elapsed": clock.elapsed, "remaining": clock.remaining, "planned": clock.planned_seconds,
                          "running": clock.running, "extended": clock.extended})
 
@@ -81,23 +68,20 @@ def study_clock(request: Request, session_id: int) -> JSONResponse:
 def study_action(request: Request, session_id: int, action: str, outcome: str = Form(""), summary: str = Form(""),
                  when: str = Form("")) -> RedirectResponse:
     """pause, resume, extend (once), or finish with the forced choice."""
-    from layerwise.errors import NotFound
-    from layerwise.study import notes, sessions
-
     library = request.app.state.library
     if action == "pause":
-        sessions.pause(library, session_id)
+        session_clock.pause(library, session_id)
     elif action == "resume":
-        sessions.resume(library, session_id)
+        session_clock.resume(library, session_id)
     elif action == "extend":
-        sessions.extend(library, session_id, EXTEND_MINUTES)
+        session_clock.extend(library, session_id, EXTEND_MINUTES)
     elif action == "finish":
-        clock = sessions.clock(library, session_id)
+        clock = session_clock.clock(library, session_id)
         target = sessions.resolve(library, clock.ref)
         result = sessions.finish(library, session_id, target, clock.elapsed, outcome, summary or None,
                                  when or None)
         if outcome == "summarize" and not summary.strip() and result.note is not None:
-            relative = result.note.relative_to(notes.vault(library)).as_posix()
+            relative = notes.relative(library, result.note)
             return RedirectResponse(f"/notes/edit?path={quote(relative)}", status_code=303)
         return RedirectResponse(f"/study?done={session_id}", status_code=303)
     else:
@@ -107,15 +91,11 @@ def study_action(request: Request, session_id: int, action: str, outcome: str = 
 
 @router.get("/notes", response_class=HTMLResponse)
 def notes_list(request: Request, q: str = "") -> HTMLResponse:
-    from layerwise.study import notes
-
     return page(request, "notes.html", notes=notes.search(request.app.state.library, q or None), q=q)
 
 
 @router.get("/notes/edit", response_class=HTMLResponse)
 def note_edit(request: Request, path: str, saved: int = 0, back: str = "") -> HTMLResponse:
-    from layerwise.study import notes
-
     library = request.app.state.library
     file = notes.note_path(library, path)
     text = file.read_text(encoding="utf-8", errors="replace")
@@ -126,9 +106,6 @@ def note_edit(request: Request, path: str, saved: int = 0, back: str = "") -> HT
 @router.post("/notes/edit", response_class=HTMLResponse)
 def note_save(request: Request, path: str = Form(...), text: str = Form(""), version: str = Form(""),
               back: str = Form("")) -> Response:
-    from layerwise.errors import NoteConflict
-    from layerwise.study import notes
-
     library = request.app.state.library
     file = notes.note_path(library, path)
     try:

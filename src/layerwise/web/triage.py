@@ -7,32 +7,19 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from layerwise.records import KINDS
-from layerwise.web.app import local_path, page
+from layerwise.concepts.linking import concepts_of
+from layerwise.errors import NotFound
+from layerwise.rank.inbox import INBOX_ACTIONS
+from layerwise.rank.inbox import inbox as ranked
+from layerwise.rank.inbox import triage as triage_item
+from layerwise.rank.plan import act, week_plan
+from layerwise.rank.profile import focuses, settings
+from layerwise.study import notes
+from layerwise.vocab import BUCKETS, KINDS, PICK_ACTIONS
+from layerwise.web.render import local_path, page
 
 router = APIRouter()
 PAGE_SIZE = 30
-INBOX_ACTIONS = ("accept", "skip", "archive", "like", "dislike")
-
-
-def _concepts(library: Any, ids: list[int]) -> dict[int, list[str]]:
-    """The concepts each item is linked to (best first, removed links left out)."""
-    from sqlalchemy import bindparam, text
-
-    from layerwise.concepts.linking import ensure_linked
-
-    if not ids:
-        return {}
-    ensure_linked(library)
-    out: dict[int, list[str]] = {}
-    with library.store.begin() as conn:
-        rows = conn.execute(text("SELECT item_id, slug FROM item_concepts WHERE item_id IN :ids AND state != 'removed' "
-                                 "ORDER BY state = 'confirmed' DESC, confidence DESC").bindparams(
-                                     bindparam("ids", expanding=True)), {"ids": ids})
-        for item_id, slug in rows:
-            if len(out.setdefault(item_id, [])) < 3:
-                out[item_id].append(slug)
-    return out
 
 
 def _source(item: Any) -> str:
@@ -42,8 +29,6 @@ def _source(item: Any) -> str:
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox(request: Request, q: str = "", kind: str = "", offset: int = 0) -> HTMLResponse:
     """Ranked items with their reasons; with a query, full-text search results instead."""
-    from layerwise.rank.plan import inbox as ranked
-
     library = request.app.state.library
     offset = max(0, offset)
     kind = kind if kind in KINDS else ""
@@ -54,9 +39,9 @@ def inbox(request: Request, q: str = "", kind: str = "", offset: int = 0) -> HTM
         total = None
         entries = [] if not library.find(limit=1)[1] else ranked(library, limit=PAGE_SIZE, offset=offset, kind=kind or None)
         items = library.items_by_id([e.item_id for e in entries])
-        rows = [{"item": items[e.item_id], "track": e.track, "reason": e.reason.split(": ", 1)[-1]}
+        rows = [{"item": items[e.item_id], "track": e.track, "reason": e.because}
                 for e in entries if e.item_id in items]
-    linked = _concepts(library, [r["item"].id for r in rows])
+    linked = concepts_of(library, [r["item"].id for r in rows])
     for row in rows:
         row["concepts"] = linked.get(row["item"].id, [])
         row["source"] = _source(row["item"])
@@ -67,22 +52,9 @@ def inbox(request: Request, q: str = "", kind: str = "", offset: int = 0) -> HTM
 @router.post("/items/{ref}/{action}")
 def triage(request: Request, ref: str, action: str, back: str = Form("/inbox")) -> Response:
     """accept (into this week's plan), skip (not for me), archive (keep, out of the ranking), like, dislike."""
-    from layerwise.errors import NotFound
-    from layerwise.rank.plan import add_to_week
-    from layerwise.rank.profile import rate
-
-    library = request.app.state.library
     if action not in INBOX_ACTIONS:
         raise NotFound(f"no action {action!r}")
-    if action == "accept":
-        add_to_week(library, ref)
-    elif action in ("like", "dislike"):
-        rate(library, ref, 1 if action == "like" else -1)
-    elif action == "skip":
-        rate(library, ref, -1)
-        library.set_status([ref], "dropped")
-    else:
-        library.set_status([ref], "archived")
+    triage_item(request.app.state.library, ref, action)
     if request.headers.get("x-requested-with") == "layerwise":  # keyboard triage: the page updates itself
         return JSONResponse({"ref": ref, "action": action})
     return RedirectResponse(local_path(back) or "/inbox", status_code=303)
@@ -90,21 +62,16 @@ def triage(request: Request, ref: str, action: str, back: str = Form("/inbox")) 
 
 @router.get("/items/{ref}", response_class=HTMLResponse)
 def item(request: Request, ref: str) -> HTMLResponse:
-    from layerwise.study import notes
-
     library = request.app.state.library
     found = library.get(ref)
     note = notes.find_item_note(library, found.id)
-    return page(request, "item.html", item=found, concepts=_concepts(library, [found.id]).get(found.id, []),
-                note=note.relative_to(notes.vault(library)).as_posix() if note else None,
+    return page(request, "item.html", item=found, concepts=concepts_of(library, [found.id]).get(found.id, []),
+                note=notes.relative(library, note) if note else None,
                 source=_source(found))
 
 
 @router.get("/week", response_class=HTMLResponse)
 def week(request: Request) -> HTMLResponse:
-    from layerwise.rank.plan import week_plan
-    from layerwise.rank.profile import focuses, settings
-
     library = request.app.state.library
     if not library.find(limit=1)[1]:
         return page(request, "week.html", plan=None, empty=True)
@@ -114,19 +81,16 @@ def week(request: Request) -> HTMLResponse:
     tracks: dict[str, list[dict[str, Any]]] = {"need": [], "want": []}
     for p in plan.picks:
         tracks.setdefault(p.track, []).append({"pick": p, "item": items[p.item_id],
-                                               "reason": p.reason.split(": ", 1)[-1]})
+                                               "reason": p.because})
     done = sum(1 for p in plan.picks if p.state == "done")
-    buckets = {b: sum(1 for p in plan.picks if p.bucket == b) for b in ("core", "adjacent", "moonshot")}
+    buckets = {b: sum(1 for p in plan.picks if p.bucket == b) for b in BUCKETS}
     return page(request, "week.html", plan=plan, tracks=tracks, budget=prefs.budget, done=done, buckets=buckets,
                 targets=prefs.bucket_shares(), need_share=prefs.need_share, focuses=focuses(library), empty=False)
 
 
 @router.post("/week/{position}/{action}")
 def week_action(request: Request, position: int, action: str) -> RedirectResponse:
-    from layerwise.errors import NotFound
-    from layerwise.rank.plan import act
-
-    if action not in ("accept", "skip", "swap", "done"):
+    if action not in PICK_ACTIONS:
         raise NotFound(f"no action {action!r}")
     act(request.app.state.library, position, action)
     return RedirectResponse("/week", status_code=303)

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from layerwise.cli.output import console
+
 CHECKPOINT_EVERY = 10.0  # seconds
 TICK = 0.2
 
@@ -46,22 +48,27 @@ def _keys() -> Iterator[Callable[[], str | None]]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
-def countdown(title: str, seconds: float, extend_by: float, checkpoint: Callable[[float, bool], None]) -> TimerResult:
+Keys = Callable[[], contextlib.AbstractContextManager[Callable[[], str | None]]]
+
+
+def countdown(title: str, seconds: float, extend_by: float, checkpoint: Callable[[float, bool], None], *,
+              clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+              keys: Keys = _keys) -> TimerResult:
+    """Count down a timebox. The clock, the wait between ticks and the key source can be replaced (tests run
+    an hour-long session in milliseconds that way)."""
     from rich.progress import BarColumn, Progress, TextColumn
 
-    from layerwise.cli.output import console
-
     total, elapsed, extended, paused = seconds, 0.0, False, False
-    last, last_checkpoint = time.monotonic(), 0.0
+    last, last_checkpoint = clock(), 0.0
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[left]}"),
                TextColumn("[dim]{task.fields[help]}"))
     help_text = "p pause · s stop · e extend once · Ctrl-C quits"
     try:
-        with _keys() as key, Progress(*columns, console=console(), transient=False) as bar:
+        with keys() as key, Progress(*columns, console=console(), transient=False) as bar:
             task = bar.add_task(title, total=total, left=_clock(total), help=help_text)
             while elapsed < total:
-                time.sleep(TICK)
-                moment = time.monotonic()
+                sleep(TICK)
+                moment = clock()
                 if not paused:
                     elapsed += moment - last
                 last = moment

@@ -16,6 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from layerwise.represent import dense as embeddings
+from layerwise.represent.dense import Encoder
+from layerwise.represent.lexical import TOKEN_PATTERN
+
 if TYPE_CHECKING:
     from layerwise.library import Library
 
@@ -40,8 +44,6 @@ class Index:
     def vectorize(self, texts: list[str]) -> Any:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        from layerwise.rank.lexical import TOKEN_PATTERN
-
         if self._vectorizer is None:
             vectorizer = TfidfVectorizer(token_pattern=TOKEN_PATTERN, stop_words="english", sublinear_tf=True,
                                          vocabulary=self.vocabulary, dtype=np.float32)
@@ -58,12 +60,8 @@ REFIT_GROWTH = 0.2  # refit tf-idf's vocabulary and idf once the library changed
 
 
 def _state(library: Library) -> tuple[int, str]:
-    from sqlalchemy import text
-
-    with library.store.begin() as conn:  # two queries: each alone is answered from an index
-        count = conn.execute(text("SELECT count(*) FROM items")).scalar()
-        changed = conn.execute(text("SELECT max(updated_at) FROM items")).scalar()
-    return int(count or 0), str(changed or "")
+    with library.store.begin() as conn:
+        return library.store.change_state(conn)
 
 
 def load_index(library: Library) -> Index:
@@ -90,44 +88,38 @@ def _load_current(library: Library, config: dict[str, Any], model_key: str, fold
                   changed: str) -> Index:
     from scipy import sparse
 
-    from layerwise.rank.dense import encoder_for
-
     meta: dict[str, Any] = {}
     try:
         meta = json.loads((folder / "meta.json").read_text())
     except (OSError, ValueError):
         meta = {}
     if meta.get("version") != VERSION or meta.get("model") != model_key:
-        return _build(library, encoder_for(config), model_key, folder)
+        return _build(library, embeddings.encoder_for(config), model_key, folder)
     try:
         index = Index(ids=np.load(folder / "ids.npy"), tfidf=sparse.load_npz(folder / "tfidf.npz").tocsr(),
                       dense=np.load(folder / "dense.npy", mmap_mode="r"),
                       vocabulary=json.loads((folder / "vocabulary.json").read_text()), idf=np.load(folder / "idf.npy"))
     except (OSError, ValueError):
-        return _build(library, encoder_for(config), model_key, folder)  # a damaged cache is rebuilt
+        return _build(library, embeddings.encoder_for(config), model_key, folder)  # a damaged cache is rebuilt
     if meta.get("items") == count and meta.get("changed") == changed:
         return index
     fitted = max(int(meta.get("fitted_items", 1)), 1)
     if abs(count - fitted) / fitted > REFIT_GROWTH:
-        return _build(library, encoder_for(config), model_key, folder, reuse=index)
-    return _update(library, index, encoder_for(config), model_key, folder, meta)
+        return _build(library, embeddings.encoder_for(config), model_key, folder, reuse=index)
+    return _update(library, index, embeddings.encoder_for(config), model_key, folder, meta)
 
 
-def _rows_since(library: Library, since: str) -> list[Any]:
-    from sqlalchemy import text
-
+def _rows_since(library: Library, since: str) -> list[tuple[int, str, str | None]]:
     with library.store.begin() as conn:
-        return conn.execute(text("SELECT id, title, abstract FROM items WHERE updated_at > :s ORDER BY id"), {"s": since}).all()
+        return library.store.item_texts_since(conn, since)
 
 
 def _all_ids(library: Library) -> np.ndarray:
-    from sqlalchemy import text
-
     with library.store.begin() as conn:
-        return np.array([r[0] for r in conn.execute(text("SELECT id FROM items ORDER BY id"))], dtype=np.int64)
+        return np.array(library.store.item_ids(conn), dtype=np.int64)
 
 
-def _update(library: Library, index: Index, encoder: Any, model_key: str, folder: Path, meta: dict[str, Any]) -> Index:
+def _update(library: Library, index: Index, encoder: Encoder, model_key: str, folder: Path, meta: dict[str, Any]) -> Index:
     from scipy import sparse
 
     fresh = _rows_since(library, meta.get("changed", ""))
@@ -150,28 +142,19 @@ def _update(library: Library, index: Index, encoder: Any, model_key: str, folder
     return updated
 
 
-def _rows_by_id(library: Library, item_ids: list[int]) -> list[Any]:
-    from sqlalchemy import text
-
-    rows: list[Any] = []
+def _rows_by_id(library: Library, item_ids: list[int]) -> list[tuple[int, str, str | None]]:
     with library.store.begin() as conn:
-        for start in range(0, len(item_ids), 500):
-            chunk = ", ".join(str(int(i)) for i in item_ids[start:start + 500])
-            rows += conn.execute(text(f"SELECT id, title, abstract FROM items WHERE id IN ({chunk})")).all()
-    return rows
+        return library.store.item_texts_by_id(conn, item_ids)
 
 
-def _build(library: Library, encoder: Any, model_key: str, folder: Path, reuse: Index | None = None) -> Index:
+def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reuse: Index | None = None) -> Index:
     """Fit tf-idf on the whole library; embed every item, reusing vectors of an older index when the
     model is the same (a refit must not re-embed what has not changed)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sqlalchemy import text
-
-    from layerwise.rank.lexical import TOKEN_PATTERN
 
     count, changed = _state(library)
     with library.store.begin() as conn:
-        rows = conn.execute(text("SELECT id, title, abstract, updated_at FROM items ORDER BY id")).all()
+        rows = library.store.item_texts(conn)
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     texts = [item_text(r[1], r[2]) for r in rows]
     if not texts:

@@ -1,0 +1,53 @@
+"""`layerwise add`: what the user named (an arXiv id or URL, a DOI, a web page, a PDF on disk), fetched
+and parsed into an item that is not stored yet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from layerwise import ids
+from layerwise.capture import arxiv as arxiv_api
+from layerwise.capture import doi as crossref
+from layerwise.capture import feeds, files, pdf, web
+from layerwise.capture.formats import detect_format
+from layerwise.errors import FetchError, LayerwiseError
+from layerwise.net import fetch
+from layerwise.records import Item
+
+
+def resolve_target(target: str) -> Item:
+    """What `layerwise add` was given, fetched and parsed into an item (not yet stored)."""
+    target = target.strip()
+    path = Path(target).expanduser()
+    if not target.startswith(("http://", "https://")) and path.exists():
+        fmt = detect_format(path)
+        if fmt != "pdf":
+            raise LayerwiseError(f"this is a {fmt} file; bring it in with `layerwise import {target}`", where=target)
+        item = pdf.parse(files.read_bytes(path), target)
+        item.add_ref("file", str(path.resolve()))
+        return item
+    if arxiv := ids.arxiv_id(target):
+        return arxiv_api.fetch(arxiv)
+    if (doi := ids.doi(target)) and not ids.arxiv_from_doi(doi):
+        return crossref.fetch(doi)
+    if doi and (arxiv := ids.arxiv_from_doi(doi)):
+        return arxiv_api.fetch(arxiv)
+    if target.startswith(("http://", "https://")):
+        return _fetch_page(target)
+    raise LayerwiseError("not an arXiv id, DOI, http(s) URL or existing PDF file", where=target)
+
+
+def _fetch_page(url: str) -> Item:
+    response = fetch(url)
+    if response.content.startswith(b"%PDF-") or response.content_type == "application/pdf":
+        item = pdf.parse(response.content, url, url=url)
+        return item
+    if response.content_type in ("application/rss+xml", "application/atom+xml", "application/feed+json") or \
+            (response.content.lstrip()[:200].lower().startswith((b"<?xml", b"<rss", b"<feed")) and not feeds.looks_like_html(response.content)):
+        raise FetchError("this is a feed; subscribe with `layerwise feed add URL`", where=url)
+    if response.content_type and not ("html" in response.content_type or response.content_type.startswith("text/")):
+        raise FetchError(f"cannot read {response.content_type} content", where=url)
+    item = web.parse(response.content, response.url)
+    if response.url != url:
+        item.extra["requested_url"] = url
+    return item

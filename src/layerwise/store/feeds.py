@@ -1,0 +1,76 @@
+"""Subscriptions: one row per feed, with what conditional GET needs (ETag, Last-Modified) and the last error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from layerwise import ids
+from layerwise.store.sql import rows, run
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+COLUMNS = ("url", "name", "title", "site_url", "etag", "last_modified", "last_fetched_at", "last_error", "added_at")
+
+
+@dataclass
+class Feed:
+    id: int
+    name: str
+    url: str
+    title: str | None
+    site_url: str | None
+    etag: str | None
+    last_modified: str | None
+    last_fetched_at: str | None
+    last_error: str | None
+    added_at: str
+    items: int  # items that came from this feed
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def all_feeds(conn: Connection) -> list[Feed]:
+    found = rows(conn, "SELECT f.id, f.name, f.url, f.title, f.site_url, f.etag, f.last_modified, f.last_fetched_at, "
+                       "f.last_error, f.added_at, (SELECT count(DISTINCT r.item_id) FROM item_refs r "
+                       "WHERE r.source = f.name) AS items FROM feeds f ORDER BY f.name")
+    return [Feed(**r) for r in found]
+
+
+def insert(conn: Connection, **values: Any) -> None:
+    """A new subscription; a URL or name already taken is left as it is."""
+    names = _checked(values)
+    run(conn, f"INSERT INTO feeds ({', '.join(names)}) VALUES ({', '.join(':' + c for c in names)}) "
+              "ON CONFLICT DO NOTHING", values)
+
+
+def update(conn: Connection, feed_id: int, **values: Any) -> None:
+    names = _checked(values)
+    run(conn, f"UPDATE feeds SET {', '.join(f'{c} = :{c}' for c in names)} WHERE id = :id", {**values, "id": feed_id})
+
+
+def delete(conn: Connection, feed_id: int) -> None:
+    run(conn, "DELETE FROM feeds WHERE id = :id", {"id": feed_id})
+
+
+def _checked(values: dict[str, Any]) -> list[str]:
+    unknown = set(values) - set(COLUMNS)
+    if unknown:  # column names go into the SQL text: only known ones
+        raise ValueError(f"not a feed column: {', '.join(sorted(unknown))}")
+    return list(values)
+
+
+def unique_name(existing: Iterable[str], title: str | None, url: str) -> str:
+    """A short name for a new feed, from its title or host: its entries are addressed as NAME:ENTRY-ID, so it
+    must differ from every other feed and from the built-in sources."""
+    base = ids.slug(title or urlsplit(url).hostname or "feed", 40)
+    taken = set(existing) | {"arxiv", "doi", "url"}
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}-{n}"
+    return name

@@ -1,0 +1,157 @@
+"""Full-text search, the one place that knows each engine's index: FTS5 on SQLite, a tsvector on PostgreSQL.
+
+`find` serves `search`/`list`; `phrase_matches` finds the items that name a concept (linking).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from layerwise.store.sql import between, chunks, column, id_list, run, text
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+# Above this many matches, bm25 is computed on title matches first (a champion tier): scoring every
+# match of a word like "learning" costs 50-150 ms, while title hits, weighted 8:1, lead anyway.
+TITLE_TIER_ABOVE = 4000
+
+
+def index_items(conn: Connection, item_ids: list[int]) -> None:
+    """Add newly inserted items to SQLite's FTS5 table (PostgreSQL keeps its tsvector column by itself).
+    Written per batch rather than by a trigger: three times faster on a bulk import."""
+    if conn.dialect.name != "sqlite":
+        return
+    for chunk in chunks(sorted(item_ids), 500):
+        run(conn, "INSERT INTO items_fts (rowid, title, authors, abstract, body) "
+                  f"SELECT id, title, authors, abstract, body FROM items WHERE id IN ({id_list(chunk)})")
+
+
+def phrase_matches(conn: Connection, phrases: list[str], field: str | None, since: int, limit: int) -> list[int]:
+    """Items above id `since` whose title (field "title") or title and abstract ("abstract") contain any of
+    these phrases, through the engine's full-text index; at most `limit` of them."""
+    if conn.dialect.name == "postgresql":
+        # the indexed tsvector finds candidates; ts_filter keeps the title (A) or title and abstract (A, C) weights
+        query = " || ".join(f"phraseto_tsquery('english', :p{n})" for n in range(len(phrases)))
+        weights = "{a}" if field == "title" else "{a,c}"
+        params: dict[str, Any] = {f"p{n}": p for n, p in enumerate(phrases)}
+        sql = (f"SELECT id FROM items WHERE id > :since AND search @@ ({query}) "
+               f"AND ts_filter(search, '{weights}') @@ ({query}) LIMIT {int(limit)}")
+        return column(conn, sql, {**params, "since": since})
+    match = " OR ".join(f'"{p}"' for p in phrases)
+    if field:
+        match = f"{{{field}}} : ({match})"
+    sql = f"SELECT rowid FROM items_fts WHERE items_fts MATCH :m AND rowid > :since LIMIT {int(limit)}"
+    return column(conn, sql, {"m": match, "since": since})
+
+
+def find(conn: Connection, *, query: str | None = None, kind: str | None = None,
+         status: str | None = None, source: str | None = None, tag: str | None = None,
+         since: str | None = None, until: str | None = None, limit: int | None = 20,
+         offset: int = 0) -> tuple[list[int], int]:
+    """Ids of matching items (best first when searching, newest first otherwise) and the total count."""
+    if query is not None and not any(ch.isalnum() for ch in query):
+        return [], 0
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    for name, value in (("kind", kind), ("status", status)):
+        if value:
+            where.append(f"items.{name} = :{name}")
+            params[name] = value
+    if source:
+        where.append("EXISTS (SELECT 1 FROM item_refs r WHERE r.item_id = items.id AND r.source = :source)")
+        params["source"] = source
+    if tag:
+        where.append("EXISTS (SELECT 1 FROM item_tags t WHERE t.item_id = items.id AND t.tag = :tag)")
+        params["tag"] = tag.lower()
+    dated, dates = between("coalesce(items.published, items.added_at)", since, until)
+    where += dated
+    params.update(dates)
+    page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit else ""
+    if query and conn.dialect.name == "sqlite":
+        return _find_fts5(conn, query, where, params, limit, offset)
+    joins, order = "", "items.id DESC"
+    if query:
+        where.append("items.search @@ websearch_to_tsquery('english', :q)")
+        order = "ts_rank_cd(items.search, websearch_to_tsquery('english', :q)) DESC, items.id DESC"
+        params["q"] = re.sub(r"(?<=\w)-(?=\w)", " ", query)  # feature-stores: both words, as in FTS5
+    clause = (" WHERE " + " AND ".join(where)) if where else ""
+    total = conn.execute(text(f"SELECT count(*) FROM items{joins}{clause}"), params).scalar() or 0
+    ids = [r[0] for r in conn.execute(text(f"SELECT items.id FROM items{joins}{clause} ORDER BY {order}{page}"), params)]
+    return ids, total
+
+
+def _find_fts5(conn: Connection, query: str, where: list[str], params: dict[str, Any],
+               limit: int | None, offset: int) -> tuple[list[int], int]:
+    match = fts5_query(query)
+    filters = (" AND " + " AND ".join(where)) if where else ""
+    join = " JOIN items ON items.id = items_fts.rowid" if where else ""
+    count_sql = f"SELECT count(*) FROM items_fts{join} WHERE items_fts MATCH :q{filters}"
+    total = conn.execute(text(count_sql), {**params, "q": match}).scalar() or 0
+    wanted = (limit or total) + offset
+    ranked = ("SELECT items_fts.rowid FROM items_fts{join} WHERE items_fts MATCH :q{filters} "
+              "ORDER BY bm25(items_fts, 8.0, 2.0, 1.0, 0.5), items_fts.rowid DESC LIMIT :n")
+    if total > TITLE_TIER_ABOVE and limit:
+        ids = [r[0] for r in conn.execute(text(ranked.format(join=join, filters=filters)),
+                                          {**params, "q": f"{{title}} : ({match})", "n": wanted})]
+        if len(ids) >= wanted:
+            return ids[offset:], total
+    ids = [r[0] for r in conn.execute(text(ranked.format(join=join, filters=filters)), {**params, "q": match, "n": wanted})]
+    return ids[offset:], total
+
+
+def fts5_query(query: str) -> str:
+    """User words as an FTS5 query: every word must match in its singular or plural form, "quoted phrases"
+    exactly, word* as a prefix, OR and -word (NOT) understood. Nothing a user types is an FTS5 syntax error.
+
+    No stemmer: Porter folds generative, general and generation into one stem, which is wrong for ML
+    vocabulary. Plural variants are exact term lookups; a prefix on every word was measured 3x slower."""
+    parts: list[str] = []
+    for match in re.finditer(r'(-?)"([^"]*)"|(\S+)', query):
+        negate, phrase, word = match.group(1), match.group(2), match.group(3)
+        if word == "OR" and parts and parts[-1] != "OR":
+            parts.append("OR")
+            continue
+        if word is not None and word.startswith("-") and len(word) > 1:
+            negate, word = "-", word[1:]
+        tokens = re.findall(r"\w+", phrase if phrase is not None else word)
+        if not tokens:
+            continue
+        if phrase is None and len(tokens) == 1 and not word.endswith("*"):
+            forms = number_variants(tokens[0])
+            term = forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")"
+            term = term if len(forms) > 1 else f'"{tokens[0]}"'
+        else:
+            term = '"' + " ".join(tokens) + '"' + ("*" if (word or "").endswith("*") else "")
+        if negate and parts and parts[-1] != "OR":
+            parts.append("NOT " + term)
+        else:
+            if parts and parts[-1] != "OR":
+                parts.append("AND")  # FTS5 allows no implicit AND after a parenthesised group
+            parts.append(term)
+    while parts and parts[-1] == "OR":
+        parts.pop()
+    return " ".join(parts) if parts else '""'
+
+
+def number_variants(word: str) -> list[str]:
+    """The word and its English singular/plural, quoted for FTS5: model -> "model" OR "models"."""
+    low = word.lower()
+    forms = [low]
+    if len(low) >= 3 and low.isalpha():
+        if low.endswith("ies"):
+            forms.append(low[:-3] + "y")
+        elif low.endswith(("ses", "xes", "ches", "shes")):
+            forms.append(low[:-2])
+        elif low.endswith("is"):
+            forms.append(low[:-2] + "es")  # analysis -> analyses
+        elif low.endswith("s") and not low.endswith(("ss", "us")):
+            forms.append(low[:-1])
+        elif low.endswith("y") and low[-2] not in "aeiou":
+            forms.append(low[:-1] + "ies")
+        elif low.endswith(("s", "x", "ch", "sh")):
+            forms.append(low + "es")
+        else:
+            forms.append(low + "s")
+    return [f'"{f}"' for f in forms]

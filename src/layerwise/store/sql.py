@@ -1,0 +1,82 @@
+"""Small helpers every repository in the store uses to run SQL on SQLite and PostgreSQL alike.
+
+SQLAlchemy is imported on first use, not at import time: the CLI imports the store while it starts, and a
+command that never touches the database (`--help`, `config show`) should not pay for loading it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.sql.elements import TextClause
+
+
+def text(sql: str, *expanding: str) -> TextClause:
+    """A SQL statement; parameters named in `expanding` take a list (`WHERE id IN :ids`)."""
+    from sqlalchemy import bindparam
+    from sqlalchemy import text as sql_text
+
+    clause = sql_text(sql)
+    if expanding:
+        clause = clause.bindparams(*(bindparam(name, expanding=True) for name in expanding))
+    return clause
+
+
+def run(conn: Connection, sql: str, params: Mapping[str, Any] | Iterable[Mapping[str, Any]] | None = None) -> None:
+    """Execute a statement once, or once per row of parameters (executemany)."""
+    if params is None:
+        conn.execute(text(sql))
+    elif isinstance(params, Mapping):
+        conn.execute(text(sql), dict(params))
+    else:
+        rows = [dict(p) for p in params]
+        if rows:
+            conn.execute(text(sql), rows)
+
+
+def rows(conn: Connection, sql: str, params: Mapping[str, Any] | None = None, *expanding: str) -> list[dict[str, Any]]:
+    """Every row as a dict of column -> value."""
+    return [dict(r) for r in conn.execute(text(sql, *expanding), dict(params or {})).mappings()]
+
+
+def tuples(conn: Connection, sql: str, params: Mapping[str, Any] | None = None, *expanding: str) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in conn.execute(text(sql, *expanding), dict(params or {}))]
+
+
+def column(conn: Connection, sql: str, params: Mapping[str, Any] | None = None, *expanding: str) -> list[Any]:
+    """The first column of every row."""
+    return [r[0] for r in conn.execute(text(sql, *expanding), dict(params or {}))]
+
+
+def scalar(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+    return conn.execute(text(sql), dict(params or {})).scalar()
+
+
+def between(expression: str, since: str | None, until: str | None) -> tuple[list[str], dict[str, Any]]:
+    """WHERE conditions (and their parameters) for `since <= expression < until`, either end optional."""
+    where, params = [], {}
+    if since:
+        where.append(f"{expression} >= :since")
+        params["since"] = since
+    if until:
+        where.append(f"{expression} < :until")
+        params["until"] = until
+    return where, params
+
+
+def chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def id_list(values: Iterable[int]) -> str:
+    """Ids inlined into `IN (...)` as integers (faster than thousands of bound parameters, and never text)."""
+    return ", ".join(str(int(v)) for v in values)
+
+
+def first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__

@@ -1,0 +1,69 @@
+"""Time for layerwise: the stamps it stores and the ISO weeks and days the plan and study work in.
+
+Three stamps, each kept for a reason (rows written by earlier versions compare with new ones as text):
+- `utc_stamp()`: when a row was added or changed (items, feedback, picks, layers), UTC to the second;
+- `local_stamp()`: when a study session started or ended, in the user's own time zone, because the journal
+  and the stats count the user's days;
+- `utc_precise()`: the running clock of a session in the browser, UTC to the millisecond.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+from layerwise.errors import LayerwiseError
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def utc_stamp() -> str:
+    return utc_now().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def local_stamp() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def utc_precise() -> str:
+    return utc_now().isoformat(timespec="milliseconds")
+
+
+def seconds_since(stamp: str) -> float:
+    """Seconds from a stored `utc_precise` stamp to now; never negative, so a clock set back eats no time."""
+    return max(0.0, (utc_now() - datetime.fromisoformat(stamp)).total_seconds())
+
+
+def iso_week(day: date | None = None) -> str:
+    """The ISO week of a day (today by default) as 2026-W49."""
+    year, week, _ = (day or date.today()).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_days(week: str) -> tuple[date, date]:
+    """The Monday and the Sunday of an ISO week written as 2026-W49."""
+    year, number = (int(x) for x in week.split("-W"))
+    monday = date.fromisocalendar(year, number, 1)
+    return monday, monday + timedelta(days=6)
+
+
+def parse_day(value: str | None, today: date | None = None) -> date:
+    """An ISO date, `+N` or `+Nd` days, `tomorrow` or `next-week` (next Monday); today or later."""
+    today = today or date.today()
+    value = (value or "").strip().lower()
+    if value == "tomorrow":
+        day = today + timedelta(days=1)
+    elif value in ("next-week", "next week"):
+        day = today + timedelta(days=7 - today.weekday())
+    elif match := re.fullmatch(r"\+(\d{1,3})d?", value):
+        day = today + timedelta(days=int(match.group(1)))
+    else:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise LayerwiseError(f"unknown day {value!r}: use 2026-12-01, +3d, tomorrow or next-week") from None
+    if day < today:
+        raise LayerwiseError(f"{day.isoformat()} is in the past; a deeper dive needs a day from today on")
+    return day
