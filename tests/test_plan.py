@@ -20,7 +20,7 @@ def sample(library):
     return library
 
 
-def titles_of_liked(library, plan):
+def _titles(library, plan):
     return [library.get(str(p.item_id)).title.lower() for p in plan.picks]
 
 
@@ -40,7 +40,7 @@ def test_focused_plan_splits_tracks_gives_reasons_and_is_stable(sample):
     profile.add_focus(sample, "want", WANT)
     plan = week_plan(sample)
     assert [p.track for p in plan.picks] == ["need"] * 4 + ["want"]  # 80/20 of 5
-    titles = titles_of_liked(sample, plan)
+    titles = _titles(sample, plan)
     assert sum(("retrieval" in t or "rag" in t or "hallucination" in t or "llm" in t) for t in titles[:4]) >= 3
     assert any(w in titles[4] for w in ("speculative", "quantiz", "inference", "decoding"))
     assert all(p.reason.split(": ", 1)[1].startswith(("close to", "a step beyond")) for p in plan.picks)
@@ -84,7 +84,7 @@ def test_ratings_steer_the_plan_and_learn_a_model(sample):
     for item in disliked:
         profile.rate(sample, str(item.id), -1)
     plan = week_plan(sample)
-    titles = titles_of_liked(sample, plan)
+    titles = _titles(sample, plan)
     assert sum(any(w in t for w in ("decoding", "inference", "speculative", "llm", "language model", "token"))
                for t in titles) >= 3
     assert not any("robot" in t for t in titles)

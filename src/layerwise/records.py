@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from layerwise import ids
-
-KINDS = ("paper", "post", "video", "podcast", "book", "course", "thread", "repo", "talk", "exercise", "page")
-STATUSES = ("inbox", "planned", "reading", "done", "archived", "dropped")
+from layerwise.vocab import KINDS, STATUSES  # noqa: F401 (named here for readers of records)
 
 
 @dataclass

@@ -8,24 +8,20 @@ whose references live under the feed's name, so `NAME:ENTRY-ID` addresses them.
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from layerwise import ids
 from layerwise.capture import files
 from layerwise.capture.contract import Head, ParsedFile, Reader, default_source
-from layerwise.capture.html_text import to_text
+from layerwise.capture.html_text import advertised_feed, document, to_text
 from layerwise.capture.kinds import guess_kind
 from layerwise.errors import FetchError
 from layerwise.records import Item
-
-_FEED_LINK = re.compile(rb"<link[^>]+>", re.IGNORECASE)
-_FEED_TYPES = (b"application/rss+xml", b"application/atom+xml", b"application/feed+json", b"application/json")
 
 
 @dataclass
@@ -42,13 +38,7 @@ def looks_like_html(data: bytes) -> bool:
 
 def discover(html: bytes, base_url: str) -> str | None:
     """The first feed a page advertises with <link rel="alternate" type="application/rss+xml" ...>."""
-    for tag in _FEED_LINK.findall(html[:500_000]):
-        low = tag.lower()
-        if b"alternate" in low and any(t in low for t in _FEED_TYPES):
-            href = re.search(rb"""href=["']([^"']+)""", tag, re.IGNORECASE)
-            if href:
-                return urljoin(base_url, href.group(1).decode("utf-8", "replace"))
-    return None
+    return advertised_feed(document(html), base_url)
 
 
 def parse(data: bytes, url: str, source: str) -> ParsedFeed:

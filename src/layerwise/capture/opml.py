@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 from layerwise.capture import files
 from layerwise.capture.contract import FeedEntry, Head, ParsedFile, Reader, default_source
@@ -41,6 +40,8 @@ def read(data: bytes, where: str) -> list[FeedEntry]:
 
 
 def write(feeds: list[dict[str, object]]) -> str:
+    from xml.sax.saxutils import quoteattr  # pulls in urllib.request: loaded only when writing OPML
+
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<opml version="2.0">',
              "  <head><title>layerwise subscriptions</title></head>", "  <body>"]
     for feed in feeds:

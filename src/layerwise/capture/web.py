@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 import warnings
 
+from layerwise.capture import html_text
 from layerwise.capture.kinds import guess_kind
 from layerwise.errors import LayerwiseError
 from layerwise.records import Item
 
 MAX_BODY = 200_000
-_OG_TYPE = re.compile(rb"""<meta[^>]+property=["']og:type["'][^>]+content=["']([^"']+)""", re.IGNORECASE)
-_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
 def parse(html: bytes, url: str) -> Item:
@@ -20,12 +19,9 @@ def parse(html: bytes, url: str) -> Item:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
-    og = _OG_TYPE.search(html[:200_000])
-    og_type = og.group(1).decode("utf-8", "replace") if og else None
-    title = getattr(doc, "title", None) if doc else None
-    if not title:
-        match = _TITLE.search(html[:200_000])
-        title = match.group(1).decode("utf-8", "replace").strip() if match else None
+    page = html_text.document(html, limit=200_000)
+    og_type = html_text.meta_property(page, "og:type")
+    title = (getattr(doc, "title", None) if doc else None) or html_text.title(page)
     if not title:
         raise LayerwiseError("the page has no title and no readable text", where=url)
     text = (getattr(doc, "text", None) or "") if doc else ""

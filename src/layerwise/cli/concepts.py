@@ -12,8 +12,7 @@ from layerwise.concepts.linking import link_all, set_link
 from layerwise.concepts.overlay import concept_map
 from layerwise.concepts.progress import coverage, frontier, layers, mark
 from layerwise.concepts.resources import ensure
-
-LAYER_CHOICES = ("none", "skimmed", "explored", "deepened", "built")
+from layerwise.vocab import AREAS, CONCEPT_LAYERS
 
 
 @click.group("map", invoke_without_command=True)
@@ -29,17 +28,16 @@ def map_(ctx: click.Context, as_json: bool) -> None:
         return
     from rich.table import Table
 
-
     data = coverage(ctx.obj.library)
     if as_json:
         print_json(data)
         return
     table = Table(title="concepts per area and layer", title_justify="left")
     table.add_column("area")
-    for layer in LAYER_CHOICES:
+    for layer in CONCEPT_LAYERS:
         table.add_column(layer, justify="right")
     for area, counts in data.items():
-        table.add_row(area, *(str(counts[layer]) for layer in LAYER_CHOICES))
+        table.add_row(area, *(str(counts[layer]) for layer in CONCEPT_LAYERS))
     console().print(table)
     click.echo("next: `layerwise map frontier`; mark progress with `layerwise map mark SLUG explored`")
 
@@ -74,7 +72,7 @@ def map_show(ctx: click.Context, slug: str, items: int, as_json: bool) -> None:
 
 @map_.command("mark")
 @click.argument("slug")
-@click.argument("layer", type=click.Choice(LAYER_CHOICES))
+@click.argument("layer", type=click.Choice(CONCEPT_LAYERS))
 @click.pass_context
 def map_mark(ctx: click.Context, slug: str, layer: str) -> None:
     """Set your layer on a concept by hand (studying sets it too); the history is kept."""
@@ -91,7 +89,7 @@ def map_frontier(ctx: click.Context, limit: int, as_json: bool) -> None:
     foundations first, each with the reason."""
     entries = frontier(ctx.obj.library, limit)
     if as_json:
-        print_json([e.__dict__ for e in entries])
+        print_json(entries)
         return
     for n, e in enumerate(entries, 1):
         click.echo(f"{n:>2}. {e.name} [{e.slug}] ({e.area}): {e.reason}")
@@ -110,7 +108,7 @@ def map_link(ctx: click.Context) -> None:
 @map_.command("render")
 @click.argument("slug", required=False)
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(0, 6), help="Links to follow from SLUG.")
-@click.option("--area", type=click.Choice(("foundation", "letter", "envelope")), help="Only concepts of this area.")
+@click.option("--area", type=click.Choice(AREAS), help="Only concepts of this area.")
 @click.option("--format", "fmt", default="dot", show_default=True, type=click.Choice(("dot", "mermaid", "svg", "png")))
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here (svg and png default to map-SLUG.FORMAT).")
 @click.pass_context

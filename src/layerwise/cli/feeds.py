@@ -34,7 +34,6 @@ def feed_list(ctx: click.Context, as_json: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
-
     feeds = list_feeds(ctx.obj.library)
     if as_json:
         print_json(feeds)
@@ -79,7 +78,7 @@ def sync(ctx: click.Context, feeds: tuple[str, ...], as_json: bool) -> None:
         results = run_sync(ctx.obj.library, feeds, on_feed=on_feed)
     failed = [r for r in results if r.status == "failed"]
     if as_json:
-        print_json([r.__dict__ for r in results])
+        print_json(results)
     else:
         for r in failed:
             click.echo(f"failed {r.name}: {r.error}", err=True)

@@ -41,7 +41,7 @@ def import_(ctx: click.Context, file: str, fmt: str | None, source: str | None, 
         sys.exit(130)
     if isinstance(report, ImportReport):  # an Anki deck: cards, not library items
         if as_json:
-            print_json(report.__dict__)
+            print_json(report)
         else:
             click.echo(f"{click.format_filename(file)}: {report.summary()}")
         return

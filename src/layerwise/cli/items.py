@@ -8,8 +8,7 @@ from typing import Any
 import click
 
 from layerwise.cli.output import items_table, print_json, show_item
-
-STATUSES = ("inbox", "planned", "reading", "done", "archived", "dropped")
+from layerwise.vocab import STATUSES
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:

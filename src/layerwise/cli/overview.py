@@ -5,18 +5,17 @@ from __future__ import annotations
 import click
 
 from layerwise.cli.output import console, print_json, progress
-from layerwise.cli.plan import _show_plan
+from layerwise.cli.plan import show_plan
 from layerwise.overview import overview as build
 from layerwise.rank import profile
 from layerwise.rank.plan import week_plan
-from layerwise.sample import SAMPLE_PATH
+from layerwise.sample import load_demo
 
 
 def _print_overview(data: dict) -> None:
     from rich.columns import Columns
     from rich.table import Table
     from rich.text import Text
-
 
     out = console()
     out.print(Text(f"{data['items']:,} items, {data['feeds']} feeds", style="bold"))
@@ -55,10 +54,6 @@ def overview(ctx: click.Context, as_json: bool) -> None:
         _print_overview(data)
 
 
-DEMO_FOCUSES = (("need", "retrieval-augmented generation and evaluating LLM applications in production"),
-                ("want", "efficient inference: quantization and speculative decoding"))
-
-
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the overview and the plan as JSON.")
 @click.pass_context
@@ -69,10 +64,7 @@ def demo(ctx: click.Context, as_json: bool) -> None:
     Safe to run twice: records already there are recognised and nothing is duplicated."""
     library = ctx.obj.library
     with progress("loading the sample library") as advance:
-        report = library.import_file(str(SAMPLE_PATH), source="arxiv", on_record=advance)
-    if not profile.focuses(library):
-        for track, text in DEMO_FOCUSES:
-            profile.add_focus(library, track, text)
+        report = load_demo(library, on_record=advance)
     data = build(library)
     plan = week_plan(library)
     if as_json:
@@ -84,7 +76,7 @@ def demo(ctx: click.Context, as_json: bool) -> None:
     for row in profile.focuses(library):
         click.echo(f"  {row['track']}: {row['text']}")
     click.echo()
-    _show_plan(ctx, plan, as_json=False)
+    show_plan(ctx, plan, as_json=False)
     click.echo(f"\nin the browser: LAYERWISE_HOME={library.home.path} layerwise serve")
 
 

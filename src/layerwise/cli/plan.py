@@ -9,7 +9,7 @@ from layerwise.rank.inbox import inbox as run_inbox
 from layerwise.rank.plan import act, add_to_week, week_plan
 from layerwise.rank.profile import add_focus, focuses, remove_focus, set_setting, settings
 from layerwise.rank.profile import rate as run_rate
-from layerwise.vocab import KINDS
+from layerwise.vocab import KINDS, TRACKS
 
 
 @click.group()
@@ -66,7 +66,7 @@ def config() -> None:
 @click.pass_context
 def config_show(ctx: click.Context, as_json: bool) -> None:
     """Show budget (picks a week), need_share (0.8 = 80/20 need/want), targets (core/adjacent/moonshot) and lean."""
-    current = settings(ctx.obj.library).__dict__
+    current = settings(ctx.obj.library).model_dump()
     if as_json:
         print_json(current)
     else:
@@ -96,10 +96,9 @@ def rate(ctx: click.Context, ref: str, signal: str) -> None:
     click.echo(f"[{item_id}] rated {signal}")
 
 
-def _show_plan(ctx: click.Context, plan, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def show_plan(ctx: click.Context, plan, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     from rich.table import Table
     from rich.text import Text
-
 
     library = ctx.obj.library
     items = library.items_by_id([p.item_id for p in plan.picks])
@@ -136,7 +135,7 @@ def week(ctx: click.Context, refresh: bool, as_json: bool) -> None:
     if ctx.invoked_subcommand:
         return
 
-    _show_plan(ctx, week_plan(ctx.obj.library, refresh=refresh), as_json)
+    show_plan(ctx, week_plan(ctx.obj.library, refresh=refresh), as_json)
 
 
 def _act(name: str, help_text: str):  # type: ignore[no-untyped-def]
@@ -144,7 +143,7 @@ def _act(name: str, help_text: str):  # type: ignore[no-untyped-def]
     @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
     @click.pass_context
     def command(ctx: click.Context, position: int, as_json: bool) -> None:
-        _show_plan(ctx, act(ctx.obj.library, position, name), as_json)
+        show_plan(ctx, act(ctx.obj.library, position, name), as_json)
 
     command.__doc__ = help_text
     return week.command(name)(command)
@@ -158,12 +157,12 @@ _act("done", "Mark pick N done: the item is done and counts as liked.")
 
 @week.command("add")
 @click.argument("ref")
-@click.option("--track", type=click.Choice(("need", "want")), help="Which track (default: the one it fits best).")
+@click.option("--track", type=click.Choice(TRACKS), help="Which track (default: the one it fits best).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.pass_context
 def week_add(ctx: click.Context, ref: str, track: str | None, as_json: bool) -> None:
     """Take an item (e.g. from the inbox) into this week's plan as an accepted pick."""
-    _show_plan(ctx, add_to_week(ctx.obj.library, ref, track), as_json)
+    show_plan(ctx, add_to_week(ctx.obj.library, ref, track), as_json)
 
 
 @click.command()
@@ -176,7 +175,6 @@ def inbox(ctx: click.Context, limit: int, offset: int, kind: str | None, as_json
     """Everything not picked this week, in ranked order with the reason: it waits, without guilt."""
     from rich.table import Table
     from rich.text import Text
-
 
     library = ctx.obj.library
     ranked = run_inbox(library, limit=limit, offset=offset, kind=kind)

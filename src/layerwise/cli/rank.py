@@ -40,7 +40,6 @@ def similar(ctx: click.Context, ref: str, among_file: TextIO | None, limit: int,
     from rich.table import Table
     from rich.text import Text
 
-
     items = {}
     library = ctx.obj.library
     with library.store.begin() as conn:

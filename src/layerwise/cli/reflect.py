@@ -78,7 +78,6 @@ def stats(ctx: click.Context, period: str, png: str | None, as_json: bool) -> No
 def _show(data: dict) -> None:
     from rich.table import Table
 
-
     out = console()
     out.print(f"{data['from']} to {data['to']}: {data['minutes']:.0f} min in {data['sessions']} sessions")
     for title, values, targets in (("track", data["by_track"], data["track_targets"]),

@@ -44,7 +44,7 @@ def review(ctx: click.Context, limit: int, list_only: bool, grades: tuple[str, .
     due = scheduler.due(library, limit)
     if list_only or as_json and not grades:
         if as_json:
-            print_json([c.__dict__ for c in due])
+            print_json(due)
         else:
             for c in due:
                 click.echo(f"[{c.id}] {c.deck}: {c.question[:90]}")
@@ -86,7 +86,6 @@ def digest(ctx: click.Context, week: str | None, fmt: str, by: str, output: str 
     """The week's best five links with your own summaries and why each matters: Markdown, HTML for an email,
     or an Atom feed that keeps every week you made a digest for."""
     import re
-
 
     week = week or iso_week()
     if not re.fullmatch(r"\d{4}-W\d{2}", week):
@@ -132,7 +131,6 @@ def kata_start(ctx: click.Context, name: str, directory: str | None) -> None:
     """Write the kata's starter file (an existing file is kept) and print the statement."""
     from pathlib import Path
 
-
     path = katas.start(ctx.obj.library, name, Path(directory) if directory else None)
     click.echo(f"{katas.get(name).title}: {katas.get(name).statement}\n{path}\nthen: layerwise kata check {name}")
 
@@ -146,7 +144,6 @@ def kata_start(ctx: click.Context, name: str, directory: str | None) -> None:
 def kata_check(ctx: click.Context, name: str, file: str | None, timeout: float, as_json: bool) -> None:
     """Check your solution against a reference on generated inputs; the first failing case is shown."""
     from pathlib import Path
-
 
     result = katas.check(ctx.obj.library, name, Path(file) if file else None, timeout)
     if as_json:

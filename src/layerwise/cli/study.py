@@ -18,7 +18,7 @@ from layerwise.study import sessions
 from layerwise.study.dives import dives as scheduled_dives
 from layerwise.study.dives import dives_ics
 from layerwise.times import parse_day
-from layerwise.vocab import OUTCOMES, SESSION_LAYERS
+from layerwise.vocab import AREAS, OUTCOMES, SESSION_LAYERS
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -197,7 +197,7 @@ def glossary_link(ctx: click.Context, term: str, slug: str) -> None:
 
 @glossary.command("promote")
 @click.argument("term")
-@click.option("--area", type=click.Choice(("foundation", "letter", "envelope")), default="letter", show_default=True)
+@click.option("--area", type=click.Choice(AREAS), default="letter", show_default=True)
 @click.option("--slug", help="The new concept's slug (default: from the term).")
 @click.pass_context
 def glossary_promote(ctx: click.Context, term: str, area: str, slug: str | None) -> None:

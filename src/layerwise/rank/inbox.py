@@ -12,6 +12,7 @@ from layerwise.rank.profile import rate
 from layerwise.rank.scoring import because, centrality, reason_for, track_scores
 from layerwise.represent.dense import encoder_for
 from layerwise.times import iso_week
+from layerwise.vocab import TRACKS
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -28,7 +29,6 @@ class InboxEntry(NamedTuple):
         return because(self.reason)
 
 
-
 def inbox(library: Library, limit: int = 20, offset: int = 0, kind: str | None = None) -> list[InboxEntry]:
     """Everything not picked this week (optionally of one kind), best first, each with its reason."""
     week = iso_week()
@@ -37,7 +37,7 @@ def inbox(library: Library, limit: int = 20, offset: int = 0, kind: str | None =
     with library.store.begin() as conn:
         of_kind = library.store.ids_of_kind(conn, kind) if kind else None
     encoder = encoder_for(library.home.config())
-    tracks = [t for t in ("need", "want") if sig.focuses[t]] or ["need"]
+    tracks = [t for t in TRACKS if sig.focuses[t]] or ["need"]
     scored = [track_scores(sig, t, encoder) for t in tracks]
     stacked = np.vstack([scores for scores, _ in scored])
     best = stacked.max(axis=0)

@@ -35,7 +35,7 @@ from layerwise.represent.index import load_index
 from layerwise.store import profile as plan_rows
 from layerwise.store import sessions as session_rows
 from layerwise.times import iso_week, utc_stamp, week_days
-from layerwise.vocab import FINISHED_STATUSES
+from layerwise.vocab import FINISHED_STATUSES, TRACKS
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -61,13 +61,11 @@ class Pick:
         return self.because.split("; ")
 
 
-
 @dataclass
 class Plan:
     week: str
     picks: list[Pick]
     notes: list[str] = field(default_factory=list)
-
 
 
 def load_signals(library: Library, week: str) -> Signals:
@@ -91,7 +89,6 @@ def load_signals(library: Library, week: str) -> Signals:
         concepts=concept_signals(library, index, settings(library).lean))
 
 
-
 def week_plan(library: Library, week: str | None = None, refresh: bool = False) -> Plan:
     """This ISO week's picks: stored ones if nothing the plan depends on changed, else chosen now.
     Accepted and finished picks are always kept."""
@@ -108,7 +105,7 @@ def week_plan(library: Library, week: str | None = None, refresh: bool = False) 
     settings = profile.settings(library)
     sig = load_signals(library, week)
     plan = Plan(week, [])
-    tracks_with_focus = {t for t in ("need", "want") if sig.focuses[t]}
+    tracks_with_focus = {t for t in TRACKS if sig.focuses[t]}
     if not tracks_with_focus:
         plan.notes.append("no focus set: these picks come from your ratings and a broad sample of the library; "
                           "set one with `layerwise focus need \"...\"`")
@@ -135,7 +132,6 @@ def week_plan(library: Library, week: str | None = None, refresh: bool = False) 
                                  "reason": pick.reason, "state": pick.state, "bucket": pick.bucket,
                                  "profile": stamp}, utc_stamp())
     return plan
-
 
 
 def _add_dives(library: Library, week: str, stamp: str) -> None:
@@ -165,11 +161,10 @@ def _add_dives(library: Library, week: str, stamp: str) -> None:
                                  "state": "accepted", "bucket": "core", "profile": stamp}, utc_stamp())
 
 
-
 def _fill(library: Library, sig: Signals, settings: Any, week: str, existing: list[dict[str, Any]], taken: list[int],
           titles: dict[int, str], encoder: Any) -> list[tuple[str, int, str, str]]:
     """(track, item id, reason, bucket) for every slot the existing picks leave open in each track."""
-    tracks_with_focus = {t for t in ("need", "want") if sig.focuses[t]}
+    tracks_with_focus = {t for t in TRACKS if sig.focuses[t]}
     shares = settings.bucket_shares()
     out: list[tuple[str, int, str, str]] = []
     for track, slots in settings.slots(tracks_with_focus or {"need"}).items():
@@ -193,7 +188,6 @@ def _fill(library: Library, sig: Signals, settings: Any, week: str, existing: li
     return out
 
 
-
 def titles_of_liked(library: Library, sig: Signals) -> dict[int, str]:
     """Titles of the liked items, by index row, for reasons."""
     ids = [int(sig.index.ids[r]) for r in sig.liked]
@@ -201,7 +195,6 @@ def titles_of_liked(library: Library, sig: Signals) -> dict[int, str]:
         items = library.store.items(conn, ids)
     title = {i.id: i.title for i in items}
     return {r: title.get(int(sig.index.ids[r]), "") for r in sig.liked}
-
 
 
 def act(library: Library, position: int, action: str, week: str | None = None) -> Plan:
@@ -233,14 +226,12 @@ def act(library: Library, position: int, action: str, week: str | None = None) -
     return week_plan(library, week)
 
 
-
 def _keep_plan(library: Library, week: str) -> None:
     """Accepting or finishing a pick is feedback, which would re-choose the proposed picks on the next look;
     the user acted on this plan, so it stays as it is."""
     stamp = profile.fingerprint(library)
     with library.store.begin() as conn:
         plan_rows.restamp(conn, week, stamp)
-
 
 
 def _refill(library: Library, week: str) -> Plan:
@@ -264,11 +255,10 @@ def _refill(library: Library, week: str) -> Plan:
     return week_plan(library, week)
 
 
-
 def _best_track(library: Library, week: str, item_id: int) -> str:
     """The track whose score is higher for this item (need when only need has a focus, or none has)."""
     sig = load_signals(library, week)
-    tracks = [t for t in ("need", "want") if sig.focuses[t]]
+    tracks = [t for t in TRACKS if sig.focuses[t]]
     rows = np.flatnonzero(sig.index.ids == item_id)
     if len(tracks) < 2 or not len(rows):
         return tracks[0] if tracks else "need"
@@ -276,10 +266,9 @@ def _best_track(library: Library, week: str, item_id: int) -> str:
     return max(tracks, key=lambda t: float(track_scores(sig, t, encoder)[0][rows[0]]))
 
 
-
 def add_to_week(library: Library, ref: str, track: str | None = None, week: str | None = None) -> Plan:
     """Take an item from the inbox into this week's plan as an accepted pick (in the track it fits best)."""
-    if track is not None and track not in ("need", "want"):
+    if track is not None and track not in TRACKS:
         raise LayerwiseError(f"the track is need or want, not {track!r}")
     week = week or iso_week()
     item = library.get(ref)

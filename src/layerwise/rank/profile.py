@@ -12,30 +12,72 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from layerwise.concepts.progress import layers
 from layerwise.errors import LayerwiseError
 from layerwise.store import profile as plan_rows
 from layerwise.times import utc_stamp
+from layerwise.vocab import BUCKETS, LEANS, TRACKS
 
 if TYPE_CHECKING:
     from layerwise.library import Library
 
-TRACKS = ("need", "want")
-LEANS = ("letter", "envelope", "both")
 DEFAULTS: dict[str, Any] = {"budget": 5, "need_share": 0.8, "lean": "both", "targets": "70/20/10", "timebox": 45}
-BUCKETS = ("core", "adjacent", "moonshot")
 
 
-@dataclass
-class Settings:
-    budget: int
-    need_share: float
-    lean: str
-    targets: str = "70/20/10"  # core/adjacent/moonshot shares of the picks, balanced over the weeks
-    timebox: float = 45  # minutes of a study session
+class Settings(BaseModel):
+    """The plan's settings, validated by pydantic; each rule says what is wrong in the user's terms."""
+
+    model_config = ConfigDict(frozen=True)
+
+    budget: int = DEFAULTS["budget"]
+    need_share: float = DEFAULTS["need_share"]
+    lean: str = DEFAULTS["lean"]
+    targets: str = DEFAULTS["targets"]  # core/adjacent/moonshot shares of the picks, balanced over the weeks
+    timebox: float = DEFAULTS["timebox"]  # minutes of a study session
+
+    @field_validator("budget")
+    @classmethod
+    def _budget(cls, value: int) -> int:
+        if not 1 <= value <= 50:
+            raise ValueError(f"budget must be between 1 and 50 picks a week, not {value}")
+        return value
+
+    @field_validator("need_share")
+    @classmethod
+    def _need_share(cls, value: float) -> float:
+        if not 0 <= value <= 1:
+            raise ValueError(f"need_share must be between 0 and 1 (0.8 means 80/20 need/want), not {value}")
+        return value
+
+    @field_validator("timebox")
+    @classmethod
+    def _timebox(cls, value: float) -> float:
+        if not 1 <= value <= 240:
+            raise ValueError(f"timebox must be between 1 and 240 minutes, not {value:g}")
+        return value
+
+    @field_validator("lean")
+    @classmethod
+    def _lean(cls, value: str) -> str:
+        if value not in LEANS:
+            raise ValueError(f"lean must be one of {', '.join(LEANS)}, not {value!r}")
+        return value
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, value: str) -> str:
+        parts = value.split("/")
+        try:
+            ok = len(parts) == 3 and all(float(p) >= 0 for p in parts) and sum(float(p) for p in parts) > 0
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"targets are three core/adjacent/moonshot shares such as 70/20/10, not {value!r}")
+        return value
 
     def bucket_shares(self) -> dict[str, float]:
         parts = [float(p) for p in self.targets.split("/")]
@@ -53,34 +95,19 @@ class Settings:
         return split
 
 
+def _validated(values: dict[str, Any], where: str | None = None) -> Settings:
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "value_error":  # one of the rules above: its own words
+            raise LayerwiseError(str(first["ctx"]["error"]), where=where) from None
+        raise LayerwiseError("budget must be a whole number, need_share and timebox numbers", where=where) from None
+
+
 def settings(library: Library) -> Settings:
-    config = {**DEFAULTS, **{k: v for k, v in library.home.config().items() if k in DEFAULTS}}
-    try:
-        result = Settings(int(config["budget"]), float(config["need_share"]), str(config["lean"]), str(config["targets"]),
-                          float(config["timebox"]))
-    except (TypeError, ValueError):
-        raise LayerwiseError("budget must be a whole number, need_share and timebox numbers",
-                             where=str(library.home.config_path)) from None
-    _check(result)
-    return result
-
-
-def _check(s: Settings) -> None:
-    if not 1 <= s.budget <= 50:
-        raise LayerwiseError(f"budget must be between 1 and 50 picks a week, not {s.budget}")
-    if not 0 <= s.need_share <= 1:
-        raise LayerwiseError(f"need_share must be between 0 and 1 (0.8 means 80/20 need/want), not {s.need_share}")
-    if not 1 <= s.timebox <= 240:
-        raise LayerwiseError(f"timebox must be between 1 and 240 minutes, not {s.timebox:g}")
-    if s.lean not in LEANS:
-        raise LayerwiseError(f"lean must be one of {', '.join(LEANS)}, not {s.lean!r}")
-    parts = s.targets.split("/")
-    try:
-        ok = len(parts) == 3 and all(float(p) >= 0 for p in parts) and sum(float(p) for p in parts) > 0
-    except ValueError:
-        ok = False
-    if not ok:
-        raise LayerwiseError(f"targets are three core/adjacent/moonshot shares such as 70/20/10, not {s.targets!r}")
+    config = {k: v for k, v in library.home.config().items() if k in DEFAULTS}
+    return _validated(config, where=str(library.home.config_path))
 
 
 def set_setting(library: Library, key: str, value: str) -> Settings:
@@ -98,9 +125,7 @@ def set_setting(library: Library, key: str, value: str) -> Settings:
             parsed = int(value) if key == "budget" else float(value)
         except ValueError:
             raise LayerwiseError(f"{key} takes a number, not {value!r}") from None
-    current = settings(library)
-    candidate = Settings(**{**current.__dict__, key: parsed})
-    _check(candidate)
+    candidate = _validated({**settings(library).model_dump(), key: parsed})
     library.home.set_config(key, parsed)
     return candidate
 
@@ -136,6 +161,6 @@ def fingerprint(library: Library) -> str:
     """Changes when anything the plan depends on changes: focuses, settings, feedback, layers on the map."""
     with library.store.begin() as conn:
         state = {"focuses": [(f["track"], f["text"]) for f in plan_rows.focuses(conn)], "feedback": plan_rows.feedback_stamp(conn),
-                 "settings": {k: v for k, v in settings(library).__dict__.items() if k != "timebox"},
+                 "settings": settings(library).model_dump(exclude={"timebox"}),
                  "layers": layers(library)}
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]

@@ -14,6 +14,7 @@ Items done, dropped or archived never return. Picks are chosen by maximal margin
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from layerwise.rank.concepts import ConceptSignals
 from layerwise.represent.index import Index
 from layerwise.represent.lexical import TOKEN_PATTERN
 from layerwise.represent.scores import zscore
+from layerwise.vocab import BUCKETS
 
 POOL = 300
 
@@ -42,18 +44,15 @@ class Signals:
     concepts: ConceptSignals | None = None
 
 
-
 def _focus_scores(sig: Signals, focus: dict[str, Any], encoder: Any) -> np.ndarray:
     lexical = np.asarray(sig.index.tfidf @ sig.index.vectorize([focus["text"]]).toarray().ravel()).ravel()
     dense = sig.index.dense @ encoder.encode([focus["text"]])[0]
     return zscore(lexical) + zscore(dense)
 
 
-
 def _mean_similarity(sig: Signals, rows: list[int]) -> np.ndarray:
     centre = sig.index.dense[rows].mean(axis=0)
     return zscore(sig.index.dense @ centre)
-
 
 
 def _learned(sig: Signals) -> np.ndarray | None:
@@ -76,7 +75,6 @@ def _learned(sig: Signals) -> np.ndarray | None:
     model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=2000)
     model.fit(sig.index.tfidf[sig.liked + negatives], y)
     return zscore(np.asarray(model.decision_function(sig.index.tfidf)).ravel())
-
 
 
 def track_scores(sig: Signals, track: str, encoder: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -103,7 +101,6 @@ def track_scores(sig: Signals, track: str, encoder: Any) -> tuple[np.ndarray, np
     return score, best
 
 
-
 def mmr(sig: Signals, scores: np.ndarray, k: int, taken: list[int]) -> list[int]:
     """k rows, each the best trade-off of its own score and unlikeness to rows already chosen."""
     pool = [int(r) for r in np.argsort(-scores)[:POOL] if np.isfinite(scores[r]) and r not in taken]
@@ -126,7 +123,6 @@ def mmr(sig: Signals, scores: np.ndarray, k: int, taken: list[int]) -> list[int]
     return chosen
 
 
-
 CORE_BAND = 300  # the best-ranked items of a track are its core
 
 ADJACENT_BAND = 3000  # the next ones are adjacent; moonshots come from outside both
@@ -145,7 +141,6 @@ def allot(shares: dict[str, float], history: dict[str, int], slots: int) -> list
     return out
 
 
-
 def choose(sig: Signals, track: str, buckets: list[str], taken: list[int], encoder: Any,
            titles: dict[int, str]) -> list[tuple[int, str, str]]:
     """(row, bucket, reason) for each slot: MMR within the bucket's band of the track's ranking."""
@@ -155,7 +150,7 @@ def choose(sig: Signals, track: str, buckets: list[str], taken: list[int], encod
     bands = {"core": order[:CORE_BAND], "adjacent": order[CORE_BAND:ADJACENT_BAND],
              "moonshot": order[ADJACENT_BAND:finite]}
     chosen: list[tuple[int, str, str]] = []
-    for bucket in ("core", "adjacent", "moonshot"):
+    for bucket in BUCKETS:
         n = buckets.count(bucket)
         if not n:
             continue
@@ -171,7 +166,6 @@ def choose(sig: Signals, track: str, buckets: list[str], taken: list[int], encod
                 f"{track}: outside your focuses, a central piece of another part of your library"
             chosen.append((row, bucket, reason))
     return chosen
-
 
 
 def reason_for(sig: Signals, track: str, row: int, best_focus: int, titles: dict[int, str], bucket: str = "core") -> str:
@@ -191,21 +185,16 @@ def reason_for(sig: Signals, track: str, row: int, best_focus: int, titles: dict
     return f"{track}: " + "; ".join(parts)
 
 
-
 def shorten(text: str, width: int = 64) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-
 def known_share(index: Index, text: str) -> float:
-    import re
-
+    """How many of a focus's words the library's vocabulary knows (a focus in another language knows few)."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
 
     words = [w for w in re.findall(TOKEN_PATTERN, text.lower()) if w not in ENGLISH_STOP_WORDS]
     return sum(w in index.vocabulary for w in words) / len(words) if words else 0.0
-
 
 
 def centrality(sig: Signals) -> np.ndarray:

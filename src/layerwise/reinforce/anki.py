@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from layerwise.atomic import write_atomically
-from layerwise.capture.html_text import to_text
+from layerwise.capture.html_text import image_sources, to_text
 from layerwise.errors import LayerwiseError
 from layerwise.reinforce.cards import new_state
 from layerwise.store import cards as card_rows
@@ -55,7 +55,7 @@ def is_apkg(path: str) -> bool:
 
 
 def _text(html: str) -> str:
-    return (to_text(re.sub(r"<img[^>]*>", " [image] ", html)) or "").strip()
+    return (to_text(html, image="[image]") or "").strip()
 
 
 def media_dir(library: Library) -> Path:
@@ -176,7 +176,6 @@ def export_deck(library: Library, path: str, by: str = "area") -> dict[str, int]
 
     import genanki
 
-
     with library.store.begin() as conn:
         rows = card_rows.active(conn)
     if not rows:
@@ -201,7 +200,7 @@ def export_deck(library: Library, path: str, by: str = "area") -> dict[str, int]
         if fields:  # an imported Anki note: its own fields, media and all
             values = list(fields["fields"].values())
             front, back = values[0] if values else "", "<br>".join(values[1:])
-            media |= set(re.findall(r'<img[^>]+src="([^"]+)"', front + back))
+            media |= image_sources(front + back)
         else:
             front, back = (html.escape(row["question"]).replace("\n", "<br>"),
                            html.escape(row["answer"]).replace("\n", "<br>"))

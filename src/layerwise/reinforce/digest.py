@@ -5,12 +5,16 @@ that accumulates the weeks (`digests/` in the home keeps each week)."""
 
 from __future__ import annotations
 
-import html
+import functools
 import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+import jinja2
+import markupsafe
+
+from layerwise import __version__
 from layerwise.atomic import write_atomically
 from layerwise.concepts.overlay import concept_map
 from layerwise.rank.scoring import because
@@ -109,30 +113,21 @@ def _groups(chosen: list[Link], by: str) -> list[tuple[str, list[Link]]]:
 
 
 def to_html(week: str, chosen: list[Link], by: str = "track") -> str:
-    """A complete HTML document for an email client: inline styles, no scripts, every captured string escaped
-    and the user's Markdown rendered with raw HTML disabled."""
+    """A complete HTML document for an email client (templates/digest_email.html): inline styles, no scripts,
+    every captured string escaped by the template, the user's Markdown rendered with raw HTML disabled."""
+    return _email_template().render(week=week, groups=_groups(chosen, by)) + "\n"
+
+
+@functools.cache
+def _email_template() -> jinja2.Template:
     from markdown_it import MarkdownIt
 
+    env = jinja2.Environment(loader=jinja2.PackageLoader("layerwise.reinforce", "templates"), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
     render = MarkdownIt("commonmark", {"html": False}).render
-    body = [f'<h1 style="font-family:Georgia,serif;font-size:22px;margin:0 0 16px">layerwise digest, {html.escape(week)}</h1>']
-    if not chosen:
-        body.append('<p style="font-family:Arial,sans-serif">Nothing finished or studied this week yet.</p>')
-    for group, members in _groups(chosen, by):
-        body.append(f'<h2 style="font-family:Arial,sans-serif;font-size:16px;color:#444;margin:20px 0 8px">'
-                    f'{html.escape(group)}</h2>')
-        for link in members:
-            url = link.url if link.url.startswith(("http://", "https://")) else ""
-            title = (f'<a href="{html.escape(url, quote=True)}" style="color:#1f6fb2;text-decoration:none">'
-                     f'{html.escape(link.title)}</a>') if url else html.escape(link.title)
-            body.append('<div style="font-family:Arial,sans-serif;font-size:14px;margin:0 0 14px;line-height:1.45">'
-                        f'<div style="font-weight:bold">{title} <span style="color:#888;font-weight:normal">'
-                        f'({html.escape(link.kind)})</span></div>'
-                        f'<div style="color:#555">Why it matters: {html.escape(link.why)}.</div>'
-                        + (f'<div style="border-left:3px solid #ddd;padding-left:10px;margin-top:6px">{render(link.summary)}</div>'
-                           if link.summary else "") + "</div>")
-    return ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>layerwise digest '
-            f'{html.escape(week)}</title></head><body style="margin:0;padding:24px;background:#ffffff">'
-            f'<div style="max-width:640px;margin:0 auto">{"".join(body)}</div></body></html>\n')
+    env.filters["markdown"] = lambda text: markupsafe.Markup(render(text))
+    env.tests["web_link"] = lambda url: str(url).startswith(("http://", "https://"))  # never javascript: and co
+    return env.get_template("digest_email.html")
 
 
 def digests_dir(library: Library) -> Path:
@@ -148,38 +143,34 @@ def save(library: Library, week: str, chosen: list[Link]) -> None:
 
 
 def atom(library: Library, title: str = "layerwise digest", feed_url: str = "urn:layerwise:digest") -> bytes:
-    """An Atom feed with one entry per saved week, newest first."""
-    import xml.etree.ElementTree as ET
+    """An Atom feed (written by feedgen) with one entry per saved week, newest first."""
+    from feedgen.feed import FeedGenerator
 
-    ns = "http://www.w3.org/2005/Atom"
-    ET.register_namespace("", ns)
     weeks = []
     for path in sorted(digests_dir(library).glob("*-W*.json"), reverse=True):
         try:
             weeks.append(json.loads(path.read_text(encoding="utf-8")))
         except (json.JSONDecodeError, OSError):
             continue  # a damaged week is left out, the others stay
-    feed = ET.Element(f"{{{ns}}}feed")
-    ET.SubElement(feed, f"{{{ns}}}title").text = title
-    ET.SubElement(feed, f"{{{ns}}}id").text = feed_url
-    ET.SubElement(feed, f"{{{ns}}}updated").text = weeks[0]["saved_at"] if weeks else _stamp(date.today())
-    author = ET.SubElement(feed, f"{{{ns}}}author")
-    ET.SubElement(author, f"{{{ns}}}name").text = "layerwise"
+    feed = FeedGenerator()
+    feed.id(feed_url)
+    feed.title(title)
+    feed.author({"name": "layerwise"})
+    feed.generator("layerwise", __version__)
+    feed.updated(weeks[0]["saved_at"] if weeks else _stamp(date.today()))
     for data in weeks:
         chosen = [Link(**x) for x in data["links"]]
-        entry = ET.SubElement(feed, f"{{{ns}}}entry")
-        ET.SubElement(entry, f"{{{ns}}}title").text = f"{title}, {data['week']}"
-        ET.SubElement(entry, f"{{{ns}}}id").text = f"{feed_url}:{data['week']}"
-        ET.SubElement(entry, f"{{{ns}}}updated").text = data["saved_at"]
-        monday, _ = week_days(data["week"])
-        ET.SubElement(entry, f"{{{ns}}}published").text = _stamp(monday)
-        ET.SubElement(entry, f"{{{ns}}}summary").text = "; ".join(x.title for x in chosen) or "nothing this week"
-        content = ET.SubElement(entry, f"{{{ns}}}content", {"type": "html"})
-        content.text = to_html(data["week"], chosen)
+        entry = feed.add_entry(order="append")
+        entry.id(f"{feed_url}:{data['week']}")
+        entry.title(f"{title}, {data['week']}")
+        entry.updated(data["saved_at"])
+        entry.published(_stamp(week_days(data["week"])[0]))
+        entry.summary("; ".join(x.title for x in chosen) or "nothing this week")
+        entry.content(to_html(data["week"], chosen), type="html")
         for link in chosen:
             if link.url.startswith(("http://", "https://")):
-                ET.SubElement(entry, f"{{{ns}}}link", {"rel": "related", "href": link.url, "title": link.title})
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+                entry.link(href=link.url, rel="related", title=link.title)
+    return bytes(feed.atom_str(pretty=True))
 
 
 def _stamp(day: date) -> str:

@@ -172,7 +172,6 @@ def promote(library: Library, term: str, area: str, slug: str | None = None) -> 
 
     import tomli_w
 
-
     entry = next((t for t in terms(library) if key(t.term) == key(term)), None)
     if entry is None:
         raise NotFound(f"no term {term!r} in your notes or glossary")

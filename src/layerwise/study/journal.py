@@ -16,6 +16,7 @@ from layerwise.study import notes
 from layerwise.study.dives import dives
 from layerwise.study.sessions import history
 from layerwise.times import iso_week
+from layerwise.vocab import SESSION_LAYERS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -49,7 +50,7 @@ def draft(library: Library, day: date | None = None) -> str:
                                               "layer": s["layer"], "outcome": s["outcome"], "track": s["track"],
                                               "item_id": s["item_id"], "area": s["area"]})
         entry["minutes"] += s["seconds"] / 60
-        entry["layer"] = max(entry["layer"], s["layer"], key=("skim", "explore", "deepen", "build").index)
+        entry["layer"] = max(entry["layer"], s["layer"], key=SESSION_LAYERS.index)
         entry["outcome"] = s["outcome"]
     bullets = []
     for entry in list(by_target.values())[: MAX_BULLETS - 1 if len(by_target) > MAX_BULLETS else MAX_BULLETS]:

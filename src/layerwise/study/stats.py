@@ -100,7 +100,6 @@ def chart(data: dict[str, Any], path: str) -> None:
 
     import matplotlib.pyplot as plt
 
-
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
     fig.suptitle(f"Study time {data['from']} to {data['to']}: {data['minutes']:.0f} min in {data['sessions']} sessions")
     _against(axes[0][0], "time by track", data["by_track"], data["track_targets"])
