@@ -53,7 +53,7 @@ def main() -> None:
     pick_ids = list(dict.fromkeys(library.resolve(f"mlpotw:{n}") for n in range(len(picks))))
     liked, hidden = pick_ids[::2], pick_ids[1::2]
     for focus in profile.focuses(library):  # the simulated user has likes only
-        profile.remove_focus(library, focus["id"])
+        profile.remove_focus(library, focus.id)
     for item_id in liked:
         profile.rate(library, str(item_id), 1)
     index = index_module.load_index(library)

@@ -5,28 +5,41 @@ A format is recognised from the file's content; the name only breaks ties, when 
 
 from __future__ import annotations
 
+import functools
+import importlib
 import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from layerwise.capture import bibtex, csljson, feeds, files, jsonl, markdown, opml, pdf, ris
+from layerwise.capture import files
 from layerwise.capture.contract import Head, ParsedFile, Reader
 from layerwise.errors import LayerwiseError
 
-# In order of precedence: the first reader that recognises the head wins.
-READERS: tuple[Reader, ...] = tuple(m.READER for m in (pdf, opml, feeds, csljson, jsonl, bibtex, ris, markdown))
-FORMATS = tuple(r.name for r in READERS)
-_BY_NAME = {r.name: r for r in READERS}
+# Each format and the module in layerwise.capture that reads it, in order of precedence: the first reader that
+# recognises a file's head wins. A module is imported when a file is first read, not with the library: most
+# commands read no file, and importing eight parsers cost each of them 30 ms.
+READER_MODULES = {"pdf": "pdf", "opml": "opml", "feed": "feeds", "csljson": "csljson", "jsonl": "jsonl",
+                  "bibtex": "bibtex", "ris": "ris", "markdown": "markdown"}
+FORMATS = tuple(READER_MODULES)
+
+
+@functools.cache
+def readers() -> dict[str, Reader]:
+    """Every format's reader, by name, in order of precedence."""
+    loaded = {name: importlib.import_module(f"layerwise.capture.{module}").READER
+              for name, module in READER_MODULES.items()}
+    return {name: reader for name, reader in loaded.items() if reader.name == name}
 
 
 def detect_format(path: Path) -> str:
     head = Head(files.head(path), path.name)
-    if head.is_html_page and not any(r.detect(head) for r in (opml.READER, feeds.READER)):
+    known = readers()
+    if head.is_html_page and not any(known[name].detect(head) for name in ("opml", "feed")):
         raise LayerwiseError("this is an HTML page; capture web pages with `layerwise add URL`", where=str(path))
-    for reader in READERS:
+    for reader in known.values():
         if reader.detect(head):
             return reader.name
-    for reader in READERS:
+    for reader in known.values():
         if head.name.endswith(reader.suffixes):
             return reader.name
     raise LayerwiseError("cannot tell the format from the content; name it with --format "
@@ -39,7 +52,7 @@ def read_file(path_text: str, *, format: str | None = None, source: str | None =
     path = Path(path_text).expanduser()
     files.check_file(path)
     fmt = format or detect_format(path)
-    reader = _BY_NAME.get(fmt)
+    reader = readers().get(fmt)
     if reader is None:
         raise LayerwiseError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if source is not None and not re.fullmatch(r"[A-Za-z0-9][\w\-.]*", source):

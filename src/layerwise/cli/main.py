@@ -5,12 +5,15 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from layerwise import __version__
 from layerwise.errors import LayerwiseError
-from layerwise.library import Library
+
+if TYPE_CHECKING:
+    from layerwise.library import Library
 
 
 class Context:
@@ -24,6 +27,10 @@ class Context:
     @property
     def library(self) -> Library:
         if self._library is None:
+            # the one own-module import inside a function (tests/test_architecture.py names it): the library
+            # pulls in every reader and the store, which `--help` and `--version` must not wait for
+            from layerwise.library import Library
+
             self._library = Library(self.home, database_url=self.database_url)
         return self._library
 
@@ -59,11 +66,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
              "Load the bundled sample (3,000 real arXiv records) into this home, give it two example focuses if it has none, and show the overview and this week's plan."),
     "similar": ("rank", "similar",
                 'Items most like REF: by words (tf-idf) and meaning (a static embedding model), combined.'),
-    "focus": ("plan", "focus",
+    "focus": ("profile", "focus",
               'What you need to learn (current project or role) and want to learn (curiosity).'),
-    "config": ("plan", "config",
+    "config": ("profile", "config",
                'Settings of the weekly plan (kept in config.toml in the home).'),
-    "rate": ("plan", "rate",
+    "rate": ("profile", "rate",
              'Tell the plan what you think of an item: REF + (more like this) or REF - (less).'),
     "week": ("plan", "week",
              "This ISO week's plan: a handful of picks in two tracks (need, want), each with its reason."),

@@ -74,7 +74,7 @@ def demo(ctx: click.Context, as_json: bool) -> None:
     _print_overview(data)
     click.echo("\nfocuses (change them with `layerwise focus ...`):")
     for row in profile.focuses(library):
-        click.echo(f"  {row['track']}: {row['text']}")
+        click.echo(f"  {row.track}: {row.text}")
     click.echo()
     show_plan(ctx, plan, as_json=False)
     click.echo(f"\nin the browser: LAYERWISE_HOME={library.home.path} layerwise serve")

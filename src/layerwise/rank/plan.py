@@ -8,7 +8,7 @@ How items are scored is rank/scoring.py; the rest of the ranked library is the i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,7 +17,7 @@ from layerwise.concepts.resources import ensure
 from layerwise.errors import LayerwiseError
 from layerwise.rank import profile
 from layerwise.rank.concepts import concept_signals
-from layerwise.rank.profile import settings
+from layerwise.rank.profile import Settings, settings
 from layerwise.rank.scoring import (
     Signals,
     allot,
@@ -30,10 +30,11 @@ from layerwise.rank.scoring import (
     shorten,
     track_scores,
 )
-from layerwise.represent.dense import encoder_for
+from layerwise.represent.dense import Encoder, encoder_for
 from layerwise.represent.index import load_index
 from layerwise.store import profile as plan_rows
 from layerwise.store import sessions as session_rows
+from layerwise.store.profile import Focus, StoredPick
 from layerwise.times import iso_week, utc_stamp, week_days
 from layerwise.vocab import FINISHED_STATUSES, TRACKS
 
@@ -76,11 +77,11 @@ def load_signals(library: Library, week: str) -> Signals:
         focus_rows = plan_rows.focuses(conn)
         feedback = plan_rows.feedback(conn)
         excluded_ids = library.store.ids_with_status(conn, FINISHED_STATUSES)
-        skipped = {p["item_id"] for p in plan_rows.picks(conn, week) if p["state"] == "skipped"}
+        skipped = {p.item_id for p in plan_rows.picks(conn, week) if p.state == "skipped"}
     position = {int(i): r for r, i in enumerate(index.ids)}
-    focuses: dict[str, list[dict[str, Any]]] = {"need": [], "want": []}
+    focuses: dict[str, list[Focus]] = {track: [] for track in TRACKS}
     for f in focus_rows:
-        focuses[f["track"]].append(f)
+        focuses[f.track].append(f)
     return Signals(
         index=index, focuses=focuses,
         liked=[position[i] for i, s in feedback.items() if s > 0 and i in position],
@@ -99,9 +100,9 @@ def week_plan(library: Library, week: str | None = None, refresh: bool = False) 
         stored = plan_rows.picks(conn, week)
         if not library.find(limit=1)[1]:
             raise LayerwiseError("the library is empty: capture something first (`layerwise add`, `import`, `feed add`)")
-    live = [p for p in stored if p["state"] != "skipped"]
-    if live and not refresh and all(p["profile"] == stamp for p in live if p["state"] == "proposed"):
-        return Plan(week, [Pick(p["position"], p["item_id"], p["track"], p["reason"], p["state"], p["bucket"]) for p in live])
+    live = [p for p in stored if p.state != "skipped"]
+    if live and not refresh and all(p.profile == stamp for p in live if p.state == "proposed"):
+        return Plan(week, [Pick(p.position, p.item_id, p.track, p.reason, p.state, p.bucket) for p in live])
     settings = profile.settings(library)
     sig = load_signals(library, week)
     plan = Plan(week, [])
@@ -110,27 +111,27 @@ def week_plan(library: Library, week: str | None = None, refresh: bool = False) 
         plan.notes.append("no focus set: these picks come from your ratings and a broad sample of the library; "
                           "set one with `layerwise focus need \"...\"`")
     for focus in sig.focuses["need"] + sig.focuses["want"]:
-        if known_share(sig.index, focus["text"]) < 0.5:  # e.g. a focus in another language than the library
-            plan.notes.append(f"most words of the focus '{shorten(focus['text'])}' do not occur in your library; "
+        if known_share(sig.index, focus.text) < 0.5:  # e.g. a focus in another language than the library
+            plan.notes.append(f"most words of the focus '{shorten(focus.text)}' do not occur in your library; "
                               "its picks rest on meaning alone and may be weak")
-    kept = [p for p in live if p["state"] in ("accepted", "done")]
+    kept = [p for p in live if p.state in ("accepted", "done")]
     position = {int(i): r for r, i in enumerate(sig.index.ids)}
-    taken = [position[p["item_id"]] for p in kept if p["item_id"] in position]
+    taken = [position[p.item_id] for p in kept if p.item_id in position]
     titles = titles_of_liked(library, sig)
     encoder = encoder_for(library.home.config())
     new_picks = _fill(library, sig, settings, week, kept, taken, titles, encoder)
     with library.store.begin() as conn:
         plan_rows.drop_proposed(conn, week)
         for p in kept:
-            plan.picks.append(Pick(0, p["item_id"], p["track"], p["reason"], p["state"], p["bucket"]))
+            plan.picks.append(Pick(0, p.item_id, p.track, p.reason, p.state, p.bucket))
         for track, item_id, reason, bucket in new_picks:
             plan.picks.append(Pick(0, item_id, track, reason, "proposed", bucket))
         plan.picks.sort(key=lambda p: (p.track != "need",))
         for n, pick in enumerate(plan.picks, 1):
             pick.position = n
-            plan_rows.save_pick(conn, {"week": week, "item_id": pick.item_id, "track": pick.track, "position": n,
-                                 "reason": pick.reason, "state": pick.state, "bucket": pick.bucket,
-                                 "profile": stamp}, utc_stamp())
+            plan_rows.save_pick(conn, StoredPick(week=week, item_id=pick.item_id, track=pick.track, position=n,
+                                 reason=pick.reason, state=pick.state, bucket=pick.bucket,
+                                 profile=stamp), utc_stamp())
     return plan
 
 
@@ -144,8 +145,8 @@ def _add_dives(library: Library, week: str, stamp: str) -> None:
         if not rows:
             return
         stored = plan_rows.picks(conn, week)
-    picked = {p["item_id"] for p in stored}
-    position = max((p["position"] for p in stored), default=0)
+    picked = {p.item_id for p in stored}
+    position = max((p.position for p in stored), default=0)
     for item_id, slug, layer, day, track in rows:
         about = ""
         if item_id is None and slug:
@@ -156,19 +157,19 @@ def _add_dives(library: Library, week: str, stamp: str) -> None:
         position += 1
         picked.add(item_id)
         with library.store.begin() as conn:
-            plan_rows.save_pick(conn, {"week": week, "item_id": item_id, "track": track or "need", "position": position,
-                                 "reason": f"{track or 'need'}: the deeper dive{about} you scheduled for {day} ({layer})",
-                                 "state": "accepted", "bucket": "core", "profile": stamp}, utc_stamp())
+            plan_rows.save_pick(conn, StoredPick(week=week, item_id=item_id, track=track or "need", position=position,
+                                 reason=f"{track or 'need'}: the deeper dive{about} you scheduled for {day} ({layer})",
+                                 state="accepted", bucket="core", profile=stamp), utc_stamp())
 
 
-def _fill(library: Library, sig: Signals, settings: Any, week: str, existing: list[dict[str, Any]], taken: list[int],
-          titles: dict[int, str], encoder: Any) -> list[tuple[str, int, str, str]]:
+def _fill(library: Library, sig: Signals, settings: Settings, week: str, existing: list[StoredPick], taken: list[int],
+          titles: dict[int, str], encoder: Encoder) -> list[tuple[str, int, str, str]]:
     """(track, item id, reason, bucket) for every slot the existing picks leave open in each track."""
     tracks_with_focus = {t for t in TRACKS if sig.focuses[t]}
     shares = settings.bucket_shares()
     out: list[tuple[str, int, str, str]] = []
     for track, slots in settings.slots(tracks_with_focus or {"need"}).items():
-        room = slots - sum(1 for p in existing if p["track"] == track)
+        room = slots - sum(1 for p in existing if p.track == track)
         if room <= 0:
             continue
         if not tracks_with_focus and not sig.liked:
@@ -181,8 +182,8 @@ def _fill(library: Library, sig: Signals, settings: Any, week: str, existing: li
         with library.store.begin() as conn:
             history = plan_rows.bucket_history(conn, track, week)
         for p in existing:
-            if p["track"] == track:
-                history[p["bucket"]] = history.get(p["bucket"], 0) + 1
+            if p.track == track:
+                history[p.bucket] = history.get(p.bucket, 0) + 1
         for row, bucket, reason in choose(sig, track, allot(shares, history, room), taken, encoder, titles):
             out.append((track, int(sig.index.ids[row]), reason, bucket))
     return out
@@ -238,19 +239,19 @@ def _refill(library: Library, week: str) -> Plan:
     """Replace skipped picks without touching the others."""
     with library.store.begin() as conn:
         stored = plan_rows.picks(conn, week)
-    live = [p for p in stored if p["state"] != "skipped"]
+    live = [p for p in stored if p.state != "skipped"]
     sig = load_signals(library, week)
     position = {int(i): r for r, i in enumerate(sig.index.ids)}
-    taken = [position[p["item_id"]] for p in live if p["item_id"] in position]
-    stamp = live[0]["profile"] if live else profile.fingerprint(library)
+    taken = [position[p.item_id] for p in live if p.item_id in position]
+    stamp = live[0].profile if live else profile.fingerprint(library)
     additions = _fill(library, sig, profile.settings(library), week, live, taken, titles_of_liked(library, sig),
                       encoder_for(library.home.config()))
     with library.store.begin() as conn:
-        next_position = max([p["position"] for p in stored], default=0)
+        next_position = max([p.position for p in stored], default=0)
         for track, item_id, reason, bucket in additions:
             next_position += 1
-            plan_rows.save_pick(conn, {"week": week, "item_id": item_id, "track": track, "position": next_position,
-                                 "reason": reason, "state": "proposed", "bucket": bucket, "profile": stamp}, utc_stamp())
+            plan_rows.save_pick(conn, StoredPick(week=week, item_id=item_id, track=track, position=next_position,
+                                 reason=reason, state="proposed", bucket=bucket, profile=stamp), utc_stamp())
     _keep_plan(library, week)
     return week_plan(library, week)
 
@@ -280,10 +281,10 @@ def add_to_week(library: Library, ref: str, track: str | None = None, week: str 
     with library.store.begin() as conn:
         stored = plan_rows.picks(conn, week)
         now = utc_stamp()
-        plan_rows.save_pick(conn, {"week": week, "item_id": item.library_id, "track": track,
-                             "position": max((p["position"] for p in stored), default=0) + 1,
-                             "reason": f"{track}: you took it from the inbox", "state": "accepted", "bucket": "core",
-                             "profile": profile.fingerprint(library)}, now)
+        plan_rows.save_pick(conn, StoredPick(week=week, item_id=item.library_id, track=track,
+                             position=max((p.position for p in stored), default=0) + 1,
+                             reason=f"{track}: you took it from the inbox", state="accepted", bucket="core",
+                             profile=profile.fingerprint(library)), now)
         plan_rows.add_feedback(conn, item.library_id, 1, "taken from the inbox", now)
         library.store.set_status(conn, [item.library_id], "planned", now)
     _keep_plan(library, week)

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from layerwise.rank.concepts import ConceptSignals
+from layerwise.represent.dense import Encoder
 from layerwise.represent.index import Index
 from layerwise.represent.lexical import TOKEN_PATTERN
 from layerwise.represent.scores import zscore
+from layerwise.store.profile import Focus
 from layerwise.vocab import BUCKETS
 
 POOL = 300
@@ -37,16 +38,16 @@ UNLABELLED_NEGATIVES = 10000
 @dataclass
 class Signals:
     index: Index
-    focuses: dict[str, list[dict[str, Any]]]
+    focuses: dict[str, list[Focus]]
     liked: list[int] = field(default_factory=list)  # index rows
     disliked: list[int] = field(default_factory=list)
     excluded: set[int] = field(default_factory=set)  # index rows
     concepts: ConceptSignals | None = None
 
 
-def _focus_scores(sig: Signals, focus: dict[str, Any], encoder: Any) -> np.ndarray:
-    lexical = np.asarray(sig.index.tfidf @ sig.index.vectorize([focus["text"]]).toarray().ravel()).ravel()
-    dense = sig.index.dense @ encoder.encode([focus["text"]])[0]
+def _focus_scores(sig: Signals, focus: Focus, encoder: Encoder) -> np.ndarray:
+    lexical = np.asarray(sig.index.tfidf @ sig.index.vectorize([focus.text]).toarray().ravel()).ravel()
+    dense = sig.index.dense @ encoder.encode([focus.text])[0]
     return zscore(lexical) + zscore(dense)
 
 
@@ -77,7 +78,7 @@ def _learned(sig: Signals) -> np.ndarray | None:
     return zscore(np.asarray(model.decision_function(sig.index.tfidf)).ravel())
 
 
-def track_scores(sig: Signals, track: str, encoder: Any) -> tuple[np.ndarray, np.ndarray]:
+def track_scores(sig: Signals, track: str, encoder: Encoder) -> tuple[np.ndarray, np.ndarray]:
     """Scores of every index row for a track, and which focus (index into the track's list) gave each."""
     n = len(sig.index.ids)
     per_focus = [_focus_scores(sig, f, encoder) for f in sig.focuses.get(track, [])]
@@ -141,7 +142,7 @@ def allot(shares: dict[str, float], history: dict[str, int], slots: int) -> list
     return out
 
 
-def choose(sig: Signals, track: str, buckets: list[str], taken: list[int], encoder: Any,
+def choose(sig: Signals, track: str, buckets: list[str], taken: list[int], encoder: Encoder,
            titles: dict[int, str]) -> list[tuple[int, str, str]]:
     """(row, bucket, reason) for each slot: MMR within the bucket's band of the track's ranking."""
     scores, best = track_scores(sig, track, encoder)
@@ -172,7 +173,7 @@ def reason_for(sig: Signals, track: str, row: int, best_focus: int, titles: dict
     parts = []
     if best_focus >= 0:
         relation = "close to" if bucket == "core" else "a step beyond"
-        parts.append(f"{relation} '{shorten(sig.focuses[track][best_focus]['text'])}'")
+        parts.append(f"{relation} '{shorten(sig.focuses[track][best_focus].text)}'")
     if sig.liked:
         sims = sig.index.dense[sig.liked] @ sig.index.dense[row]
         top = int(np.argmax(sims))

@@ -49,7 +49,7 @@ class Link:
 def links(library: Library, week: str) -> list[Link]:
     monday, sunday = week_days(week)
     with library.store.begin() as conn:
-        picks = {p["item_id"]: p for p in plan_rows.picks(conn, week) if p["state"] in ("accepted", "done")}
+        picks = {p.item_id: p for p in plan_rows.picks(conn, week) if p.state in ("accepted", "done")}
     studied: dict[int, dict[str, Any]] = {}
     for s in history(library, monday.isoformat(), (sunday + timedelta(days=1)).isoformat()):
         if s["item_id"]:
@@ -73,7 +73,7 @@ def links(library: Library, week: str) -> list[Link]:
         path = notes.find_item_note(library, item_id)
         note = notes.read(path) if path else None
         summary = note.section("Summary") if note and not note.error else ""
-        if pick and pick["state"] == "done" or item.status == "done":
+        if pick and pick.state == "done" or item.status == "done":
             state = "done"
         elif session and summary:
             state = "summarized"
@@ -81,8 +81,8 @@ def links(library: Library, week: str) -> list[Link]:
             state = "studied"
         else:
             state = "accepted"
-        track = (pick or {}).get("track") or (session or {}).get("track") or ""
-        why = (because(pick["reason"]) if pick else f"studied this week ({session['layer']})" if session else "")
+        track = (pick.track if pick else None) or (session or {}).get("track") or ""
+        why = (because(pick.reason) if pick else f"studied this week ({session['layer']})" if session else "")
         out.append(Link(item_id, item.title, item.url or "", item.kind, track, top.get(item_id, ""), why, summary, state))
     out.sort(key=lambda link: (RANK[link.state], not link.summary, link.title.casefold()))
     return out[:SIZE]

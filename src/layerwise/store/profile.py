@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-from layerwise.store.sql import text
+from layerwise.store.sql import rows, text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 
-def focuses(conn: Connection) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(text("SELECT id, track, text, added_at FROM focuses ORDER BY id")).mappings()]
+@dataclass
+class Focus:
+    id: int
+    track: str  # need or want
+    text: str
+    added_at: str
+
+
+@dataclass
+class StoredPick:
+    """A pick as the week's plan keeps it, with the fingerprint of the profile it was chosen under."""
+
+    week: str
+    item_id: int
+    track: str
+    position: int
+    reason: str
+    state: str  # proposed, accepted, skipped or done
+    bucket: str  # core, adjacent or moonshot
+    profile: str
+
+
+def focuses(conn: Connection) -> list[Focus]:
+    return [Focus(**r) for r in rows(conn, "SELECT id, track, text, added_at FROM focuses ORDER BY id")]
 
 
 def add_focus(conn: Connection, track: str, focus: str, now: str) -> None:
@@ -38,17 +61,19 @@ def feedback_stamp(conn: Connection) -> str:
     return str(conn.execute(text("SELECT count(*) || ':' || coalesce(max(id), 0) FROM feedback WHERE reason = 'rated'")).scalar())
 
 
-def picks(conn: Connection, week: str) -> list[dict[str, Any]]:
-    rows = conn.execute(text("SELECT week, item_id, track, position, reason, state, bucket, profile FROM picks "
-                             "WHERE week = :w ORDER BY position"), {"w": week}).mappings()
-    return [dict(r) for r in rows]
+def picks(conn: Connection, week: str) -> list[StoredPick]:
+    found = rows(conn, "SELECT week, item_id, track, position, reason, state, bucket, profile FROM picks "
+                       "WHERE week = :w ORDER BY position", {"w": week})
+    return [StoredPick(**r) for r in found]
 
 
-def save_pick(conn: Connection, pick: dict[str, Any], now: str) -> None:
-    conn.execute(text("DELETE FROM picks WHERE week = :week AND item_id = :item_id"), pick)
+def save_pick(conn: Connection, pick: StoredPick, now: str) -> None:
+    """Write a pick of the week (replacing the item's earlier pick that week, if any)."""
+    values = asdict(pick)
+    conn.execute(text("DELETE FROM picks WHERE week = :week AND item_id = :item_id"), values)
     conn.execute(text("INSERT INTO picks (week, item_id, track, position, reason, state, bucket, profile, added_at) "
                       "VALUES (:week, :item_id, :track, :position, :reason, :state, :bucket, :profile, :now)"),
-                 {"bucket": "core", **pick, "now": now})
+                 {**values, "now": now})
 
 
 def bucket_history(conn: Connection, track: str, before_week: str) -> dict[str, int]:

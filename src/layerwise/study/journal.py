@@ -91,7 +91,7 @@ def _why(entry: dict[str, Any]) -> str:
 def _pick_reasons(library: Library, day: date) -> dict[int, str]:
     with library.store.begin() as conn:
         picks = plan_rows.picks(conn, iso_week(day))
-    return {p["item_id"]: because(p["reason"]) for p in picks}
+    return {p.item_id: because(p.reason) for p in picks}
 
 
 def _changed_on(path: Path, day: date) -> bool:
@@ -104,13 +104,13 @@ def _next(library: Library, day: date, studied: dict[Any, Any]) -> str:
         d = upcoming[0]
         return f"a deeper dive ({d['layer']}) on *{d['title']}* on {d['day']}."
     with library.store.begin() as conn:
-        picks = [p for p in plan_rows.picks(conn, iso_week(day)) if p["state"] in ("accepted", "proposed")
-                 and p["item_id"] not in studied]
-        items = {i.id: i for i in library.store.items(conn, [p["item_id"] for p in picks])}
-    for p in sorted(picks, key=lambda p: (p["state"] != "accepted", p["position"])):
-        item = items.get(p["item_id"])
+        picks = [p for p in plan_rows.picks(conn, iso_week(day)) if p.state in ("accepted", "proposed")
+                 and p.item_id not in studied]
+        items = {i.id: i for i in library.store.items(conn, [p.item_id for p in picks])}
+    for p in sorted(picks, key=lambda p: (p.state != "accepted", p.position)):
+        item = items.get(p.item_id)
         if item is not None and item.status != "done":
-            return f"*{item.title}* from this week's plan ({p['track']})."
+            return f"*{item.title}* from this week's plan ({p.track})."
 
     edge = frontier(library, limit=1)
     if edge:

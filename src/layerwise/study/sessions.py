@@ -75,7 +75,7 @@ def resolve(library: Library, ref: str) -> Target:
     ensure_linked(library)
     with library.store.begin() as conn:
         links = concept_rows.links_of_item(conn, item.library_id)
-        track = next((p["track"] for p in plan_rows.picks(conn, iso_week()) if p["item_id"] == item.id), None)
+        track = next((p.track for p in plan_rows.picks(conn, iso_week()) if p.item_id == item.id), None)
     slugs = [link.slug for link in links
              if link.slug in cmap.concepts and (link.state == "confirmed" or link.confidence >= STRONG_LINK)][:MAX_CONCEPTS]
     area = cmap.concepts[links[0].slug].area if links and links[0].slug in cmap.concepts else None
