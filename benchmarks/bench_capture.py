@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from table import print_table  # benchmarks/table.py: run as a script, this folder is on the path
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "data" / "corpora"
 FILES = [CORPORA / "arxiv-2025-26.jsonl.gz", CORPORA / "conference-papers.jsonl.gz"]
@@ -65,12 +67,7 @@ def timed_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]
 
 
 def table(title: str, header: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
-    print(f"\n{title}\n")
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in rows:
-        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |")
+    print_table(header, rows, title)
 
 
 def bench_import(home: Path) -> None:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from table import print_table  # benchmarks/table.py: run as a script, this folder is on the path
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 CUTS = (5, 50, 500)
@@ -84,10 +86,8 @@ def main() -> None:
     rows.append(("baseline: random order (mean of 20)", [f"{h:.2f}" for h in random_hits], 0.0))
     library.close()
     print(f"\n{len(liked)} liked and {len(hidden)} hidden ML-Papers-of-the-Week picks among {n_items:,} items\n")
-    print("| ranker | hidden picks in top 5 | top 50 | top 500 | seconds |")
-    print("|---|---|---|---|---|")
-    for name, h, seconds in rows:
-        print(f"| {name} | {h[0]} | {h[1]} | {h[2]} | {seconds:.1f} |")
+    print_table(["ranker", "hidden picks in top 5", "top 50", "top 500", "seconds"],
+                [(name, h[0], h[1], h[2], f"{seconds:.1f}") for name, h, seconds in rows])
 
 
 if __name__ == "__main__":

@@ -20,8 +20,21 @@ import tempfile
 import time
 from pathlib import Path
 
+from table import print_table  # benchmarks/table.py: run as a script, this folder is on the path
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "data" / "corpora"
+
+
+def _median_replan(library: object, runs: int = 5) -> float:
+    from layerwise.rank.plan import week_plan
+
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        week_plan(library, refresh=True)  # type: ignore[arg-type]
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def ms(seconds: float) -> str:
@@ -99,12 +112,7 @@ def main() -> None:
         profile.add_focus(library, "need", "deploying a two-tower recommender on Kubernetes")
         profile.add_focus(library, "want", "diffusion models for audio generation")
     week_plan(library, refresh=True)
-    times = []
-    for _ in range(5):
-        start = time.perf_counter()
-        week_plan(library, refresh=True)
-        times.append(time.perf_counter() - start)
-    rows.append(("week, choosing the plan anew (warm process, median of 5)", ms(statistics.median(times)), "target < 1 s"))
+    rows.append(("week, choosing the plan anew (warm process, median of 5)", ms(_median_replan(library)), "target < 1 s"))
 
     from layerwise.concepts.linking import link_all
     from layerwise.concepts.progress import mark
@@ -114,12 +122,7 @@ def main() -> None:
     rows.append((f"linking all {items:,} items to the concept map", ms(time.perf_counter() - start), "once; then new items only"))
     for slug in ("graph", "tree", "array", "embeddings", "linear-algebra", "neural-networks"):
         mark(library, slug, "explored")
-    times = []
-    for _ in range(5):
-        start = time.perf_counter()
-        week_plan(library, refresh=True)
-        times.append(time.perf_counter() - start)
-    rows.append(("week with map signals (6 concepts explored, median of 5)", ms(statistics.median(times)), "target < 1 s"))
+    rows.append(("week with map signals (6 concepts explored, median of 5)", ms(_median_replan(library)), "target < 1 s"))
     env = {**os.environ, "LAYERWISE_HOME": str(home)}
     times = []
     for _ in range(5):
@@ -130,10 +133,7 @@ def main() -> None:
     library.close()
 
     print(f"\nRanking speed on {items:,} items (2 cores)\n")
-    print("| what | time | note |")
-    print("|---|---|---|")
-    for what, value, note in rows:
-        print(f"| {what} | {value} | {note} |")
+    print_table(["what", "time", "note"], rows)
 
 
 if __name__ == "__main__":

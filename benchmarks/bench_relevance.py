@@ -19,6 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 import relevance  # noqa: E402
+from table import print_table  # noqa: E402
 
 
 def main() -> None:
@@ -93,10 +94,7 @@ def main() -> None:
             rows.append((name, map_score, ndcg))
         library.close()
     print(f"\nCSFCube dev: {len(qrels)} query-facet pairs, {len(papers):,} papers; index built in {build:.1f} s\n")
-    print("| ranker | MAP | NDCG%20 |")
-    print("|---|---|---|")
-    for name, map_score, ndcg in rows:
-        print(f"| {name} | {map_score:.1f} | {ndcg:.1f} |")
+    print_table(["ranker", "MAP", "NDCG%20"], [(name, f"{m:.1f}", f"{n:.1f}") for name, m, n in rows])
     print(f"\nper query: layerwise similar --among {1000 * np.median(timings):.0f} ms median; "
           f"arxiv-sanity SVM {1000 * np.median(svm_timings):.0f} ms median")
 

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from table import print_table  # benchmarks/table.py: run as a script, this folder is on the path
+
 
 def timed(call: Callable[[], Any], runs: int) -> tuple[float, float]:
     call()  # warm: the index, the plan and the templates load once
@@ -75,12 +77,12 @@ def main() -> None:
         ("/review", page("/review"), "", None),
     ]
     print(f"library: {items:,} items; {args.runs} warm runs each (milliseconds)\n")
-    print("| page | median | p95 | core call alone | its median |")
-    print("|---|---|---|---|---|")
+    rows = []
     for url, fetch, core_name, core in cases:
         median, p95 = timed(fetch, args.runs)
         core_median = f"{1000 * timed(core, args.runs)[0]:,.1f}" if core else ""
-        print(f"| {url} | {1000 * median:,.1f} | {1000 * p95:,.1f} | {core_name} | {core_median} |")
+        rows.append((url, f"{1000 * median:,.1f}", f"{1000 * p95:,.1f}", core_name, core_median))
+    print_table(["page", "median", "p95", "core call alone", "its median"], rows)
 
 
 if __name__ == "__main__":
