@@ -174,14 +174,35 @@ def test_jsonl_bad_lines_are_skipped_with_line_numbers(library, tmp_path):
     assert library.get("mixed:5").title == "Good record number five"
 
 
+def test_badge_first_markdown_list_is_markdown_and_empty_files_are_one_clear_error(library, tmp_path, cli):
+    """An awesome-list starting with its badge line is not a JSON array; an empty file says it is empty,
+    whatever its name (issue 17)."""
+    listing = tmp_path / "awesome"
+    listing.write_text("[![Awesome](https://awesome.re/badge.svg)](https://awesome.re)\n\n# Awesome things\n\n"
+                       "- [Attention is all you need](https://arxiv.org/abs/1706.03762)\n"
+                       "- [A post about retrieval](https://example.org/retrieval)\n")
+    assert detect_format(listing) == "markdown"
+    assert library.import_file(str(listing)).added == 2
+    for name in ("empty.bib", "empty", "empty.jsonl", "blank.md"):
+        path = tmp_path / name
+        path.write_text("" if name != "blank.md" else "\n  \n")
+        with pytest.raises(LayerwiseError, match="the file is empty"):
+            library.import_file(str(path))
+        result = cli("import", str(path))
+        assert result.code == 2 and "the file is empty" in result.err
+    with pytest.raises(LayerwiseError, match="the file is empty"):
+        library.import_file(str(tmp_path / "empty.bib"), format="bibtex")
+
+
 def test_truncated_gzip_keeps_nothing_and_says_where(library, tmp_path):
     data = gzip.compress(b"".join(json.dumps({"id": str(n), "title": f"Record title number {n}"}).encode() + b"\n"
                                   for n in range(2000)))
     path = tmp_path / "cut.jsonl.gz"
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(LayerwiseError, match="truncated"):
+    with pytest.raises(LayerwiseError, match="truncated") as raised:
         library.import_file(str(path))
     assert library.find()[1] == 0  # one transaction: nothing half-imported
+    assert "nothing from this file was imported" in str(raised.value)  # and it says so
 
 
 def test_xml_bomb_is_refused(library, tmp_path):

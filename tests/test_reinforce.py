@@ -130,7 +130,7 @@ def test_real_anki_decks_import_with_notes_and_media(lib, cli):
     assert result.code == 0 and json.loads(result.out)["notes"] == 33
 
 
-def _apkg(tmp_path, name, models, notes_rows, media=None, broken=False):
+def _apkg(tmp_path, name, models, notes_rows, media=None, broken=False, zeros=None):
     """A small hand-made Anki package in the legacy schema (what Anki exports with 'support older versions')."""
     db = tmp_path / "collection.anki2"
     conn = sqlite3.connect(db)
@@ -145,9 +145,16 @@ def _apkg(tmp_path, name, models, notes_rows, media=None, broken=False):
     path = tmp_path / name
     with zipfile.ZipFile(path, "w") as z:
         z.write(db, "collection.anki2" if not broken else "collection.anki21b")
-        z.writestr("media", json.dumps(media or {}))
-        for number in (media or {}):
-            z.writestr(number, b"\x89PNG fake image")
+        z.writestr("media", json.dumps(media if media is not None else {}))
+        for number in (media if isinstance(media, dict) else {}):
+            if number not in (zeros or {}):
+                z.writestr(number, b"\x89PNG fake image")
+        for number, megabytes in (zeros or {}).items():  # members of zeros: megabytes out of a few bytes in
+            info = zipfile.ZipInfo(number)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with z.open(info, "w") as member:
+                for _ in range(megabytes):
+                    member.write(bytes(1 << 20))
     return path
 
 
@@ -179,6 +186,45 @@ def test_unknown_note_types_odd_media_names_and_corrupt_decks(lib, tmp_path, cli
     result = cli("import", str(newest))
     assert result.code == 2 and "newest format" in result.err and "Traceback" not in result.err
     assert len(_cards(lib)) == before
+
+
+def _forge_size(path, member, size):
+    """Rewrite a member's uncompressed size in the zip's local header and central directory (a zip bomb's trick)."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        offset = z.getinfo(member).header_offset
+    struct.pack_into("<I", data, offset + 22, size)
+    at = data.find(b"PK\x01\x02")
+    while at != -1:
+        length = struct.unpack_from("<H", data, at + 28)[0]
+        if data[at + 46: at + 46 + length] == member.encode():
+            struct.pack_into("<I", data, at + 24, size)
+        at = data.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(data))
+
+
+def test_a_deck_that_lies_about_its_sizes_is_refused_without_inflating_it(lib, tmp_path, cli):
+    """A member whose header claims 100 bytes but inflates to 128 MB: refused in one line, and never held in
+    memory whole (it is read a megabyte at a time). A media list that is not a mapping is one clear line too."""
+    import tracemalloc
+
+    models = {"7": {"name": "Basic", "type": 0, "flds": [{"name": "Front"}, {"name": "Back"}], "tmpls": [{"qfmt": "{{Front}}"}]}}
+    path = _apkg(tmp_path, "bomb.apkg", models, [(7, ["q", "a"])], media={"0": "small.png", "1": "huge.png"},
+                 zeros={"1": 128})
+    assert path.stat().st_size < 2**20
+    _forge_size(path, "1", 100)
+    tracemalloc.start()
+    with pytest.raises(LayerwiseError, match="not a valid .apkg|damaged|more than"):
+        anki.import_deck(lib, str(path))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 40 * 2**20, peak
+    (tmp_path / "listed").mkdir()
+    listed = _apkg(tmp_path / "listed", "list.apkg", models, [(7, ["q", "a"])], media=["0.png"])
+    result = cli("import", str(listed))
+    assert result.code == 2 and "media list" in result.err and "Traceback" not in result.err
 
 
 def test_anki_export_round_trips(lib, tmp_path, cli):
@@ -246,6 +292,65 @@ def test_digest_markdown_html_and_atom(lib, cli, tmp_path):
     assert not parsed.bozo and len(parsed.entries) == 2  # the weeks accumulate
     assert parsed.entries[0].title.endswith(week) and "sqrt(d_k)" in parsed.entries[0].content[0].value
     assert cli("digest", "--week", "last week").code == 2
+
+
+def test_digest_markdown_shows_captured_text_as_written_never_as_markup(lib, cli):
+    """A title like `[<svg onload=...>](javascript:...)` must stay text for a Markdown renderer and for one
+    that passes HTML through (issue 17)."""
+    from markdown_it import MarkdownIt
+
+    from layerwise.times import iso_week
+
+    hostile = Item(title="[<svg onload=alert(1)>](javascript:alert(2)) **bold** `code` _x_", kind="post",
+                   url="https://example.org/a b)c<d>")
+    lib.ingest([hostile])
+    ref = _ref(lib, "[<svg")
+    sessions.log(lib, ref, "skim", 5, "summarize", summary="My own **words** stay Markdown.")
+    md = cli("digest").out
+    assert "<svg" not in md and "\\](javascript:" in md  # the bracket that would make a link is escaped
+    assert "My own **words** stay Markdown." in md
+    rendered = MarkdownIt("commonmark", {"html": True}).render(md)  # the most permissive consumer
+    assert "<svg" not in rendered and 'href="javascript' not in rendered and "<code>" not in rendered
+    assert "&lt;svg onload=alert(1)&gt;" in rendered and "<strong>words</strong>" in rendered
+    assert 'href="https://example.org/a%20b%29c%3Cd%3E"' in rendered
+    assert [c.title for c in digest.links(lib, iso_week())][0].startswith("[<svg")  # stored as written
+
+
+@pytest.mark.slow
+def test_kata_checker_resolves_relative_paths_caps_memory_and_stops_what_the_code_started(sqlite_library, tmp_path,
+                                                                                      monkeypatch, cli):
+    """Issue 17: `--file rel.py` from the user's folder; 3 GiB asked for is refused; a process the solution
+    starts does not outlive the timeout."""
+    import os
+    import time
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "rel.py").write_text((SOLUTIONS / "jaccard.py").read_text())
+    monkeypatch.chdir(mine)
+    assert katas.check(sqlite_library, "jaccard", Path("rel.py"))["ok"]
+    assert cli("kata", "check", "jaccard", "--file", "rel.py").code == 0
+    hog = mine / "hog.py"
+    hog.write_text("def jaccard(a, b):\n    block = bytearray(3 * 1024 ** 3)\n    return len(block)\n")
+    result = katas.check(sqlite_library, "jaccard", hog)
+    assert not result["ok"] and "MemoryError" in result["message"]
+    pid_file = mine / "child.pid"
+    spawner = mine / "spawner.py"
+    spawner.write_text("import subprocess, sys\n"
+                       f"child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+                       f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+                       "def jaccard(a, b):\n    while True:\n        pass\n")
+    assert "stopped after 3 s" in katas.check(sqlite_library, "jaccard", spawner, timeout=3)["message"]
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the solution's child process {child} outlived the check")
 
 
 @pytest.mark.parametrize("name", sorted(katas.KATAS))

@@ -362,6 +362,21 @@ def test_serve_listens_before_it_prints_its_url(sqlite_library):
         process.kill()
 
 
+def test_serve_refuses_a_library_from_a_newer_layerwise_in_one_line(sqlite_library):
+    """Rather than starting and answering 400 on every page (issue 17)."""
+    import sqlite3
+
+    sqlite_library.find(limit=1)
+    sqlite_library.close()
+    with sqlite3.connect(sqlite_library.home.path / "library.sqlite3") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0042_from_the_future'")
+    env = {**os.environ, "LAYERWISE_HOME": str(sqlite_library.home.path)}
+    result = subprocess.run([sys.executable, "-m", "layerwise", "serve", "--port", "0"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "newer layerwise" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
 @pytest.mark.slow
 def test_serve_on_another_address_needs_a_token_and_a_taken_port_is_one_line(sqlite_library, tmp_path):
     process, url = _serve(sqlite_library.home.path, "--host", "0.0.0.0")

@@ -57,6 +57,12 @@ class Library:
     def store(self) -> Store:
         return Store(self._database_url or self.home.database_url())
 
+    def open(self) -> Library:
+        """Open the database now (it opens on first use otherwise): a library written by a newer layerwise, or
+        one that cannot be opened, is refused here, before a server starts on it."""
+        _ = self.store
+        return self
+
     def close(self) -> None:
         if "store" in self.__dict__:
             self.store.close()

@@ -109,8 +109,8 @@ def write(items: list[Item]) -> str:
 
 
 def _detect(head: Head) -> bool:
-    if head.text.startswith("["):
-        return True
+    if head.text.startswith("["):  # a JSON array of records, not a Markdown line such as [![badge](...)](...)
+        return bool(re.match(r"\[\s*(\{|\]|$)", head.text))
     # one JSON object whose first line is not a whole record: a CSL-JSON document with an "items" list
     return head.text.startswith("{") and not head.first_line_is_json and '"items"' in head.low
 

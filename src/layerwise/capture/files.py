@@ -30,11 +30,16 @@ def head(path: Path, size: int = 65536) -> bytes:
             start = raw.read(2)
             raw.seek(0)
             if start == GZIP_MAGIC:
+                # what decompresses before any damage: a truncated file is still recognised by its start
+                # (reading it then says where it breaks)
+                data = b""
                 with gzip.open(raw) as gz:
                     try:
-                        return gz.read(size)
+                        while len(data) < size and (chunk := gz.read(min(8192, size - len(data)))):
+                            data += chunk
                     except (EOFError, OSError, zlib.error):
-                        return b""
+                        pass
+                return data
             return raw.read(size)
     except PermissionError:
         raise LayerwiseError("permission denied", where=str(path)) from None
@@ -58,7 +63,8 @@ def read_bytes(path: Path, limit: int = MAX_WHOLE_FILE) -> bytes:
                         raise LayerwiseError(f"decompresses to more than {limit // 2**20} MB", where=str(path))
             data = out.getvalue()
         except (EOFError, OSError, zlib.error) as exc:
-            raise LayerwiseError(f"damaged or truncated gzip data ({exc})", where=str(path)) from None
+            raise LayerwiseError(f"damaged or truncated gzip data ({exc}); nothing from this file was imported",
+                                 where=str(path)) from None
     return data
 
 
@@ -122,4 +128,6 @@ def iter_lines(path: Path) -> Iterator[tuple[int, str | None]]:
                 except UnicodeDecodeError:
                     yield lineno, line.decode("cp1252", errors="replace")
         except (EOFError, OSError, zlib.error) as exc:
-            raise LayerwiseError(f"damaged or truncated gzip data after line {lineno} ({exc})", where=str(path)) from None
+            raise LayerwiseError(f"damaged or truncated gzip data after line {lineno} ({exc}); nothing from this file was "
+                                 "imported, the good lines before the damage included: repair or re-download the file "
+                                 "(`zcat FILE > part.jsonl` keeps what can be read)", where=str(path)) from None

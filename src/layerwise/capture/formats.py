@@ -33,6 +33,8 @@ def readers() -> dict[str, Reader]:
 
 def detect_format(path: Path) -> str:
     head = Head(files.head(path), path.name)
+    if not head.text.strip():
+        raise LayerwiseError("the file is empty: nothing to import", where=str(path))
     known = readers()
     if head.is_html_page and not any(known[name].detect(head) for name in ("opml", "feed")):
         raise LayerwiseError("this is an HTML page; capture web pages with `layerwise add URL`", where=str(path))
@@ -52,6 +54,8 @@ def read_file(path_text: str, *, format: str | None = None, source: str | None =
     path = Path(path_text).expanduser()
     files.check_file(path)
     fmt = format or detect_format(path)
+    if format and not files.head(path).strip():
+        raise LayerwiseError("the file is empty: nothing to import", where=str(path))
     reader = readers().get(fmt)
     if reader is None:
         raise LayerwiseError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")

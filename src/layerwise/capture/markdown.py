@@ -56,15 +56,20 @@ def _links(children: list[Any]) -> Iterator[tuple[str, str, str]]:
     plain = re.sub(r"\s+", " ", re.sub(r"\[\s*\]|\(\s*\)", "", plain)).strip(" -:|,")
     href: str | None = None
     label: list[str] = []
+    pictured = False
     for child in children:
         if child.type == "link_open":
-            href, label = str(child.attrs.get("href", "")), []
+            href, label, pictured = str(child.attrs.get("href", "")), [], False
         elif child.type == "link_close" and href is not None:
-            if href.startswith(("http://", "https://")):
-                yield href, "".join(label).strip(), plain
+            text = "".join(label).strip()
+            # a picture alone on its line that links somewhere is a badge or a logo, not an entry of the list
+            if href.startswith(("http://", "https://")) and (text or plain or not pictured):
+                yield href, text, plain
             href = None
         elif href is not None and child.type in ("text", "code_inline"):
             label.append(child.content)
+        elif href is not None and child.type == "image":
+            pictured = True
 
 
 def _clean_title(title: str) -> str:

@@ -29,7 +29,7 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
 
     if host not in LOOPBACK and not token:
         token = secrets.token_urlsafe(24)
-    library = ctx.obj.library
+    library = ctx.obj.library.open()
     app = create_app(library, token=token)
     try:  # bind first, so a taken port is one clear line rather than a server log
         family = socket.AF_INET6 if ":" in host else socket.AF_INET

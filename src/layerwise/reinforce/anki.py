@@ -72,6 +72,7 @@ def import_deck(library: Library, path: str) -> ImportReport:
         with zipfile.ZipFile(path) as z, tempfile.TemporaryDirectory() as tmp:
             if sum(i.file_size for i in z.infolist()) > MAX_UNPACKED:
                 raise LayerwiseError("unpacks to more than 512 MB; refusing it", where=path)
+            budget = _Budget(MAX_UNPACKED, path)  # the sizes above are the archive's word; this counts what comes out
             names = set(z.namelist())
             collection = next((n for n in ("collection.anki21", "collection.anki2") if n in names), None)
             if collection is None:
@@ -79,15 +80,15 @@ def import_deck(library: Library, path: str) -> ImportReport:
                     raise LayerwiseError("this deck uses Anki's newest format only; export it again from Anki with "
                                          "'Support older Anki versions' ticked", where=path)
                 raise LayerwiseError("not an Anki package (no collection inside)", where=path)
-            z.extract(collection, tmp)
-            notes, decks = _read_collection(Path(tmp) / collection, path)
-            media_map = json.loads(z.read("media").decode("utf-8") or "{}") if "media" in names else {}
+            _unpack(z, collection, Path(tmp) / "collection", budget)
+            notes, decks = _read_collection(Path(tmp) / "collection", path)
+            media_map = _media_list(z, names, Path(tmp) / "media", budget, path)
             target = media_dir(library) / re.sub(r"[^\w.-]+", "_", Path(path).stem)
             for number, filename in media_map.items():
                 safe = PurePosixPath(str(filename)).name  # never a path out of the media folder
                 if str(number) in names and safe and safe not in (".", ".."):
                     target.mkdir(parents=True, exist_ok=True)
-                    (target / safe).write_bytes(z.read(str(number)))
+                    _unpack(z, str(number), target / safe, budget)
                     report.media += 1
     except zipfile.BadZipFile:
         raise LayerwiseError("not a valid .apkg (a zip archive) or it is damaged", where=path) from None
@@ -102,6 +103,39 @@ def import_deck(library: Library, path: str) -> ImportReport:
             drafted.append((note["id"] * 100 + ordinal, question, answer, note))
     _store(library, origin, drafted, report)
     return report
+
+
+class _Budget:
+    """How many bytes may still come out of the archive, counted as they are inflated."""
+
+    def __init__(self, limit: int, where: str) -> None:
+        self.left, self.where = limit, where
+
+    def take(self, size: int) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise LayerwiseError(f"unpacks to more than {MAX_UNPACKED // 2**20} MB; refusing it", where=self.where)
+
+
+def _unpack(z: zipfile.ZipFile, name: str, dest: Path, budget: _Budget) -> None:
+    """One member to a file, a megabyte at a time: a member whose header understates its size (a zip bomb)
+    is stopped by the budget or by its checksum, never inflated whole into memory."""
+    with z.open(name) as member, open(dest, "wb") as out:
+        while chunk := member.read(1 << 20):
+            budget.take(len(chunk))
+            out.write(chunk)
+
+
+def _media_list(z: zipfile.ZipFile, names: set[str], scratch: Path, budget: _Budget, where: str) -> dict[str, str]:
+    """The deck's `media` file: a JSON object of member number -> file name (anything else is refused)."""
+    if "media" not in names:
+        return {}
+    _unpack(z, "media", scratch, budget)
+    listed = json.loads(scratch.read_text(encoding="utf-8") or "{}")
+    if not isinstance(listed, dict):
+        raise LayerwiseError("the deck's media list is not a list of files by number; its cards can be imported from a "
+                             "copy exported again from Anki", where=where)
+    return {str(k): str(v) for k, v in listed.items()}
 
 
 def _read_collection(db: Path, where: str) -> tuple[list[dict[str, Any]], set[str]]:

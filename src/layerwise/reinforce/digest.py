@@ -6,10 +6,13 @@ that accumulates the weeks (`digests/` in the home keeps each week)."""
 from __future__ import annotations
 
 import functools
+import html
 import json
+import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import jinja2
 import markupsafe
@@ -88,15 +91,33 @@ def links(library: Library, week: str) -> list[Link]:
     return out[:SIZE]
 
 
+# Characters that make Markdown out of text; captured titles and reasons are shown as written, never as markup.
+_MARKDOWN = re.compile(r"([\\`*_\[\]])")
+
+
+def _md(text: str) -> str:
+    """Captured text for Markdown: its syntax characters escaped, and <, > and & as entities, so neither a
+    Markdown renderer nor one that passes HTML through makes markup of it."""
+    return _MARKDOWN.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def _md_url(url: str) -> str | None:
+    """A link destination: only http(s), with what could end or break the link percent-encoded."""
+    if not url.startswith(("http://", "https://")):
+        return None
+    return quote(url, safe=":/?#@!$&'*+,;=%~-._[]")
+
+
 def markdown(week: str, chosen: list[Link], by: str = "track") -> str:
     lines = [f"# layerwise digest, {week}", ""]
     if not chosen:
         return "\n".join(lines + ["Nothing finished or studied this week yet.", ""])
     for group, members in _groups(chosen, by):
-        lines += [f"## {group}", ""]
+        lines += [f"## {_md(group)}", ""]
         for link in members:
-            title = f"[{link.title}]({link.url})" if link.url else link.title
-            lines.append(f"- **{title}** ({link.kind}). Why it matters: {link.why}.")
+            url = _md_url(link.url)
+            title = f"[{_md(link.title)}]({url})" if url else _md(link.title)
+            lines.append(f"- **{title}** ({_md(link.kind)}). Why it matters: {_md(link.why)}.")
             if link.summary:
                 lines += ["  " + line if line else "" for line in ("\n" + link.summary).splitlines()[1:]]
         lines.append("")

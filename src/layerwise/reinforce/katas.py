@@ -6,8 +6,10 @@ in a separate process (kata_runner) with a timeout and an output cap; passing mo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 TIMEOUT = 30.0  # seconds for a whole check
 OUTPUT_CAP = 4 * 1024 * 1024  # bytes the user's code may print or write before it is stopped
+MEMORY_CAP = 2 * 1024**3  # address space of the checker: NumPy, SciPy and scikit-learn need about 1 GB of it
 
 
 @dataclass(frozen=True)
@@ -122,25 +125,29 @@ def start(library: Library, name: str, directory: Path | None = None) -> Path:
 def check(library: Library, name: str, file: Path | None = None, timeout: float = TIMEOUT) -> dict[str, Any]:
     """Run the checker on the user's file in a subprocess; on success the concept becomes *built*."""
     kata = get(name)
-    path = file or workspace(library) / f"{name.replace('-', '_')}.py"
+    # resolved here: the checker runs in a scratch folder, where a path relative to the user's folder means nothing
+    path = (file or workspace(library) / f"{name.replace('-', '_')}.py").expanduser().resolve()
     if not path.exists():
         raise NotFound(f"no file {path}; `layerwise kata start {name}` writes the starter")
     with tempfile.TemporaryDirectory() as tmp:
         result_file = Path(tmp) / "result.json"
         output = Path(tmp) / "output.txt"
         with open(output, "wb") as out:
+            # its own session (process group), so a timeout stops whatever the user's code started too
             proc = subprocess.Popen([sys.executable, "-m", "layerwise.reinforce.kata_runner", name, str(path), str(result_file)],
                                     stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=tmp,
-                                    preexec_fn=_limits if os.name == "posix" else None)
+                                    preexec_fn=_limits if os.name == "posix" else None, start_new_session=True)
             try:
                 proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
                 return {"kata": name, "ok": False, "message": f"stopped after {timeout:g} s: an endless loop, or far too slow"}
+            finally:
+                _stop_group(proc)
         printed = output.read_bytes()[:2000].decode(errors="replace")
         if not result_file.exists():
-            why = "its output went over the 4 MB cap" if proc.returncode in (-25, 153) else f"exit code {proc.returncode}"
+            why = ("its output went over the 4 MB cap" if proc.returncode in (-25, 153) else
+                   f"it used more than the {MEMORY_CAP // 2**30} GB memory cap" if "MemoryError" in printed
+                   else f"exit code {proc.returncode}")
             return {"kata": name, "ok": False, "message": f"the checker did not finish ({why})", "output": printed}
         result = json.loads(result_file.read_text())
     result["kata"] = name
@@ -153,10 +160,21 @@ def check(library: Library, name: str, file: Path | None = None, timeout: float 
 
 
 def _limits() -> None:
-    """In the checker process: a cap on what the user's code can write (prints included)."""
+    """In the checker process: caps on what the user's code can write (prints included) and on its memory."""
     import resource
 
     resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_CAP, OUTPUT_CAP))
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """End the checker and anything its code started (a fork, a subprocess), then reap the checker."""
+    if os.name == "posix":
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    elif proc.poll() is None:
+        proc.kill()
+    proc.wait()
 
 
 def statuses(library: Library) -> list[dict[str, Any]]:
