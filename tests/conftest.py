@@ -189,3 +189,64 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+# -- a server too slow to finish: for deadlines --------------------------------------------------------
+@dataclass
+class Drip:
+    base: str
+
+    def url(self, mode: str) -> str:
+        """mode: body (headers at once, then a byte every interval), headers (the status line a byte at a
+        time), silent (accepts, never answers)."""
+        return f"{self.base}/{mode}"
+
+
+@pytest.fixture
+def drip_server() -> Iterator[Drip]:
+    """A raw TCP server on loopback that answers as slowly as a misbehaving host. Each connection stops by
+    itself after 30 s or when the client goes away."""
+    import socket
+    import time
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            try:
+                request = conn.recv(65536).decode("latin-1")
+                mode = request.split(" ", 2)[1].strip("/") if " " in request else "silent"
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000\r\n\r\n"
+                ends = time.monotonic() + 30
+                if mode == "body":
+                    conn.sendall(head)
+                drip = head if mode == "headers" else b"<" * 100000 if mode == "body" else b""
+                for byte in drip:
+                    if stop.is_set() or time.monotonic() > ends:
+                        return
+                    conn.sendall(bytes([byte]))
+                    time.sleep(0.25)
+                while not stop.is_set() and time.monotonic() < ends:  # silent
+                    time.sleep(0.1)
+            except OSError:
+                return
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield Drip(f"http://127.0.0.1:{listener.getsockname()[1]}")
+    stop.set()
+    thread.join(timeout=5)
+    listener.close()

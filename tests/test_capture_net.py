@@ -123,3 +123,31 @@ def test_timeouts_and_retries(apis, monkeypatch):
     apis.serve("/big", b"x" * 2048)
     with Http() as http, pytest.raises(FetchError, match="limit"):
         http.get(apis.url("/big"), max_bytes=1024)
+
+
+@pytest.mark.parametrize("mode", ["body", "headers", "silent"])
+def test_a_dripping_or_silent_server_is_cut_at_the_deadline(drip_server, mode):
+    """The per-read timeout never trips on a server that sends a byte every quarter second; the deadline
+    for the whole request (retries included) does, and the message gives the real time (issue 17)."""
+    import re
+    import time
+
+    from layerwise.net import Http
+
+    start = time.monotonic()
+    with Http(timeout=1.0, retries=2, deadline=2.0) as http, pytest.raises(FetchError) as raised:
+        http.get(drip_server.url(mode))
+    elapsed = time.monotonic() - start
+    assert 1.5 < elapsed < 4.0, elapsed
+    message = str(raised.value)
+    assert re.search(r"stopped after 2 s|\(\d attempts, 2\.\d s in all\)|\(2\.\d s\)", message), message
+
+
+def test_add_gives_up_on_a_dripping_page_in_one_line(drip_server, cli, monkeypatch):
+    import time
+
+    monkeypatch.setenv("LAYERWISE_HTTP_DEADLINE", "2")
+    start = time.monotonic()
+    result = cli("add", drip_server.url("body"))
+    assert result.code == 2 and "stopped after 2 s" in result.err and "Traceback" not in result.err
+    assert time.monotonic() - start < 5

@@ -150,3 +150,28 @@ def test_youtube_channel_feed_entries_are_videos(library, http_server):
     assert item.kind == "video" and item.published == "2023-01-17"
     assert "Generatively Pretrained Transformer" in (item.abstract or "")
     assert library.resolve("https://youtube.com/watch?v=kCc8FmEb1nY&t=30s") == item.id
+
+
+def test_one_slow_feed_delays_no_other_and_is_cut_at_the_deadline(library, http_server, drip_server, monkeypatch):
+    """Feeds are fetched a few at a time: the quick ones are stored while the slow one is still dripping, and
+    the slow one fails at the request deadline instead of holding the sync (issue 17)."""
+    import time
+
+    from layerwise.store import feeds as feed_rows
+
+    monkeypatch.setenv("LAYERWISE_HTTP_DEADLINE", "2")
+    for name, tag in (("slow", "architecture"), ("quick", "data"), ("also-quick", "reinforcement-learning")):
+        url = http_server.serve(f"/{name}.xml", data_file("files", "feeds", f"lilianweng-tag-{tag}.xml").read_bytes())
+        subscriptions.subscribe(library, url, name=name)
+    slow = subscriptions.find_feed(library, "slow")
+    with library.store.begin() as conn:
+        feed_rows.update(conn, slow["id"], url=drip_server.url("body"))
+    heard = []
+    start = time.monotonic()
+    results = subscriptions.sync(library, on_feed=lambda r: heard.append(r.name))
+    assert time.monotonic() - start < 5
+    assert heard[-1] == "slow" and set(heard[:2]) == {"quick", "also-quick"}
+    assert [r.name for r in results] == [f["name"] for f in subscriptions.list_feeds(library)]  # the feeds' order
+    by_name = {r.name: r for r in results}
+    assert by_name["slow"].status == "failed" and "stopped after 2 s" in by_name["slow"].error
+    assert by_name["quick"].status in ("new", "not modified") and by_name["quick"].error is None

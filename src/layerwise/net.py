@@ -7,6 +7,7 @@ readable FetchError naming the URL.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass
 from types import TracebackType
@@ -40,58 +41,100 @@ def _setting(name: str, default: float) -> float:
 
 
 class Http:
-    """A pooled client; use as a context manager around a batch of fetches (a feed sync)."""
+    """A pooled client; use as a context manager around a batch of fetches (a feed sync).
 
-    def __init__(self, timeout: float | None = None, retries: int | None = None) -> None:
-        import httpx
+    Two clocks bound a request: `timeout` for each wait on the network (connect, each read), and `deadline`
+    for the whole request, retries included. A server that sends a byte every few seconds never trips the
+    first; a watchdog closes the connection when the second runs out."""
 
+    def __init__(self, timeout: float | None = None, retries: int | None = None, deadline: float | None = None) -> None:
         self.timeout = timeout if timeout is not None else _setting("LAYERWISE_HTTP_TIMEOUT", 20.0)
         self.retries = int(retries if retries is not None else _setting("LAYERWISE_HTTP_RETRIES", 2))
+        self.deadline = deadline if deadline is not None else _setting("LAYERWISE_HTTP_DEADLINE", 60.0)
         self.backoff = _setting("LAYERWISE_HTTP_BACKOFF", 1.0)
-        self.client = httpx.Client(timeout=self.timeout, follow_redirects=True, max_redirects=10,
-                                   headers={"User-Agent": USER_AGENT})
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        import httpx
+
+        if self._client is None:  # again after a watchdog closed it
+            self._client = httpx.Client(timeout=self.timeout, follow_redirects=True, max_redirects=10,
+                                        headers={"User-Agent": USER_AGENT})
+        return self._client
 
     def __enter__(self) -> Http:
         return self
 
     def __exit__(self, *exc: object | TracebackType) -> None:
-        self.client.close()
+        if self._client is not None:
+            self._client.close()
 
     def get(self, url: str, headers: dict[str, str] | None = None, max_bytes: int = MAX_BYTES) -> Response:
         import httpx
 
+        started = time.monotonic()
+        expired = threading.Event()
+
+        def expire() -> None:  # from the watchdog thread: the blocked read fails, the loop below says why
+            expired.set()
+            client, self._client = self._client, None
+            if client is not None:
+                client.close()
+
+        watchdog = threading.Timer(self.deadline, expire)
+        watchdog.daemon = True
+        watchdog.start()
         last_error = "no attempt made"
-        for attempt in range(self.retries + 1):
-            if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
-            try:
-                with self.client.stream("GET", url, headers=headers) as resp:
-                    if resp.status_code in RETRY_STATUSES and attempt < self.retries:
-                        last_error = f"HTTP {resp.status_code}"
-                        continue
-                    if resp.status_code >= 400:
-                        raise FetchError(f"HTTP {resp.status_code} {resp.reason_phrase}".strip(), where=url)
-                    declared = int(resp.headers.get("content-length") or 0)
-                    if declared > max_bytes:
-                        raise FetchError(f"response is {declared // 2**20} MB, over the {max_bytes // 2**20} MB limit", where=url)
-                    body = bytearray()
-                    for chunk in resp.iter_bytes():
-                        body += chunk
-                        if len(body) > max_bytes:
-                            raise FetchError(f"response is over the {max_bytes // 2**20} MB limit", where=url)
-                    return Response(str(resp.url), resp.status_code, {k.lower(): v for k, v in resp.headers.items()},
-                                    bytes(body))
-            except httpx.TimeoutException:
-                last_error = f"timed out after {self.timeout:g} s"
-            except httpx.TooManyRedirects:
-                raise FetchError("too many redirects", where=url) from None
-            except httpx.UnsupportedProtocol:
-                raise FetchError("not an http(s) URL", where=url) from None
-            except httpx.InvalidURL as exc:
-                raise FetchError(f"invalid URL ({exc})", where=url) from None
-            except httpx.TransportError as exc:
-                last_error = f"cannot connect ({type(exc).__name__}: {exc})" if str(exc) else f"cannot connect ({type(exc).__name__})"
-        raise FetchError(last_error, where=url)
+        attempts = 0
+        try:
+            for attempt in range(self.retries + 1):
+                pause = self.backoff * 2 ** (attempt - 1) if attempt else 0.0
+                if time.monotonic() + pause - started >= self.deadline:
+                    break
+                time.sleep(pause)
+                attempts += 1
+                left = self.deadline - (time.monotonic() - started)
+                try:
+                    with self.client.stream("GET", url, headers=headers, timeout=min(self.timeout, left)) as resp:
+                        if resp.status_code in RETRY_STATUSES and attempt < self.retries:
+                            last_error = f"HTTP {resp.status_code}"
+                            continue
+                        if resp.status_code >= 400:
+                            raise FetchError(f"HTTP {resp.status_code} {resp.reason_phrase}".strip(), where=url)
+                        declared = int(resp.headers.get("content-length") or 0)
+                        if declared > max_bytes:
+                            raise FetchError(f"response is {declared // 2**20} MB, over the {max_bytes // 2**20} MB limit",
+                                             where=url)
+                        body = bytearray()
+                        for chunk in resp.iter_bytes():
+                            body += chunk
+                            if len(body) > max_bytes:
+                                raise FetchError(f"response is over the {max_bytes // 2**20} MB limit", where=url)
+                        return Response(str(resp.url), resp.status_code, {k.lower(): v for k, v in resp.headers.items()},
+                                        bytes(body))
+                except httpx.TimeoutException:
+                    last_error = f"timed out after {min(self.timeout, left):g} s"
+                except httpx.TooManyRedirects:
+                    raise FetchError("too many redirects", where=url) from None
+                except httpx.UnsupportedProtocol:
+                    raise FetchError("not an http(s) URL", where=url) from None
+                except httpx.InvalidURL as exc:
+                    raise FetchError(f"invalid URL ({exc})", where=url) from None
+                except (httpx.TransportError, httpx.StreamError) as exc:
+                    if expired.is_set():
+                        break
+                    last_error = f"cannot connect ({type(exc).__name__}: {exc})" if str(exc) else f"cannot connect ({type(exc).__name__})"
+                if expired.is_set():
+                    break
+        finally:
+            watchdog.cancel()
+        elapsed = time.monotonic() - started
+        if expired.is_set():
+            raise FetchError(f"stopped after {elapsed:.0f} s, the deadline for one request (LAYERWISE_HTTP_DEADLINE): "
+                             "the server answers too slowly", where=url)
+        tries = f"{attempts} attempts, {elapsed:.1f} s in all" if attempts > 1 else f"{elapsed:.1f} s"
+        raise FetchError(f"{last_error} ({tries})", where=url)
 
 
 def fetch(url: str, **kwargs: Any) -> Response:
