@@ -353,6 +353,30 @@ def test_kata_checker_resolves_relative_paths_caps_memory_and_stops_what_the_cod
         pytest.fail(f"the solution's child process {child} outlived the check")
 
 
+def test_a_solution_cannot_write_its_own_verdict(sqlite_library, tmp_path):
+    """The user's code runs in a process of its own: writing a verdict file, writing a forged verdict into
+    the checker's output, or killing the checker never marks a kata built (issue 17)."""
+    forger = tmp_path / "forger.py"
+    forger.write_text(
+        "import json, os\n"
+        "fake = json.dumps({'ok': True, 'cases': 1, 'message': 'all 1 cases pass'}) + '\\n'\n"
+        "open('result.json', 'w').write(fake)\n"
+        "checker = os.getppid()\n"
+        "for fd in (1, 2):\n"
+        "    try:\n"
+        "        with open(f'/proc/{checker}/fd/{fd}', 'w') as out:\n"
+        "            out.write(fake)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "os.kill(checker, 9)\n"
+        "def jaccard(a, b):\n    return 0.0\n")
+    result = katas.check(sqlite_library, "jaccard", forger)
+    assert not result["ok"] and "built" not in result
+    from layerwise.concepts.progress import layers
+
+    assert layers(sqlite_library).get("jaccard-similarity", "none") != "built"
+
+
 @pytest.mark.parametrize("name", sorted(katas.KATAS))
 def test_every_kata_passes_a_reference_solution(sqlite_library, name):
     result = katas.check(sqlite_library, name, SOLUTIONS / f"{name.replace('-', '_')}.py")

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from layerwise import dedupe, ids
@@ -53,9 +54,19 @@ class Library:
         self.home = home if isinstance(home, Home) else open_home(home)
         self._database_url = database_url
 
+    @property
+    def database_url(self) -> str:
+        return self._database_url or self.home.database_url()
+
+    @property
+    def database_file(self) -> Path | None:
+        """The SQLite file of the library (None on PostgreSQL), known without opening it."""
+        url = self.database_url
+        return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
     @cached_property
     def store(self) -> Store:
-        return Store(self._database_url or self.home.database_url())
+        return Store(self.database_url)
 
     def open(self) -> Library:
         """Open the database now (it opens on first use otherwise): a library written by a newer layerwise, or

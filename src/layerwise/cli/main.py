@@ -98,6 +98,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "The week's best five links with your own summaries and why each matters: Markdown, HTML for an email, or an Atom feed that keeps every week you made a digest for."),
     "kata": ("reinforce", "kata",
              'Build to learn: from-scratch exercises with checkers; passing one moves its concept to built.'),
+    "check": ("maintenance", "check",
+              "Check the library: the database's pages and indexes, references between tables, the full-text index and the representations in the home."),
+    "repair": ("maintenance", "repair",
+               'Repair the library: rebuild the full-text index and the representations; if the file lost pages, copy every readable row into a new library file and keep the damaged one beside it.'),
+    "backup": ("maintenance", "backup",
+               'Copy the library file into backups/ in the home (consistent even while layerwise runs).'),
     "serve": ("serve", "serve",
               "The web app: inbox triage with the keyboard, this week's plan, a study timer with the note editor, the concept map, review, digest and stats."),
 }

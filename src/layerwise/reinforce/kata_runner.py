@@ -1,20 +1,24 @@
-"""Runs in its own process: import the user's kata file, compare it with a reference on generated inputs, and
-write {"ok", "cases", "message"} to the result file. The first failing case is reported with its input."""
+"""The kata checker, in a process of its own: it compares the user's code with a reference on generated inputs
+and writes the verdict ({"ok", "cases", "message"}) to its stdout. The user's code runs in yet another
+process (kata_host.py) and is reached through `Remote` objects, so it can answer questions but never write the
+verdict. The first failing case is reported with its input."""
 
 from __future__ import annotations
 
 import errno
-import importlib.util
 import json
 import math
+import os
+import subprocess
 import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
+
+from layerwise.reinforce.kata_wire import MEMORY_CAP, OUTPUT_CAP, decode, encode, rebuild
 
 
 class Failure(Exception):
@@ -34,7 +38,7 @@ def _words(rng: np.random.Generator, n: int, vocab: int = 12) -> list[str]:
     return [f"w{int(i)}" for i in rng.integers(0, vocab, size=n)]
 
 
-def one_hot(m: ModuleType, rng: np.random.Generator) -> int:
+def one_hot(m: Remote, rng: np.random.Generator) -> int:
     for case in range(30):
         n, k = int(rng.integers(1, 20)), int(rng.integers(1, 8))
         labels = [int(x) for x in rng.integers(0, k, size=n)]
@@ -46,7 +50,7 @@ def one_hot(m: ModuleType, rng: np.random.Generator) -> int:
     raise Failure("one_hot([0, 3], 3) should raise ValueError: 3 is not a class of 3")
 
 
-def tf_idf(m: ModuleType, rng: np.random.Generator) -> int:
+def tf_idf(m: Remote, rng: np.random.Generator) -> int:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     for case in range(20):
@@ -60,7 +64,7 @@ def tf_idf(m: ModuleType, rng: np.random.Generator) -> int:
     return 20
 
 
-def jaccard(m: ModuleType, rng: np.random.Generator) -> int:
+def jaccard(m: Remote, rng: np.random.Generator) -> int:
     cases = [(set(), set()), ({1}, {1}), ({1, 2}, {3})]
     cases += [(set(rng.integers(0, 20, size=int(rng.integers(0, 12))).tolist()),
                set(rng.integers(0, 20, size=int(rng.integers(0, 12))).tolist())) for _ in range(40)]
@@ -70,7 +74,7 @@ def jaccard(m: ModuleType, rng: np.random.Generator) -> int:
     return len(cases)
 
 
-def minhash(m: ModuleType, rng: np.random.Generator) -> int:
+def minhash(m: Remote, rng: np.random.Generator) -> int:
     errors = []
     for case in range(30):
         a = set(_words(rng, 60, 120))
@@ -89,7 +93,7 @@ def minhash(m: ModuleType, rng: np.random.Generator) -> int:
     return 30
 
 
-def linear_regression_gd(m: ModuleType, rng: np.random.Generator) -> int:
+def linear_regression_gd(m: Remote, rng: np.random.Generator) -> int:
     for case in range(8):
         n, d = int(rng.integers(30, 80)), int(rng.integers(1, 5))
         X = rng.normal(size=(n, d))
@@ -101,7 +105,7 @@ def linear_regression_gd(m: ModuleType, rng: np.random.Generator) -> int:
     return 8
 
 
-def softmax_cross_entropy(m: ModuleType, rng: np.random.Generator) -> int:
+def softmax_cross_entropy(m: Remote, rng: np.random.Generator) -> int:
     from scipy.special import log_softmax
     from scipy.special import softmax as reference
 
@@ -120,7 +124,7 @@ def softmax_cross_entropy(m: ModuleType, rng: np.random.Generator) -> int:
     return 20
 
 
-def k_means(m: ModuleType, rng: np.random.Generator) -> int:
+def k_means(m: Remote, rng: np.random.Generator) -> int:
     from sklearn.cluster import KMeans
 
     for case in range(6):
@@ -139,7 +143,7 @@ def k_means(m: ModuleType, rng: np.random.Generator) -> int:
     return 6
 
 
-def bm25(m: ModuleType, rng: np.random.Generator) -> int:
+def bm25(m: Remote, rng: np.random.Generator) -> int:
     for case in range(20):
         docs = [_words(rng, int(rng.integers(1, 20))) for _ in range(int(rng.integers(2, 10)))]
         query = _words(rng, int(rng.integers(1, 4)))
@@ -157,7 +161,7 @@ def bm25(m: ModuleType, rng: np.random.Generator) -> int:
     return 20
 
 
-def cosine_top_k(m: ModuleType, rng: np.random.Generator) -> int:
+def cosine_top_k(m: Remote, rng: np.random.Generator) -> int:
     for case in range(20):
         matrix = rng.normal(size=(int(rng.integers(5, 400)), 16))
         query = rng.normal(size=16)
@@ -170,7 +174,7 @@ def cosine_top_k(m: ModuleType, rng: np.random.Generator) -> int:
     return 20
 
 
-def tiny_autograd(m: ModuleType, rng: np.random.Generator) -> int:
+def tiny_autograd(m: Remote, rng: np.random.Generator) -> int:
     expressions: list[tuple[str, Callable[[Any, Any], Any]]] = [
         ("a * b + a", lambda a, b: a * b + a),
         ("(a + b) * (a - b)", lambda a, b: (a + b) * (a - b)),
@@ -196,47 +200,166 @@ def tiny_autograd(m: ModuleType, rng: np.random.Generator) -> int:
     return 25
 
 
-CHECKS: dict[str, Callable[[ModuleType, np.random.Generator], int]] = {
+CHECKS: dict[str, Callable[[Remote, np.random.Generator], int]] = {
     "one-hot": one_hot, "tf-idf": tf_idf, "jaccard": jaccard, "minhash": minhash,
     "linear-regression-gd": linear_regression_gd, "softmax-cross-entropy": softmax_cross_entropy, "k-means": k_means,
     "bm25": bm25, "cosine-top-k": cosine_top_k, "tiny-autograd": tiny_autograd,
 }
 
 
-def _load(path: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("kata", path)
-    if spec is None or spec.loader is None:
-        raise Failure(f"{path} is not a Python file")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+class HostGone(Exception):
+    """The process running the user's code ended in the middle of a check."""
 
 
-def main(name: str, path: str, result: str) -> None:
-    try:
-        module = _load(path)
-    except Exception as exc:  # whatever the user's file raises on import is their error to read
-        line = next((f.lineno for f in reversed(traceback.extract_tb(exc.__traceback__)) if f.filename == path), None)
-        outcome = {"ok": False, "message": f"your file does not import: {type(exc).__name__}: {exc}"
-                                          + (f" (line {line})" if line else "")}
-    else:
+class _Host:
+    """The process that runs the user's code (kata_host.py), under caps on memory and output, and the pipes
+    the checker asks it over."""
+
+    def __init__(self, path: str, output: str) -> None:
+        host_reads, checker_writes = os.pipe()
+        checker_reads, host_writes = os.pipe()
+        with open(output, "ab") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "layerwise.reinforce.kata_host", path,
+                                          str(host_reads), str(host_writes)],
+                                         stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                         pass_fds=(host_reads, host_writes), preexec_fn=_limits)
+        os.close(host_reads)
+        os.close(host_writes)
+        self.requests = os.fdopen(checker_writes, "w")
+        self.answers = os.fdopen(checker_reads, "r")
+        self.proxies: dict[int, Remote] = {}
+
+    def receive(self) -> dict[str, Any]:
+        line = self.answers.readline()
+        if not line:
+            code = self.proc.wait()
+            why = " (over the 4 MB output cap)" if code in (-25, 153) else ""
+            raise HostGone(f"your code ended the check itself: exit code {code}{why}")
+        message: dict[str, Any] = json.loads(line)
+        return message
+
+    def ask(self, op: str, target: int | None, name: str | None, args: tuple[Any, ...] = (),
+            kwargs: dict[str, Any] | None = None) -> Any:
+        request = {"op": op, "target": target, "name": name, "args": _outgoing(list(args)),
+                   "kwargs": _outgoing(kwargs or {})}
         try:
-            cases = CHECKS[name](module, np.random.default_rng(20261123))
-            outcome = {"ok": True, "cases": cases, "message": f"all {cases} cases pass"}
+            self.requests.write(json.dumps(request) + "\n")
+            self.requests.flush()
+        except BrokenPipeError:
+            raise HostGone(f"your code ended the check itself: exit code {self.proc.wait()}") from None
+        answer = self.receive()
+        if "error" in answer:
+            raise rebuild(answer["error"])
+        return decode(answer["value"], self.proxy)
+
+    def proxy(self, ref: int) -> Remote:
+        return self.proxies.setdefault(ref, Remote(self, ref))
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+def _outgoing(value: Any) -> Any:
+    """Arguments for the user's code: its own objects go back as references, everything else as plain data."""
+    if isinstance(value, Remote):
+        return {"__ref__": value._ref}
+    if isinstance(value, (list, tuple)):
+        return {"__tuple__" if isinstance(value, tuple) else "__list__": [_outgoing(v) for v in value]}
+    if isinstance(value, dict):
+        return {"__dict__": {k: _outgoing(v) for k, v in value.items()}}
+    keep: dict[int, Any] = {}
+    plain = encode(value, keep)
+    if keep:
+        raise TypeError(f"a checker cannot send a {type(value).__name__} to the user's code")
+    return plain
+
+
+class Remote:
+    """An object of the user's code, living in the host process: attributes, calls and arithmetic are asked
+    for over the pipe."""
+
+    def __init__(self, host: _Host, ref: int | None) -> None:
+        object.__setattr__(self, "_host", host)
+        object.__setattr__(self, "_ref", ref)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._host.ask("getattr", self._ref, name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._host.ask("call", self._ref, None, args, kwargs)
+
+    def _op(self, name: str, *args: Any) -> Any:
+        return self._host.ask("call", self._ref, name, args)
+
+    def __add__(self, other: Any) -> Any: return self._op("__add__", other)
+    def __radd__(self, other: Any) -> Any: return self._op("__radd__", other)
+    def __sub__(self, other: Any) -> Any: return self._op("__sub__", other)
+    def __rsub__(self, other: Any) -> Any: return self._op("__rsub__", other)
+    def __mul__(self, other: Any) -> Any: return self._op("__mul__", other)
+    def __rmul__(self, other: Any) -> Any: return self._op("__rmul__", other)
+    def __truediv__(self, other: Any) -> Any: return self._op("__truediv__", other)
+    def __rtruediv__(self, other: Any) -> Any: return self._op("__rtruediv__", other)
+    def __pow__(self, other: Any) -> Any: return self._op("__pow__", other)
+    def __neg__(self) -> Any: return self._op("__neg__")
+    def __float__(self) -> float: return float(self._op("__float__"))
+
+
+def _limits() -> None:
+    """In the process that runs the user's code: caps on what it can write (prints included) and on memory."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_CAP, OUTPUT_CAP))
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def _message(exc: BaseException) -> str:
+    where = getattr(exc, "remote_where", None)
+    kind = getattr(exc, "remote_type", type(exc).__name__)
+    text = str(exc).removeprefix(f"{kind}: ")
+    if where is None:
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = [Path(frame.filename).name, frame.lineno]
+    return f"{kind}: {text} (in {where[0]}, line {where[1]})"
+
+
+def run(name: str, path: str, output: str) -> dict[str, Any]:
+    """The verdict on the user's file, computed here: the user's code runs in another process."""
+    host = _Host(path, output)
+    try:
+        first = host.receive()
+        if "error" in first:
+            error = first["error"]
+            line = f" (line {error['where'][1]})" if error.get("where") else ""
+            return {"ok": False, "message": f"your file does not import: {error['type']}: {error['message']}{line}"}
+        try:
+            cases = CHECKS[name](Remote(host, None), np.random.default_rng(20261123))
+            return {"ok": True, "cases": cases, "message": f"all {cases} cases pass"}
         except Failure as exc:
-            outcome = {"ok": False, "message": str(exc)}
+            return {"ok": False, "message": str(exc)}
         except NotImplementedError:
-            outcome = {"ok": False, "message": "not implemented yet (the starter still raises NotImplementedError)"}
+            return {"ok": False, "message": "not implemented yet (the starter still raises NotImplementedError)"}
+        except HostGone as exc:
+            return {"ok": False, "message": str(exc)}
         except Exception as exc:
             if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
-                message = "stopped: your code printed or wrote more than the 4 MB output cap"
-            else:
-                where = traceback.extract_tb(exc.__traceback__)[-1]
-                message = f"{type(exc).__name__}: {exc} (in {Path(where.filename).name}, line {where.lineno})"
-            outcome = {"ok": False, "message": message}
-    Path(result).write_text(json.dumps(outcome))
+                return {"ok": False, "message": "stopped: your code printed or wrote more than the 4 MB output cap"}
+            return {"ok": False, "message": _message(exc)}
+    finally:
+        host.close()
+
+
+def main() -> None:
+    """The checker process: the token comes on stdin (which the user's code never sees), the verdict leaves on
+    stdout, with the token, so no other process can pass one off as the checker's."""
+    name, path, output = sys.argv[1:4]
+    token = sys.stdin.readline().strip()
+    verdict = run(name, path, output)
+    sys.stdout.write(json.dumps({"token": token, **verdict}) + "\n")
 
 
 if __name__ == "__main__":
-    sys.setrecursionlimit(10000)
-    main(*sys.argv[1:4])
+    main()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
     from layerwise.library import Library
 
 TIMEOUT = 30.0  # seconds for a whole check
-OUTPUT_CAP = 4 * 1024 * 1024  # bytes the user's code may print or write before it is stopped
-MEMORY_CAP = 2 * 1024**3  # address space of the checker: NumPy, SciPy and scikit-learn need about 1 GB of it
 
 
 @dataclass(frozen=True)
@@ -129,27 +128,25 @@ def check(library: Library, name: str, file: Path | None = None, timeout: float 
     path = (file or workspace(library) / f"{name.replace('-', '_')}.py").expanduser().resolve()
     if not path.exists():
         raise NotFound(f"no file {path}; `layerwise kata start {name}` writes the starter")
+    token = secrets.token_hex(16)
     with tempfile.TemporaryDirectory() as tmp:
-        result_file = Path(tmp) / "result.json"
         output = Path(tmp) / "output.txt"
-        with open(output, "wb") as out:
-            # its own session (process group), so a timeout stops whatever the user's code started too
-            proc = subprocess.Popen([sys.executable, "-m", "layerwise.reinforce.kata_runner", name, str(path), str(result_file)],
-                                    stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=tmp,
-                                    preexec_fn=_limits if os.name == "posix" else None, start_new_session=True)
+        with open(output, "wb") as errors:
+            # its own session (process group), so a timeout stops the user's code and whatever it started too
+            proc = subprocess.Popen([sys.executable, "-m", "layerwise.reinforce.kata_runner", name, str(path), str(output)],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, cwd=tmp,
+                                    start_new_session=True)
             try:
-                proc.wait(timeout=timeout)
+                said, _ = proc.communicate(input=f"{token}\n".encode(), timeout=timeout)
             except subprocess.TimeoutExpired:
                 return {"kata": name, "ok": False, "message": f"stopped after {timeout:g} s: an endless loop, or far too slow"}
             finally:
                 _stop_group(proc)
         printed = output.read_bytes()[:2000].decode(errors="replace")
-        if not result_file.exists():
-            why = ("its output went over the 4 MB cap" if proc.returncode in (-25, 153) else
-                   f"it used more than the {MEMORY_CAP // 2**30} GB memory cap" if "MemoryError" in printed
-                   else f"exit code {proc.returncode}")
-            return {"kata": name, "ok": False, "message": f"the checker did not finish ({why})", "output": printed}
-        result = json.loads(result_file.read_text())
+        result = _verdict(said, token)
+        if result is None:
+            return {"kata": name, "ok": False, "message": f"the checker did not finish (exit code {proc.returncode})",
+                    "output": printed}
     result["kata"] = name
     if printed.strip():
         result["output"] = printed
@@ -159,12 +156,16 @@ def check(library: Library, name: str, file: Path | None = None, timeout: float 
     return result
 
 
-def _limits() -> None:
-    """In the checker process: caps on what the user's code can write (prints included) and on its memory."""
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_CAP, OUTPUT_CAP))
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+def _verdict(said: bytes, token: str) -> dict[str, Any] | None:
+    """The checker's verdict: its last line, carrying the token only the checker was given."""
+    lines = said.decode(errors="replace").strip().splitlines()
+    try:
+        verdict = json.loads(lines[-1]) if lines else None
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(verdict, dict) or verdict.pop("token", None) != token:
+        return None
+    return verdict
 
 
 def _stop_group(proc: subprocess.Popen[bytes]) -> None:

@@ -202,3 +202,33 @@ def _save(index: Index, folder: Path, meta: dict[str, Any]) -> None:
         folder.rename(old)
     tmp.rename(folder)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def index_problem(library: Library) -> str | None:
+    """What is wrong with the representations kept in the home, or None. Out of date is not wrong (they are
+    brought up to date on use); unreadable or out of step with the database is."""
+    folder = library.home.path / "index"
+    if not folder.exists():
+        return None
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+        ids = np.load(folder / "ids.npy")
+        dense = np.load(folder / "dense.npy", mmap_mode="r")
+    except (OSError, ValueError) as exc:
+        return f"unreadable ({type(exc).__name__}: {exc})"
+    if len(dense) != len(ids):
+        return f"{len(ids)} items but {len(dense)} embeddings"
+    count, changed = _state(library)
+    if meta.get("items") == count and meta.get("changed") == changed and len(ids) != max(count, 1):
+        return f"says it is current, but holds {len(ids)} items of {count}"
+    return None
+
+
+def drop_index(library: Library) -> bool:
+    """Forget the representations kept in the home (they are computed again on next use)."""
+    _CACHE.pop(str(library.home.path / "index"), None)
+    folder = library.home.path / "index"
+    if not folder.exists():
+        return False
+    shutil.rmtree(folder)
+    return True

@@ -12,14 +12,15 @@ revision this code does not know was written by a newer layerwise and is refused
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from layerwise.errors import LayerwiseError, SchemaTooNew
 from layerwise.records import Item
-from layerwise.store import search
+from layerwise.store import health, search
 from layerwise.store.sql import chunks, column, first_line, id_list, rows, run, scalar, text, tuples
+from layerwise.times import utc_now
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -65,13 +66,35 @@ class Store:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """One transaction: committed on success, rolled back on any error or Ctrl-C."""
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DatabaseError, OperationalError
 
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except OperationalError as exc:
-            raise LayerwiseError(f"database error: {first_line(exc)}", where=self.display_url) from None
+        except DatabaseError as exc:
+            if health.damaged(exc):
+                raise LayerwiseError(f"the library database is damaged ({first_line(exc)}): `layerwise check` says "
+                                     "what is wrong, `layerwise repair` saves every row that can be read",
+                                     where=self.display_url) from None
+            if isinstance(exc, OperationalError):
+                raise LayerwiseError(f"database error: {first_line(exc)}", where=self.display_url) from None
+            raise
+
+    @contextmanager
+    def examine(self) -> Iterator[Connection]:
+        """A connection for checks that change nothing: whatever they run is rolled back, and a damaged file
+        is theirs to report (no commit that fails on it)."""
+        with self.engine.connect() as conn:
+            try:
+                yield conn
+            finally:
+                with suppress(Exception):
+                    conn.rollback()
+
+    @property
+    def path(self) -> Path | None:
+        """The library file, for SQLite (None on PostgreSQL)."""
+        return Path(self.url.removeprefix("sqlite:///")) if self.url.startswith("sqlite:///") else None
 
     @property
     def display_url(self) -> str:
@@ -83,14 +106,18 @@ class Store:
     # -- schema ------------------------------------------------------------------------------------
     def _migrate(self) -> None:
         from sqlalchemy import inspect
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DatabaseError
 
         try:
             with self.engine.connect() as conn:
                 current = None
                 if inspect(conn).has_table("alembic_version"):
                     current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except OperationalError as exc:
+        except DatabaseError as exc:
+            if health.damaged(exc):
+                raise LayerwiseError(f"the library database is damaged ({first_line(exc)}): `layerwise check` says "
+                                     "what is wrong, `layerwise repair` saves every row that can be read",
+                                     where=self.display_url) from None
             raise LayerwiseError(f"cannot open the library database: {first_line(exc)}", where=self.display_url) from None
         if current == SCHEMA_REVISIONS[-1]:
             return
@@ -101,6 +128,9 @@ class Store:
                 where=self.display_url)
         from alembic import command
         from alembic.config import Config
+
+        if current is not None and self.path is not None:  # an existing library: a copy first, as it was
+            health.backup(self.path, backup_path(self.path, f"before-{SCHEMA_REVISIONS[-1]}"))
 
         config = Config()
         config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
@@ -260,3 +290,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def open_store(url: str) -> Store:
     return Store(url)
+
+
+def backup_path(database: Path, label: str) -> Path:
+    """Where a backup of a library file goes: `backups/` beside it, named by the time and why."""
+    return database.parent / "backups" / f"library-{utc_now().strftime('%Y%m%d-%H%M%S')}-{label}.sqlite3"
