@@ -395,3 +395,42 @@ def test_serve_on_another_address_needs_a_token_and_a_taken_port_is_one_line(sql
     finally:
         process.terminate()  # SIGTERM, as a service manager stops it
         assert process.wait(timeout=30) == 0 and "stopped" in process.stderr.read()
+
+
+def test_long_preparation_runs_in_the_background_and_other_pages_answer(sample, monkeypatch):
+    """After a large import the representations take a while: the pages that need them say "preparing" (with
+    Retry-After) instead of holding the app, and every other page answers meanwhile (issue 17). The
+    encoder is held at a gate here, so the test sees the middle of the work whatever the machine's speed."""
+    import threading
+    import time
+
+    from layerwise.represent import dense
+
+    monkeypatch.setenv("LAYERWISE_WEB_BACKGROUND_ABOVE", "100")  # the sample's 3,000 items count as large
+    gate = threading.Event()
+    real = dense.encoder_for
+
+    class Held:
+        def __init__(self, encoder):
+            self.encoder, self.name = encoder, encoder.name
+
+        def encode(self, texts):
+            gate.wait(60)
+            return self.encoder.encode(texts)
+
+    monkeypatch.setattr(dense, "encoder_for", lambda config: Held(real(config)))
+    with TestClient(create_app(sample, allowed_hosts=HOSTS)) as c:
+        waiting = c.get("/inbox")
+        assert waiting.status_code == 503 and waiting.headers["retry-after"] == "2"
+        assert "Preparing your library" in waiting.text and 'http-equiv="refresh"' in waiting.text
+        assert c.get("/week").status_code == 503 and c.get("/map/rag").status_code == 503
+        for url in ("/notes", "/review", "/stats", "/inbox?q=attention", "/map"):  # answered meanwhile
+            assert c.get(url).status_code == 200, url
+        assert c.app.state.warmup.busy()
+        gate.set()
+        deadline = time.monotonic() + 120
+        while c.app.state.warmup.busy() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        ready = c.get("/inbox")
+        assert ready.status_code == 200 and 'data-item="' in ready.text
+        assert c.get("/week").status_code == 200

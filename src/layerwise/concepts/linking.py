@@ -62,14 +62,30 @@ def _signature(cmap: ConceptMap) -> str:
     return hashlib.sha1("\n".join(parts).encode()).hexdigest()
 
 
-def ensure_linked(library: Library) -> None:
-    """Link what is not linked yet: new items since the last run, or everything when the map changed."""
+def _linking_due(library: Library) -> tuple[bool, int, int]:
+    """(whether the map changed since the last linking, the last item linked, the newest item)."""
     cmap = concept_map(library)
     with library.store.begin() as conn:
         upto = int(library.store.meta(conn, "links_upto") or 0)
         same_map = library.store.meta(conn, "links_map") == _signature(cmap)
         newest = library.store.max_item_id(conn)
-    if not same_map:
+    return not same_map, upto, newest
+
+
+def unlinked(library: Library) -> int:
+    """About how many items `ensure_linked` would link now: those added since the last run, or every item
+    when the map itself changed (0: nothing to do)."""
+    changed, upto, newest = _linking_due(library)
+    if changed:
+        with library.store.begin() as conn:
+            return library.store.change_state(conn)[0]
+    return max(0, newest - upto)
+
+
+def ensure_linked(library: Library) -> None:
+    """Link what is not linked yet: new items since the last run, or everything when the map changed."""
+    changed, upto, newest = _linking_due(library)
+    if changed:
         link_all(library)
     elif newest > upto:
         link_all(library, since=upto)

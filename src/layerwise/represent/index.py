@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,9 +65,10 @@ def _state(library: Library) -> tuple[int, str]:
         return library.store.change_state(conn)
 
 
-def load_index(library: Library) -> Index:
+def load_index(library: Library, progress: Callable[[int], None] | None = None) -> Index:
     """The index, brought up to date: embeddings are computed only for items added or changed since it was
-    written (each item is embedded once), tf-idf rows likewise with the fitted vocabulary."""
+    written (each item is embedded once), tf-idf rows likewise with the fitted vocabulary. `progress` hears
+    how many items have been embedded so far."""
     config = library.home.config()
     model_key = str(config.get("embedding_model") or "default")
     folder = library.home.path / "index"
@@ -74,7 +76,7 @@ def load_index(library: Library) -> Index:
     cached = _CACHE.get(str(folder))
     if cached and cached[0] == (count, changed, model_key):
         return cached[1]
-    index = _load_current(library, config, model_key, folder, count, changed)
+    index = _load_current(library, config, model_key, folder, count, changed, progress)
     _CACHE[str(folder)] = ((*_state(library), model_key), index)
     return index
 
@@ -85,8 +87,12 @@ _CACHE: dict[str, tuple[tuple[int, str, str], Index]] = {}
 
 
 def _load_current(library: Library, config: dict[str, Any], model_key: str, folder: Path, count: int,
-                  changed: str) -> Index:
+                  changed: str, progress: Callable[[int], None] | None = None) -> Index:
     from scipy import sparse
+
+    def encoder() -> Encoder:
+        chosen = embeddings.encoder_for(config)
+        return _Reporting(chosen, progress) if progress else chosen
 
     meta: dict[str, Any] = {}
     try:
@@ -94,19 +100,56 @@ def _load_current(library: Library, config: dict[str, Any], model_key: str, fold
     except (OSError, ValueError):
         meta = {}
     if meta.get("version") != VERSION or meta.get("model") != model_key:
-        return _build(library, embeddings.encoder_for(config), model_key, folder)
+        return _build(library, encoder(), model_key, folder)
     try:
         index = Index(ids=np.load(folder / "ids.npy"), tfidf=sparse.load_npz(folder / "tfidf.npz").tocsr(),
                       dense=np.load(folder / "dense.npy", mmap_mode="r"),
                       vocabulary=json.loads((folder / "vocabulary.json").read_text()), idf=np.load(folder / "idf.npy"))
     except (OSError, ValueError):
-        return _build(library, embeddings.encoder_for(config), model_key, folder)  # a damaged cache is rebuilt
+        return _build(library, encoder(), model_key, folder)  # a damaged cache is rebuilt
     if meta.get("items") == count and meta.get("changed") == changed:
         return index
     fitted = max(int(meta.get("fitted_items", 1)), 1)
     if abs(count - fitted) / fitted > REFIT_GROWTH:
-        return _build(library, embeddings.encoder_for(config), model_key, folder, reuse=index)
-    return _update(library, index, embeddings.encoder_for(config), model_key, folder, meta)
+        return _build(library, encoder(), model_key, folder, reuse=index)
+    return _update(library, index, encoder(), model_key, folder, meta)
+
+
+class _Reporting:
+    """An encoder that embeds in batches and says how far it got."""
+
+    BATCH = 4096
+
+    def __init__(self, encoder: Encoder, progress: Callable[[int], None]) -> None:
+        self.encoder, self.progress, self.name, self.done = encoder, progress, encoder.name, 0
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        parts = []
+        for start in range(0, len(texts), self.BATCH):
+            parts.append(self.encoder.encode(texts[start:start + self.BATCH]))
+            self.done += len(parts[-1])
+            self.progress(self.done)
+        return np.vstack(parts) if parts else self.encoder.encode(texts)
+
+
+def pending(library: Library) -> int:
+    """About how many items the next use of the index will embed (0 when it is current): cheap to ask, so
+    an interface can decide to do the work in the background."""
+    folder = library.home.path / "index"
+    cached = _CACHE.get(str(folder))
+    count, changed = _state(library)
+    model_key = str(library.home.config().get("embedding_model") or "default")
+    if cached and cached[0] == (count, changed, model_key):
+        return 0
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+    except (OSError, ValueError):
+        return count
+    if meta.get("version") != VERSION or meta.get("model") != model_key:
+        return count
+    if meta.get("items") == count and meta.get("changed") == changed:
+        return 0
+    return max(abs(count - int(meta.get("items", 0))), 1)
 
 
 def _rows_since(library: Library, since: str) -> list[tuple[int, str, str | None]]:

@@ -30,6 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from layerwise.errors import LayerwiseError, NotFound
 from layerwise.web import concepts, reinforce, render, study, triage
+from layerwise.web.warmup import Warmup
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -72,6 +73,7 @@ def create_app(library: Library, token: str | None = None, allowed_hosts: tuple[
     """The app over one library. With a token, every request must carry it and any Host is accepted."""
     app = FastAPI(title="layerwise", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.library = library
+    app.state.warmup = Warmup(library)
     app.state.lock = threading.Lock()
     app.state.token = token
     app.state.csrf = hmac.new(csrf_secret(library), b"csrf", sha256).hexdigest()

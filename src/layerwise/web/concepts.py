@@ -15,6 +15,7 @@ from layerwise.vocab import AREAS
 from layerwise.vocab import CONCEPT_LAYERS as LAYERS
 from layerwise.web.graph import radial
 from layerwise.web.render import page
+from layerwise.web.warmup import preparing
 
 router = APIRouter()
 
@@ -36,6 +37,8 @@ def concept_map_page(request: Request, slug: str = "", depth: int = 2) -> HTMLRe
 @router.get("/map/{slug}", response_class=HTMLResponse)
 def concept_page(request: Request, slug: str) -> HTMLResponse:
     library = request.app.state.library
+    if (wait := preparing(request, "this concept's items")) is not None:
+        return wait
     data = describe(library, slug, items=30)
     note = notes.concept_note_path(library, slug)
     written = notes.read(note) if note.exists() else None

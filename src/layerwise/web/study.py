@@ -15,6 +15,7 @@ from layerwise.rank.profile import settings
 from layerwise.study import clock as session_clock
 from layerwise.study import notes, sessions
 from layerwise.web.render import local_path, page
+from layerwise.web.warmup import preparing
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -29,6 +30,8 @@ def study_home(request: Request, ref: str = "") -> HTMLResponse:
     library = request.app.state.library
     picks = []
     if library.find(limit=1)[1]:
+        if (wait := preparing(request, "your picks to study")) is not None:
+            return wait
         plan = week_plan(library)
         items = library.items_by_id([p.item_id for p in plan.picks])
         picks = [{"pick": p, "item": items[p.item_id]} for p in plan.picks if p.state != "done"]

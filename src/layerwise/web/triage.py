@@ -17,6 +17,7 @@ from layerwise.rank.profile import focuses, settings
 from layerwise.study import notes
 from layerwise.vocab import BUCKETS, KINDS, PICK_ACTIONS
 from layerwise.web.render import local_path, page
+from layerwise.web.warmup import preparing, ready
 
 router = APIRouter()
 PAGE_SIZE = 30
@@ -32,16 +33,18 @@ def inbox(request: Request, q: str = "", kind: str = "", offset: int = 0) -> HTM
     library = request.app.state.library
     offset = max(0, offset)
     kind = kind if kind in KINDS else ""
-    if q.strip():
+    if q.strip():  # full-text search needs no representations: it answers while they are prepared
         found, total = library.find(q, limit=PAGE_SIZE, offset=offset, kind=kind or None)
         rows = [{"item": i, "track": "", "reason": "matches your search"} for i in found]
     else:
+        if (wait := preparing(request, "the ranked inbox")) is not None:
+            return wait
         total = None
         entries = [] if not library.find(limit=1)[1] else ranked(library, limit=PAGE_SIZE, offset=offset, kind=kind or None)
         items = library.items_by_id([e.item_id for e in entries])
         rows = [{"item": items[e.item_id], "track": e.track, "reason": e.because}
                 for e in entries if e.item_id in items]
-    linked = concepts_of(library, [r["item"].id for r in rows])
+    linked = concepts_of(library, [r["item"].id for r in rows]) if ready(request) else {}
     for row in rows:
         row["concepts"] = linked.get(row["item"].id, [])
         row["source"] = _source(row["item"])
@@ -54,6 +57,8 @@ def triage(request: Request, ref: str, action: str, back: str = Form("/inbox")) 
     """accept (into this week's plan), skip (not for me), archive (keep, out of the ranking), like, dislike."""
     if action not in INBOX_ACTIONS:
         raise NotFound(f"no action {action!r}")
+    if action == "accept" and (wait := preparing(request, "the inbox")) is not None:
+        return wait  # taking an item into the week replans it: not before the representations are ready
     triage_item(request.app.state.library, ref, action)
     if request.headers.get("x-requested-with") == "layerwise":  # keyboard triage: the page updates itself
         return JSONResponse({"ref": ref, "action": action})
@@ -65,7 +70,8 @@ def item(request: Request, ref: str) -> HTMLResponse:
     library = request.app.state.library
     found = library.get(ref)
     note = notes.find_item_note(library, found.id)
-    return page(request, "item.html", item=found, concepts=concepts_of(library, [found.id]).get(found.id, []),
+    concepts = concepts_of(library, [found.id]).get(found.id, []) if ready(request) else []
+    return page(request, "item.html", item=found, concepts=concepts,
                 note=notes.relative(library, note) if note else None,
                 source=_source(found))
 
@@ -75,6 +81,8 @@ def week(request: Request) -> HTMLResponse:
     library = request.app.state.library
     if not library.find(limit=1)[1]:
         return page(request, "week.html", plan=None, empty=True)
+    if (wait := preparing(request, "this week's plan")) is not None:
+        return wait
     plan = week_plan(library)
     items = library.items_by_id([p.item_id for p in plan.picks])
     prefs = settings(library)
@@ -89,8 +97,10 @@ def week(request: Request) -> HTMLResponse:
 
 
 @router.post("/week/{position}/{action}")
-def week_action(request: Request, position: int, action: str) -> RedirectResponse:
+def week_action(request: Request, position: int, action: str) -> Response:
     if action not in PICK_ACTIONS:
         raise NotFound(f"no action {action!r}")
+    if (wait := preparing(request, "this week's plan")) is not None:
+        return wait
     act(request.app.state.library, position, action)
     return RedirectResponse("/week", status_code=303)
