@@ -21,6 +21,10 @@ class SchemaTooNew(LayerwiseError):
     """The database was written by a newer layerwise."""
 
 
+class DatabaseDamaged(LayerwiseError):
+    """The library file has damaged pages (`layerwise check`, `layerwise repair`)."""
+
+
 class FetchError(LayerwiseError):
     """A URL that failed: HTTP error status, timeout, too large, not what was expected."""
 

@@ -3,15 +3,19 @@ feeds, PDFs) and spaced-repetition cards (Anki decks). The one entry point `impo
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO, cast
 
 from layerwise.atomic import atomic_file
-from layerwise.errors import LayerwiseError
+from layerwise.errors import DatabaseDamaged, LayerwiseError
 from layerwise.export import EXPORT_FORMATS, export
 from layerwise.library import IngestReport, Library
 from layerwise.reinforce import anki, cards
+from layerwise.store import health
 
 FORMATS_OUT = (*EXPORT_FORMATS, "anki")
 
@@ -45,8 +49,33 @@ def export_file(library: Library, fmt: str, output: str | None, stdout: TextIO, 
         made = anki.export_deck(library, output, by)
         return Exported(made["notes"], "notes",
                         f"wrote {made['notes']} notes in {made['decks']} decks ({made['media']} media files) to {output}")
-    if output is None:
-        export(library, fmt, stdout, **filters)
+    try:
+        return _export(library, fmt, output, stdout, **filters)
+    except DatabaseDamaged:
+        damaged = library.database_file
+        if damaged is None:
+            raise
+        # the way out of a damaged library: every row that can still be read, copied aside and exported from
+        # there; the library itself is left as it is for `layerwise repair`
+        with tempfile.TemporaryDirectory() as scratch:
+            copy = Path(scratch) / "readable.sqlite3"
+            rescue = Library(library.home, database_url=f"sqlite:///{copy}")
+            try:
+                rescue.open()
+                health.salvage(damaged, copy)
+                done = _export(rescue, fmt, output, stdout, **filters)
+            finally:
+                rescue.close()
+        note = "the library is damaged: exported every row that could be read; `layerwise repair` mends it"
+        return Exported(done.count, done.what, f"{done.summary} ({note})") if done else Exported(0, "items", note)
+
+
+def _export(library: Library, fmt: str, output: str | None, stdout: TextIO, **filters: Any) -> Exported | None:
+    if output is None:  # written whole or not at all: a failure half-way must not leave half an export printed
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as buffer:
+            export(library, fmt, buffer, **filters)
+            buffer.seek(0)
+            shutil.copyfileobj(buffer, stdout)
         return None
     with atomic_file(output) as out:
         count = export(library, fmt, cast(TextIO, out), **filters)

@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from layerwise.errors import LayerwiseError, SchemaTooNew
+from layerwise.errors import DatabaseDamaged, LayerwiseError, SchemaTooNew
 from layerwise.records import Item
 from layerwise.store import health, search
 from layerwise.store.sql import chunks, column, first_line, id_list, rows, run, scalar, text, tuples
@@ -73,7 +73,7 @@ class Store:
                 yield conn
         except DatabaseError as exc:
             if health.damaged(exc):
-                raise LayerwiseError(f"the library database is damaged ({first_line(exc)}): `layerwise check` says "
+                raise DatabaseDamaged(f"the library database is damaged ({first_line(exc)}): `layerwise check` says "
                                      "what is wrong, `layerwise repair` saves every row that can be read",
                                      where=self.display_url) from None
             if isinstance(exc, OperationalError):
@@ -115,7 +115,7 @@ class Store:
                     current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except DatabaseError as exc:
             if health.damaged(exc):
-                raise LayerwiseError(f"the library database is damaged ({first_line(exc)}): `layerwise check` says "
+                raise DatabaseDamaged(f"the library database is damaged ({first_line(exc)}): `layerwise check` says "
                                      "what is wrong, `layerwise repair` saves every row that can be read",
                                      where=self.display_url) from None
             raise LayerwiseError(f"cannot open the library database: {first_line(exc)}", where=self.display_url) from None
