@@ -1,6 +1,7 @@
 """The weekly plan on the bundled sample library (3,000 real arXiv records), on both engines."""
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -219,3 +220,44 @@ def test_plan_follows_the_map_and_replans_when_a_layer_changes(sample):
         [p.reason for p in second.picks] != [p.reason for p in first.picks]
     profile.set_setting(sample, "lean", "envelope")
     assert week_plan(sample).picks  # still five picks with a lean
+
+
+def test_pick_numbers_are_references_this_week(cli):
+    """`layerwise week accept 1` and `layerwise study pick:1` name the same thing (issue 18); a bare number
+    stays an item id."""
+    assert cli("show", "pick:1").code == 2  # no plan yet: says how to make one
+    assert cli("demo").code == 0
+    picks = json.loads(cli("week", "--json").out)["picks"]
+    shown = json.loads(cli("show", "pick:2", "--json").out)
+    assert shown["id"] == picks[1]["id"]
+    studied = json.loads(cli("study", "pick:1", "--outcome", "bookmark", "--json").out)
+    assert studied["title"] == picks[0]["title"]
+    missing = cli("show", "pick:99")
+    assert missing.code == 2 and "no pick 99" in missing.err
+    assert "study pick:1" in cli("week").out
+
+
+def test_the_weeks_timeboxes_as_calendar_events_at_the_study_slots(cli, tmp_path):
+    """`week --ics`: a timebox per pick still to study at the configured slots, the weekly review, stable UIDs
+    (issue 18); validated by the icalendar parser."""
+    from icalendar import Calendar
+
+    assert cli("demo").code == 0
+    assert cli("config", "set", "study_slots", "mon,wed 07:30").code == 0
+    assert cli("config", "set", "study_slots", "someday 7").code == 2
+    assert cli("config", "set", "timebox", "30").code == 0
+    path = tmp_path / "week.ics"
+    assert cli("week", "--ics", str(path)).code == 0
+    events = [e for e in Calendar.from_ical(path.read_bytes()).walk("VEVENT")]
+    studies = sorted((e for e in events if str(e["uid"]).startswith("pick-")), key=lambda e: e.decoded("dtstart"))
+    picks = json.loads(cli("week", "--json").out)["picks"]
+    assert len(studies) == len([p for p in picks if p["state"] != "done"]) == 5
+    starts = [e.decoded("dtstart") for e in studies]
+    assert [s.strftime("%a %H:%M") for s in starts] == ["Mon 07:30", "Mon 08:15", "Mon 09:00", "Wed 07:30", "Wed 08:15"]
+    assert all(e.decoded("dtend") - e.decoded("dtstart") == timedelta(minutes=30) for e in studies)
+    assert all("layerwise study pick:" in str(e["description"]) for e in studies)
+    assert any(str(e["uid"]).startswith("review-") for e in events)
+    again = tmp_path / "again.ics"
+    assert cli("week", "--ics", str(again)).code == 0
+    uids = sorted(str(e["uid"]) for e in Calendar.from_ical(again.read_bytes()).walk("VEVENT"))
+    assert uids == sorted(str(e["uid"]) for e in events)  # re-importing updates the same events

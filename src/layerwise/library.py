@@ -18,7 +18,8 @@ from layerwise.home import Home, open_home
 from layerwise.records import Item, Skip
 from layerwise.store import Store
 from layerwise.store import feeds as feed_rows
-from layerwise.times import utc_stamp
+from layerwise.store import profile as plan_rows
+from layerwise.times import iso_week, utc_stamp
 from layerwise.vocab import STATUSES
 
 if TYPE_CHECKING:
@@ -188,8 +189,11 @@ class Library:
 
     # -- references --------------------------------------------------------------------------------
     def resolve(self, ref: str) -> int:
-        """An item id from the library's own id, `SOURCE:ID`, an arXiv id, a DOI or a URL."""
+        """An item id from the library's own id, `SOURCE:ID`, an arXiv id, a DOI, a URL, or `pick:N` (the
+        pick numbered N in this week's plan, as `layerwise week` shows it)."""
         ref = ref.strip()
+        if match := re.fullmatch(r"pick:(\d+)", ref, re.IGNORECASE):
+            return self._pick(int(match.group(1)))
         with self.store.begin() as conn:
             if re.fullmatch(r"#?\d+", ref):
                 item_id = int(ref.lstrip("#"))
@@ -214,6 +218,16 @@ class Library:
             if len(owners) == 1:
                 return owners[0]
         raise NotFound(f"no item matches {ref!r} (use an id from `layerwise list`, SOURCE:ID, an arXiv id, a DOI or a URL)")
+
+    def _pick(self, position: int) -> int:
+        with self.store.begin() as conn:
+            picks = [p for p in plan_rows.picks(conn, iso_week()) if p.state != "skipped"]
+        if not picks:
+            raise NotFound("this week has no plan yet: `layerwise week` makes it")
+        found = next((p for p in picks if p.position == position), None)
+        if found is None:
+            raise NotFound(f"this week's plan has no pick {position} (see `layerwise week`)")
+        return found.item_id
 
     def display_refs(self, item_ids: Sequence[int]) -> dict[int, str]:
         """A reference per item for output: its first external id (SOURCE:ID), else its library id."""

@@ -10,7 +10,7 @@ Three stamps, each kept for a reason (rows written by earlier versions compare w
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from layerwise.errors import LayerwiseError
 
@@ -67,3 +67,19 @@ def parse_day(value: str | None, today: date | None = None) -> date:
     if day < today:
         raise LayerwiseError(f"{day.isoformat()} is in the past; a deeper dive needs a day from today on")
     return day
+
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_slots(value: str) -> tuple[list[int], time]:
+    """Study slots as `mon,wed,fri 08:00`: the weekdays (0 = Monday) and the time of day sessions start."""
+    days_text, _, clock = value.strip().lower().partition(" ")
+    days = [DAYS.index(d.strip()[:3]) for d in days_text.split(",") if d.strip()[:3] in DAYS]
+    try:
+        start = time.fromisoformat(clock.strip())
+    except ValueError:
+        start = None
+    if not days or start is None or len(days) != len([d for d in days_text.split(",") if d.strip()]):
+        raise LayerwiseError(f"study_slots are days and a time such as \"mon,wed,fri 08:00\", not {value!r}")
+    return sorted(set(days)), start

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
+from layerwise.atomic import write_atomically
 from layerwise.cli.output import console, print_json
 from layerwise.rank.inbox import inbox as run_inbox
 from layerwise.rank.plan import act, add_to_week, week_plan
+from layerwise.study.schedule import week_ics
 from layerwise.vocab import KINDS, TRACKS
 
 
@@ -35,19 +37,27 @@ def show_plan(ctx: click.Context, plan, as_json: bool) -> None:  # type: ignore[
                       Text(p.because))
     out.print(table)
     out.print(Text("accept, skip (not for me), swap (not this one) or done: `layerwise week accept 1`; "
+                   "study one: `layerwise study pick:1` (a bare number is an item id); "
                    "the rest waits in `layerwise inbox`", style="dim"))
 
 
 @click.group(invoke_without_command=True)
 @click.option("--refresh", is_flag=True, help="Choose the proposed picks again (accepted and done ones stay).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--ics", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also write the week's timeboxes, dives and review as calendar events (at config study_slots).")
 @click.pass_context
-def week(ctx: click.Context, refresh: bool, as_json: bool) -> None:
+def week(ctx: click.Context, refresh: bool, as_json: bool, ics: str | None) -> None:
     """This ISO week's plan: a handful of picks in two tracks (need, want), each with its reason.
 
     The plan stays the same when run again this week unless you change a focus, a setting or a rating."""
     if ctx.invoked_subcommand:
         return
+    if ics:
+        week_plan(ctx.obj.library, refresh=refresh)
+        write_atomically(ics, week_ics(ctx.obj.library))
+        click.echo(f"the week's timeboxes are in {ics}: import it into your calendar (again after a change; "
+                   "the same events are updated)", err=True)
 
     show_plan(ctx, week_plan(ctx.obj.library, refresh=refresh), as_json)
 

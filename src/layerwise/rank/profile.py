@@ -3,7 +3,8 @@
 Focuses live in the database (several per track); settings live in config.toml so they can be edited by
 hand: `budget` (picks per week, default 5), `need_share` (share of picks for the need track, default 0.8,
 i.e. 80/20 need/want), `targets` (core/adjacent/moonshot shares, default 70/20/10), `timebox` (minutes of a
-study session, default 45), `lean` (letter, envelope
+study session, default 45), `study_slots` (days and a start time for sessions in the calendar, default
+"mon,tue,wed,thu,fri 08:00"), `lean` (letter, envelope
 or both): items linked to concepts of the leaned area rank higher, items only on the other area lower
 (rank/concepts.py).
 """
@@ -19,13 +20,15 @@ from layerwise.concepts.progress import layers
 from layerwise.errors import LayerwiseError
 from layerwise.store import profile as plan_rows
 from layerwise.store.profile import Focus
-from layerwise.times import utc_stamp
+from layerwise.times import parse_slots, utc_stamp
 from layerwise.vocab import BUCKETS, LEANS, TRACKS
 
 if TYPE_CHECKING:
     from layerwise.library import Library
 
-DEFAULTS: dict[str, Any] = {"budget": 5, "need_share": 0.8, "lean": "both", "targets": "70/20/10", "timebox": 45}
+DEFAULTS: dict[str, Any] = {"budget": 5, "need_share": 0.8, "lean": "both", "targets": "70/20/10", "timebox": 45,
+                            "study_slots": "mon,tue,wed,thu,fri 08:00"}
+NOT_PLANNING = ("timebox", "study_slots")  # settings of the sessions, not of what the plan picks
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,14 @@ class Settings:
     lean: str = DEFAULTS["lean"]
     targets: str = DEFAULTS["targets"]  # core/adjacent/moonshot shares of the picks, balanced over the weeks
     timebox: float = DEFAULTS["timebox"]  # minutes of a study session
+    study_slots: str = DEFAULTS["study_slots"]  # when sessions go in the calendar: days and a start time
 
     def __post_init__(self) -> None:
         if not 1 <= self.budget <= 50:
             raise LayerwiseError(f"budget must be between 1 and 50 picks a week, not {self.budget}")
         if not 0 <= self.need_share <= 1:
             raise LayerwiseError(f"need_share must be between 0 and 1 (0.8 means 80/20 need/want), not {self.need_share}")
+        parse_slots(self.study_slots)
         if not 1 <= self.timebox <= 240:
             raise LayerwiseError(f"timebox must be between 1 and 240 minutes, not {self.timebox:g}")
         if self.lean not in LEANS:
@@ -81,7 +86,7 @@ def _validated(values: dict[str, Any], where: str | None = None) -> Settings:
         budget, need_share, timebox = int(merged["budget"]), float(merged["need_share"]), float(merged["timebox"])
     except (TypeError, ValueError):
         raise LayerwiseError("budget must be a whole number, need_share and timebox numbers", where=where) from None
-    return Settings(budget, need_share, str(merged["lean"]), str(merged["targets"]), timebox)
+    return Settings(budget, need_share, str(merged["lean"]), str(merged["targets"]), timebox, str(merged["study_slots"]))
 
 
 def settings(library: Library) -> Settings:
@@ -140,6 +145,6 @@ def fingerprint(library: Library) -> str:
     """Changes when anything the plan depends on changes: focuses, settings, feedback, layers on the map."""
     with library.store.begin() as conn:
         state = {"focuses": [(f.track, f.text) for f in plan_rows.focuses(conn)], "feedback": plan_rows.feedback_stamp(conn),
-                 "settings": {k: v for k, v in settings(library).as_dict().items() if k != "timebox"},
+                 "settings": {k: v for k, v in settings(library).as_dict().items() if k not in NOT_PLANNING},
                  "layers": layers(library)}
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]
