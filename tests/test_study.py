@@ -346,3 +346,21 @@ def test_countdown_stop_early_on_an_injected_clock():
     fake = _FakeTime({120.0: "s"})
     result = countdown("stop", 1800, 600, lambda s, e: None, clock=fake.clock, sleep=fake.sleep, keys=fake.keys)
     assert result.stopped_early and 119 < result.seconds < 121 and not result.extended
+
+
+def test_todays_update_stays_true_until_the_user_edits_it(lib, cli):
+    """Sessions finished after the update was saved join it while it is as layerwise wrote it; once the user
+    edited it they are offered, never written (issue 18)."""
+    sessions.log(lib, _ref(lib, "Negative sampling"), "skim", 20, "bookmark")
+    assert cli("today", "--no-edit").code == 0
+    path = journal.day_path(lib, date.today())
+    sessions.log(lib, _ref(lib, "A video course"), "explore", 30, "bookmark")
+    later = cli("today")
+    assert later.code == 0 and "were added" in later.err
+    assert "A video course on transformers" in path.read_text() and "Negative sampling" in path.read_text()
+    path.write_text(path.read_text() + "\nMy own line about the day.\n")
+    sessions.log(lib, "kubernetes", "skim", 10, "bookmark")
+    offered = cli("today")
+    assert offered.code == 0 and "you edited the file" in offered.out and "*Kubernetes*" in offered.out
+    assert "My own line about the day." in path.read_text() and "Kubernetes" not in path.read_text()
+    assert [d for d, _ in journal.entries(lib)] == [date.today()]  # the bookkeeping file is no journal day

@@ -8,12 +8,12 @@ conflicting arXiv id or DOI). Merges keep the richest value of each field and ev
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from layerwise import ids
-from layerwise.records import Item
+from layerwise.records import Item, Skip
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -222,3 +222,30 @@ def merge(existing: Item, incoming: Item) -> bool:
 
 def _union(a: Iterable[str], b: Iterable[str]) -> list[str]:
     return list(dict.fromkeys([*a, *b]))
+
+
+def prefetching(records: Iterable[Item | Skip], index: KeyIndex, stored: dict[int, Item],
+                 first_new_id: int, store: Store, conn: Connection, size: int = 500) -> Iterator[Item | Skip]:
+    """Normalise records and, a batch ahead, fetch the library items they will merge into with one query
+    per batch instead of three per record (re-importing a large file would otherwise crawl)."""
+    batch: list[Item | Skip] = []
+
+    def fetch() -> None:
+        wanted = set()
+        for record in batch:
+            if isinstance(record, Item):
+                match = find_match(index, record)
+                if match is not None and match < first_new_id and match not in stored:
+                    wanted.add(match)
+        stored.update((i.library_id, i) for i in store.items(conn, sorted(wanted)))
+
+    for record in records:
+        if isinstance(record, Item):
+            record.normalise()
+        batch.append(record)
+        if len(batch) >= size:
+            fetch()
+            yield from batch
+            batch = []
+    fetch()
+    yield from batch

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -23,7 +23,7 @@ from layerwise.times import iso_week, utc_stamp
 from layerwise.vocab import STATUSES
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    pass
 
 BATCH = 2000
 
@@ -106,7 +106,7 @@ class Library:
 
             stored: dict[int, Item] = {}  # library items a record merged into, fetched in batches
             first_new_id = next_id
-            for count, record in enumerate(_prefetching(records, index, stored, first_new_id, self.store, conn), 1):
+            for count, record in enumerate(dedupe.prefetching(records, index, stored, first_new_id, self.store, conn), 1):
                 if on_record:
                     on_record(count)
                 if isinstance(record, Skip):
@@ -273,33 +273,6 @@ class Library:
         with self.store.begin() as conn:
             (self.store.remove_tags if remove else self.store.add_tags)(conn, rows)
         return item_ids
-
-
-def _prefetching(records: Iterable[Item | Skip], index: dedupe.KeyIndex, stored: dict[int, Item],
-                 first_new_id: int, store: Store, conn: Connection, size: int = 500) -> Iterator[Item | Skip]:
-    """Normalise records and, a batch ahead, fetch the library items they will merge into with one query
-    per batch instead of three per record (re-importing a large file would otherwise crawl)."""
-    batch: list[Item | Skip] = []
-
-    def fetch() -> None:
-        wanted = set()
-        for record in batch:
-            if isinstance(record, Item):
-                match = dedupe.find_match(index, record)
-                if match is not None and match < first_new_id and match not in stored:
-                    wanted.add(match)
-        stored.update((i.library_id, i) for i in store.items(conn, sorted(wanted)))
-
-    for record in records:
-        if isinstance(record, Item):
-            record.normalise()
-        batch.append(record)
-        if len(batch) >= size:
-            fetch()
-            yield from batch
-            batch = []
-    fetch()
-    yield from batch
 
 
 def _where(item: Item) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date
 
 import click
 
@@ -20,10 +21,18 @@ def today(ctx: click.Context, no_edit: bool, no_save: bool) -> None:
     """Your end-of-day update: what you studied and why, and what is next, as Markdown ready to paste into a
     team channel. Edit it in $EDITOR, then it is saved to the journal."""
     library = ctx.obj.library
-    saved = journal.day_path(library, __import__("datetime").date.today())
+    saved = journal.day_path(library, date.today())
     if saved.exists():
-        click.echo(saved.read_text(encoding="utf-8"), nl=False)
-        click.echo(f"(saved already: {saved})", err=True)
+        kept = journal.catch_up(library)
+        click.echo(kept.text, nl=False)
+        if kept.added:
+            click.echo(f"(saved already: {saved}; sessions finished since were added to it)", err=True)
+        elif kept.offered:
+            click.echo("\nsince you saved it (not added: you edited the file; copy what you want):")
+            click.echo("\n".join(kept.offered))
+            click.echo(f"(saved already: {saved})", err=True)
+        else:
+            click.echo(f"(saved already: {saved})", err=True)
         return
     text = journal.draft(library)
     if no_save:

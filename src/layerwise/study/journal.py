@@ -4,13 +4,17 @@ is never rewritten."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from layerwise.atomic import write_atomically
+from layerwise.concepts.linking import concepts_of
 from layerwise.concepts.overlay import concept_map
 from layerwise.concepts.progress import frontier
 from layerwise.errors import LayerwiseError
-from layerwise.rank.scoring import because
 from layerwise.store import profile as plan_rows
 from layerwise.study import notes
 from layerwise.study.dives import dives
@@ -42,7 +46,6 @@ def day_path(library: Library, day: date) -> Path:
 def draft(library: Library, day: date | None = None) -> str:
     day = day or date.today()
     done = history(library, day.isoformat(), (day + timedelta(days=1)).isoformat())
-    reasons = _pick_reasons(library, day)
     by_target: dict[Any, dict[str, Any]] = {}
     for s in done:
         target = s["item_id"] or s["slug"]
@@ -54,7 +57,7 @@ def draft(library: Library, day: date | None = None) -> str:
         entry["outcome"] = s["outcome"]
     bullets = []
     for entry in list(by_target.values())[: MAX_BULLETS - 1 if len(by_target) > MAX_BULLETS else MAX_BULLETS]:
-        why = reasons.get(entry["item_id"]) or _why(entry)
+        why = _why(library, entry)
         outcome = OUTCOME_WORDS.get(entry["outcome"], "")
         if entry["outcome"] == "schedule":
             outcome = "a deeper dive is scheduled"
@@ -80,18 +83,23 @@ def _concept_name(library: Library, slug: str | None) -> str:
     return concepts[slug].name if slug in concepts else str(slug)
 
 
-def _why(entry: dict[str, Any]) -> str:
+def _why(library: Library, entry: dict[str, Any]) -> str:
+    """Why it mattered, in the user's own terms: the first line of their summary, else the concept it is
+    about, else the track or area it served (never the ranker's reason)."""
+    if entry["item_id"]:
+        note = notes.find_item_note(library, entry["item_id"])
+        summary = notes.read(note).section("Summary") if note else ""
+        first = next((line.strip(" -*") for line in summary.splitlines() if line.strip(" -*")), "")
+        if first:
+            return f"in my words, \u201c{first[:140]}\u201d"
+        about = concepts_of(library, [entry["item_id"]], per_item=1).get(entry["item_id"])
+        if about:
+            return f"on {_concept_name(library, about[0])}" + (f", for my {entry['track']} track" if entry["track"] else "")
     if entry["track"]:
         return f"on my {entry['track']} track"
     if entry["area"]:
         return f"{entry['area']} fundamentals on my concept map"
     return "picked by hand"
-
-
-def _pick_reasons(library: Library, day: date) -> dict[int, str]:
-    with library.store.begin() as conn:
-        picks = plan_rows.picks(conn, iso_week(day))
-    return {p.item_id: because(p.reason) for p in picks}
 
 
 def _changed_on(path: Path, day: date) -> bool:
@@ -119,12 +127,65 @@ def _next(library: Library, day: date, studied: dict[Any, Any]) -> str:
 
 
 def save(library: Library, text: str, day: date | None = None) -> Path:
-    path = day_path(library, day or date.today())
+    day = day or date.today()
+    path = day_path(library, day)
     if path.exists():
         raise LayerwiseError(f"{path.name} is saved already; edit the file itself to change it", where=str(path))
+    text = text if text.endswith("\n") else text + "\n"
     with open(path, "x", encoding="utf-8", newline="\n") as f:
-        f.write(text if text.endswith("\n") else text + "\n")
+        f.write(text)
+    if text == draft(library, day):  # saved as layerwise wrote it: later sessions may be added to it
+        _remember(library, day, text)
     return path
+
+
+@dataclass
+class CatchUp:
+    text: str  # the day's update as it is on disk now
+    added: bool = False  # sessions finished since it was saved were added (nobody had edited it)
+    offered: list[str] = field(default_factory=list)  # points about them, offered because the user edited it
+
+
+def catch_up(library: Library, day: date | None = None) -> CatchUp:
+    """A saved day's update kept true: sessions finished after it was saved are added to it while it is still
+    as layerwise wrote it; once the user edited it, the new points are only offered, never written."""
+    day = day or date.today()
+    path = day_path(library, day)
+    text = path.read_text(encoding="utf-8")
+    fresh = draft(library, day)
+    if fresh == text:
+        return CatchUp(text)
+    if _remembered(library, day) == _digest(text):
+        write_atomically(str(path), fresh.encode())
+        _remember(library, day, fresh)
+        return CatchUp(fresh, added=True)
+    new = [line for line in fresh.splitlines() if line.startswith("- ") and line not in text.splitlines()
+           and line != "- No study sessions today."]
+    return CatchUp(text, offered=new)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _written_file(library: Library) -> Path:
+    return journal_dir(library) / ".written-by-layerwise.json"  # a dotfile: vaults and the journal skip it
+
+
+def _remembered(library: Library, day: date) -> str | None:
+    try:
+        return json.loads(_written_file(library).read_text()).get(day.isoformat())
+    except (OSError, ValueError):
+        return None
+
+
+def _remember(library: Library, day: date, text: str) -> None:
+    try:
+        known = json.loads(_written_file(library).read_text())
+    except (OSError, ValueError):
+        known = {}
+    known[day.isoformat()] = _digest(text)
+    write_atomically(str(_written_file(library)), json.dumps(known, indent=1).encode())
 
 
 def entries(library: Library, days: int = 7, today: date | None = None) -> list[tuple[date, str]]:
