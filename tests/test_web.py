@@ -434,3 +434,14 @@ def test_long_preparation_runs_in_the_background_and_other_pages_answer(sample, 
         ready = c.get("/inbox")
         assert ready.status_code == 200 and 'data-item="' in ready.text
         assert c.get("/week").status_code == 200
+
+
+def test_the_week_page_offers_its_timeboxes_as_a_calendar(client, sample):
+    from icalendar import Calendar
+
+    assert 'href="/week.ics"' in client.get("/week").text
+    response = client.get("/week.ics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
+    events = Calendar.from_ical(response.content).walk("VEVENT")
+    picks = [p for p in week_plan(sample).picks if p.state != "done"]
+    assert len([e for e in events if str(e["uid"]).startswith("pick-")]) == len(picks)

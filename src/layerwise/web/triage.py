@@ -15,6 +15,7 @@ from layerwise.rank.inbox import triage as triage_item
 from layerwise.rank.plan import act, week_plan
 from layerwise.rank.profile import focuses, settings
 from layerwise.study import notes
+from layerwise.study.schedule import week_ics
 from layerwise.vocab import BUCKETS, KINDS, PICK_ACTIONS
 from layerwise.web.render import local_path, page
 from layerwise.web.warmup import preparing, ready
@@ -94,6 +95,15 @@ def week(request: Request) -> HTMLResponse:
     buckets = {b: sum(1 for p in plan.picks if p.bucket == b) for b in BUCKETS}
     return page(request, "week.html", plan=plan, tracks=tracks, budget=prefs.budget, done=done, buckets=buckets,
                 targets=prefs.bucket_shares(), need_share=prefs.need_share, focuses=focuses(library), empty=False)
+
+
+@router.get("/week.ics")
+def week_calendar(request: Request) -> Response:
+    """The week's timeboxes, dives and review as calendar events (what `layerwise week --ics` writes)."""
+    if (wait := preparing(request, "this week's calendar")) is not None:
+        return wait
+    return Response(week_ics(request.app.state.library), media_type="text/calendar; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="layerwise-week.ics"'})
 
 
 @router.post("/week/{position}/{action}")
