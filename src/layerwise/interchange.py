@@ -15,7 +15,7 @@ from layerwise.errors import DatabaseDamaged, LayerwiseError
 from layerwise.export import EXPORT_FORMATS, export
 from layerwise.library import IngestReport, Library
 from layerwise.reinforce import anki, cards
-from layerwise.store import health
+from layerwise.store import salvage_library
 
 FORMATS_OUT = (*EXPORT_FORMATS, "anki")
 
@@ -59,10 +59,9 @@ def export_file(library: Library, fmt: str, output: str | None, stdout: TextIO, 
         # there; the library itself is left as it is for `layerwise repair`
         with tempfile.TemporaryDirectory() as scratch:
             copy = Path(scratch) / "readable.sqlite3"
+            salvage_library(damaged, copy)
             rescue = Library(library.home, database_url=f"sqlite:///{copy}")
             try:
-                rescue.open()
-                health.salvage(damaged, copy)
                 done = _export(rescue, fmt, output, stdout, **filters)
             finally:
                 rescue.close()

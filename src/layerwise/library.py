@@ -16,7 +16,7 @@ from layerwise.capture.targets import resolve_target
 from layerwise.errors import LayerwiseError, NotFound
 from layerwise.home import Home, open_home
 from layerwise.records import Item, Skip
-from layerwise.store import Store
+from layerwise.store import Store, sqlite_file
 from layerwise.store import feeds as feed_rows
 from layerwise.store import profile as plan_rows
 from layerwise.times import iso_week, utc_stamp
@@ -62,8 +62,7 @@ class Library:
     @property
     def database_file(self) -> Path | None:
         """The SQLite file of the library (None on PostgreSQL), known without opening it."""
-        url = self.database_url
-        return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+        return sqlite_file(self.database_url)
 
     @cached_property
     def store(self) -> Store:
@@ -76,8 +75,10 @@ class Library:
         return self
 
     def close(self) -> None:
+        """Close the database; the next use opens it again (after a repair, the new file)."""
         if "store" in self.__dict__:
             self.store.close()
+            del self.__dict__["store"]
 
     # -- capture -----------------------------------------------------------------------------------
     def ingest(self, records: Iterable[Item | Skip], *, bulk: bool = True,

@@ -9,7 +9,7 @@ from pathlib import Path
 from layerwise.errors import LayerwiseError
 from layerwise.library import Library
 from layerwise.represent.index import drop_index, index_problem
-from layerwise.store import backup_path, health
+from layerwise.store import backup_path, health, salvage_library
 from layerwise.store.health import Finding
 from layerwise.times import utc_now
 
@@ -70,14 +70,12 @@ def _salvage(library: Library, path: Path) -> tuple[health.Salvage, Path]:
     fresh = path.with_name(f"{path.name}.salvaged-{stamp}")
     kept = path.with_name(f"{path.name}.damaged-{stamp}")
     library.close()
-    Library(library.home, database_url=f"sqlite:///{fresh}").open().close()  # the current schema, empty
-    report = health.salvage(path, fresh)
+    report = salvage_library(path, fresh)
     for suffix in ("", "-wal", "-shm"):  # the damaged file and its journal go aside together
         old = path.with_name(path.name + suffix)
         if old.exists():
             old.rename(kept.with_name(kept.name + suffix))
     fresh.rename(path)
-    library.__dict__.pop("store", None)  # the next use opens the new file
     return report, kept
 
 

@@ -73,9 +73,7 @@ class Store:
                 yield conn
         except DatabaseError as exc:
             if health.damaged(exc):
-                raise DatabaseDamaged(f"the library database is damaged ({first_line(exc)}): `layerwise check` says "
-                                     "what is wrong, `layerwise repair` saves every row that can be read",
-                                     where=self.display_url) from None
+                raise self._damaged(exc) from None
             if isinstance(exc, OperationalError):
                 raise LayerwiseError(f"database error: {first_line(exc)}", where=self.display_url) from None
             raise
@@ -91,10 +89,14 @@ class Store:
                 with suppress(Exception):
                     conn.rollback()
 
+    def _damaged(self, exc: BaseException) -> DatabaseDamaged:
+        return DatabaseDamaged(f"the library database is damaged ({first_line(exc)}): `layerwise check` says what is "
+                               "wrong, `layerwise repair` saves every row that can be read", where=self.display_url)
+
     @property
     def path(self) -> Path | None:
         """The library file, for SQLite (None on PostgreSQL)."""
-        return Path(self.url.removeprefix("sqlite:///")) if self.url.startswith("sqlite:///") else None
+        return sqlite_file(self.url)
 
     @property
     def display_url(self) -> str:
@@ -115,9 +117,7 @@ class Store:
                     current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except DatabaseError as exc:
             if health.damaged(exc):
-                raise DatabaseDamaged(f"the library database is damaged ({first_line(exc)}): `layerwise check` says "
-                                     "what is wrong, `layerwise repair` saves every row that can be read",
-                                     where=self.display_url) from None
+                raise self._damaged(exc) from None
             raise LayerwiseError(f"cannot open the library database: {first_line(exc)}", where=self.display_url) from None
         if current == SCHEMA_REVISIONS[-1]:
             return
@@ -295,3 +295,14 @@ def open_store(url: str) -> Store:
 def backup_path(database: Path, label: str) -> Path:
     """Where a backup of a library file goes: `backups/` beside it, named by the time and why."""
     return database.parent / "backups" / f"library-{utc_now().strftime('%Y%m%d-%H%M%S')}-{label}.sqlite3"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a sqlite:/// URL names (None for any other database)."""
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
+def salvage_library(damaged: Path, fresh: Path) -> health.Salvage:
+    """A new library file with the current schema, holding every row of `damaged` that can still be read."""
+    Store(f"sqlite:///{fresh}").close()
+    return health.salvage(damaged, fresh)
