@@ -100,11 +100,11 @@ def test_fsrs_schedules_and_logs_reviews(lib, cli):
 
 
 def test_review_in_a_terminal(lib):
-    from test_study import _pty_session_command
+    from terminal import run_in_terminal
 
     note = sessions.log(lib, "attention", "skim", 10, "bookmark").note
     _add_to(note, "What I know", "- First question :: first answer\n- Second question :: second answer")
-    code, shown = _pty_session_command(lib.home.path, ["review"],
+    code, shown = run_in_terminal(lib.home.path, ["review"],
                                        [("Enter shows", 0.2, "\r"), ("grade", 0.2, "3\r"),
                                         ("Enter shows", 0.2, "\r"), ("grade", 0.2, "1\r")])
     assert code == 0, shown

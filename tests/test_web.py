@@ -445,3 +445,26 @@ def test_the_week_page_offers_its_timeboxes_as_a_calendar(client, sample):
     events = Calendar.from_ical(response.content).walk("VEVENT")
     picks = [p for p in week_plan(sample).picks if p.state != "done"]
     assert len([e for e in events if str(e["uid"]).startswith("pick-")]) == len(picks)
+
+
+def test_the_weekly_review_page_decides_reflects_and_plans_ahead(client, sample):
+    """The weekly review in the browser's terms (issue 18): outcomes, a decision per untouched pick, the user's
+    reflection, then the next week's plan."""
+    week_plan(sample)
+    this = iso_week()
+    shown = client.get("/week/review")  # no week due and none ended: this week's, mid-week
+    assert shown.status_code == 200 and f"Weekly review <small>{this}" in shown.text
+    assert shown.text.count('class="actions decide"') == 5 and shown.text.count(">untouched<") == 5
+    assert post(client, f"/week/review/{this}/pick/1", {"choice": "carry"}).status_code == 303
+    refused = post(client, f"/week/review/{this}/pick/2", {"choice": "schedule"})
+    assert refused.status_code == 400 and "needs a day" in refused.text
+    assert post(client, f"/week/review/{this}/pick/2", {"choice": "schedule", "day": "+2d"}).status_code == 303
+    assert post(client, f"/week/review/{this}/pick/3", {"choice": "forget"}).status_code == 404
+    assert post(client, f"/week/review/{this}/reflection", {"learned": "<script>x</script> less is more",
+                                                            "change": ""}).status_code == 303
+    after = client.get(f"/week/review?week={this}").text
+    assert ">carry<" in after and "schedule 20" in after and f"journal/{this}.md" in after and "<script>x" not in after
+    assert post(client, f"/week/review/{this}/done").headers["location"].endswith("#ahead")
+    done = client.get(f"/week/review?week={this}").text
+    assert "The plan for" in done and "carried over from" in done and "Reviewed " in done
+    assert client.get("/week/review?week=2026-W77").status_code == 400

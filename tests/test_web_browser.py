@@ -201,3 +201,23 @@ def test_week_keys_swap_a_pick(server, browser_page):
     assert page.locator(f'li.pick[data-item="{first}"]').count() == 0
     assert page.locator("li.pick").count() == 5
     assert problems == []
+
+
+def test_the_weekly_review_in_a_browser(server, browser_page):
+    base, library = server
+    page, problems = browser_page
+    page.goto(base + "/week")
+    page.get_by_role("link", name="The weekly review").click()
+    first = page.locator("li.pick").first
+    first.get_by_label("Let go").check()
+    with page.expect_navigation():
+        first.get_by_role("button", name="Decide").click()
+    assert page.locator("li.pick").first.locator(".choice").inner_text() == "let-go"
+    page.get_by_label("What I learned").fill("Evaluation comes before retrieval tricks.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save to the journal").click()
+    assert "Saved in your journal" in page.locator("#reflection").inner_text()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Done: plan").click()
+    assert page.locator("#ahead li.pick").count() >= 5
+    assert problems == []

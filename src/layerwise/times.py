@@ -42,6 +42,24 @@ def iso_week(day: date | None = None) -> str:
     return f"{year}-W{week:02d}"
 
 
+def parse_week(value: str | None) -> str:
+    """An ISO week as the user wrote it (2026-W48), checked; this week when empty."""
+    if not value:
+        return iso_week()
+    try:
+        if not re.fullmatch(r"\d{4}-W\d{2}", value):
+            raise ValueError(value)
+        week_days(value)
+    except ValueError:
+        raise LayerwiseError(f"a week looks like 2026-W48, not {value!r}") from None
+    return value
+
+
+def shift_week(week: str, weeks: int) -> str:
+    """The ISO week `weeks` after (or, negative, before) a week."""
+    return iso_week(week_days(week)[0] + timedelta(weeks=weeks))
+
+
 def week_days(week: str) -> tuple[date, date]:
     """The Monday and the Sunday of an ISO week written as 2026-W49."""
     year, number = (int(x) for x in week.split("-W"))

@@ -16,6 +16,8 @@ TRACKS: Final = ("need", "want")
 BUCKETS: Final = ("core", "adjacent", "moonshot")
 PICK_STATES: Final = ("proposed", "accepted", "skipped", "done")
 PICK_ACTIONS: Final = ("accept", "skip", "swap", "done")
+# What the weekly review makes of a pick left untouched: into next week, back to the inbox, or a dive on a day.
+REVIEW_CHOICES: Final = ("carry", "let-go", "schedule")
 LEANS: Final = ("letter", "envelope", "both")
 
 AREAS: Final = ("foundation", "letter", "envelope")

@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 class Context:
     """Carries the chosen home; opens the library (and its database) only when a command needs it."""
 
-    def __init__(self, home: str | None, database_url: str | None) -> None:
+    def __init__(self, home: str | None, database_url: str | None, args: list[str] | None = None) -> None:
         self.home = home
         self.database_url = database_url
+        self.args = args or []  # the command line, to keep the nudge out of --json output
         self._library: Library | None = None
 
     @property
@@ -92,6 +93,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                 "Past days' updates, newest first."),
     "stats": ("reflect", "stats",
               'Where your study time went: by track, area, layer and 70/20/10 bucket against your targets; items read against captured; concepts per layer over time.'),
+    "review-week": ("weekly", "review_week",
+                    "The weekly review: what last week's picks became, time against your targets, concepts that moved, terms still unclear, cards due; then carry, let go or schedule each untouched pick, write your reflection, and see next week's plan."),
     "review": ("reinforce", "review",
                'Review the cards that are due, scheduled by FSRS.'),
     "digest": ("reinforce", "digest",
@@ -149,13 +152,26 @@ def cli(ctx: click.Context, home: str | None, database_url: str | None) -> None:
     Capture papers, posts, talks and feeds into one local library, turn the flood into a short weekly
     plan, study it in timeboxes, write it down, review it, and see it all in the browser (`serve`).
     """
-    ctx.obj = Context(home, database_url)
+    ctx.obj = Context(home, database_url, ctx.obj if isinstance(ctx.obj, list) else None)
     ctx.call_on_close(lambda: ctx.obj._library.close() if ctx.obj._library else None)
+
+
+@cli.result_callback()
+def after(result: object, **_: object) -> None:
+    """After a command that opened the library succeeded: perhaps one quiet line of what is due (cli/nudge.py)."""
+    ctx = click.get_current_context()
+    if ctx.obj._library is not None and sys.stderr.isatty() and "--json" not in ctx.obj.args:
+        # the second lazy boundary (tests/test_architecture.py names it): only commands that opened the library
+        # pay for working out what is due
+        from layerwise.cli.nudge import maybe_nudge
+
+        maybe_nudge(ctx.obj._library, ctx.invoked_subcommand)
 
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        cli.main(args=argv, prog_name="layerwise", standalone_mode=False)
+        args = sys.argv[1:] if argv is None else list(argv)
+        cli.main(args=args, prog_name="layerwise", standalone_mode=False, obj=args)
     except click.exceptions.Abort:
         click.echo("interrupted", err=True)
         sys.exit(130)

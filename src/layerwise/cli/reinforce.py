@@ -12,7 +12,7 @@ from layerwise.errors import LayerwiseError
 from layerwise.reinforce import cards, katas
 from layerwise.reinforce import digest as weekly
 from layerwise.reinforce import review as scheduler
-from layerwise.times import iso_week
+from layerwise.times import parse_week
 
 KEYS = {"1": "again", "2": "hard", "3": "good", "4": "easy", "a": "again", "h": "hard", "g": "good", "e": "easy"}
 
@@ -85,11 +85,7 @@ def _summary(data: dict, results: list[dict], as_json: bool) -> None:
 def digest(ctx: click.Context, week: str | None, fmt: str, by: str, output: str | None) -> None:
     """The week's best five links with your own summaries and why each matters: Markdown, HTML for an email,
     or an Atom feed that keeps every week you made a digest for."""
-    import re
-
-    week = week or iso_week()
-    if not re.fullmatch(r"\d{4}-W\d{2}", week):
-        raise LayerwiseError(f"a week looks like 2026-W48, not {week!r}")
+    week = parse_week(week)
     library = ctx.obj.library
     chosen = weekly.links(library, week)
     weekly.save(library, week, chosen)

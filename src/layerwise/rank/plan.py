@@ -101,9 +101,11 @@ def week_plan(library: Library, week: str | None = None, refresh: bool = False) 
         if not library.find(limit=1)[1]:
             raise LayerwiseError("the library is empty: capture something first (`layerwise add`, `import`, `feed add`)")
     live = [p for p in stored if p.state != "skipped"]
-    if live and not refresh and all(p.profile == stamp for p in live if p.state == "proposed"):
-        return Plan(week, [Pick(p.position, p.item_id, p.track, p.reason, p.state, p.bucket) for p in live])
     settings = profile.settings(library)
+    # a week holding only picks the user put there (a scheduled dive, a pick carried over) is not chosen yet
+    chosen = any(p.state == "proposed" for p in live) or len(live) >= settings.budget
+    if chosen and not refresh and all(p.profile == stamp for p in live if p.state == "proposed"):
+        return Plan(week, [Pick(p.position, p.item_id, p.track, p.reason, p.state, p.bucket) for p in live])
     sig = load_signals(library, week)
     plan = Plan(week, [])
     tracks_with_focus = {t for t in TRACKS if sig.focuses[t]}

@@ -4,9 +4,9 @@ Focuses live in the database (several per track); settings live in config.toml s
 hand: `budget` (picks per week, default 5), `need_share` (share of picks for the need track, default 0.8,
 i.e. 80/20 need/want), `targets` (core/adjacent/moonshot shares, default 70/20/10), `timebox` (minutes of a
 study session, default 45), `study_slots` (days and a start time for sessions in the calendar, default
-"mon,tue,wed,thu,fri 08:00"), `lean` (letter, envelope
-or both): items linked to concepts of the leaned area rank higher, items only on the other area lower
-(rank/concepts.py).
+"mon,tue,wed,thu,fri 08:00"), `nudge` (on or off: one line when the weekly review is due or today's timebox
+has not happened), `lean` (letter, envelope or both): items linked to concepts of the leaned area rank higher,
+items only on the other area lower (rank/concepts.py).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from layerwise.library import Library
 
 DEFAULTS: dict[str, Any] = {"budget": 5, "need_share": 0.8, "lean": "both", "targets": "70/20/10", "timebox": 45,
-                            "study_slots": "mon,tue,wed,thu,fri 08:00"}
-NOT_PLANNING = ("timebox", "study_slots")  # settings of the sessions, not of what the plan picks
+                            "study_slots": "mon,tue,wed,thu,fri 08:00", "nudge": True}
+NOT_PLANNING = ("timebox", "study_slots", "nudge")  # settings of the sessions, not of what the plan picks
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class Settings:
     targets: str = DEFAULTS["targets"]  # core/adjacent/moonshot shares of the picks, balanced over the weeks
     timebox: float = DEFAULTS["timebox"]  # minutes of a study session
     study_slots: str = DEFAULTS["study_slots"]  # when sessions go in the calendar: days and a start time
+    nudge: bool = DEFAULTS["nudge"]  # a line when the weekly review is due or today's timebox has not happened
 
     def __post_init__(self) -> None:
         if not 1 <= self.budget <= 50:
@@ -86,7 +87,11 @@ def _validated(values: dict[str, Any], where: str | None = None) -> Settings:
         budget, need_share, timebox = int(merged["budget"]), float(merged["need_share"]), float(merged["timebox"])
     except (TypeError, ValueError):
         raise LayerwiseError("budget must be a whole number, need_share and timebox numbers", where=where) from None
-    return Settings(budget, need_share, str(merged["lean"]), str(merged["targets"]), timebox, str(merged["study_slots"]))
+    nudge = merged["nudge"]
+    if not isinstance(nudge, bool):
+        raise LayerwiseError(f"nudge is on or off, not {nudge!r}", where=where)
+    return Settings(budget, need_share, str(merged["lean"]), str(merged["targets"]), timebox, str(merged["study_slots"]),
+                    nudge)
 
 
 def settings(library: Library) -> Settings:
@@ -104,6 +109,11 @@ def set_setting(library: Library, key: str, value: str) -> Settings:
             parsed = float(need) / (float(need) + float(want))
         except (ValueError, ZeroDivisionError):
             raise LayerwiseError(f"need_share takes a share (0.8) or a split (80/20), not {value!r}") from None
+    elif key == "nudge":
+        switch = {"on": True, "true": True, "yes": True, "off": False, "false": False, "no": False}
+        if value.lower() not in switch:
+            raise LayerwiseError(f"nudge is on or off, not {value!r}")
+        parsed = switch[value.lower()]
     elif key in ("budget", "need_share", "timebox"):
         try:
             parsed = int(value) if key == "budget" else float(value)

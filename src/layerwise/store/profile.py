@@ -87,6 +87,17 @@ def set_pick_state(conn: Connection, week: str, item_id: int, state: str) -> Non
     conn.execute(text("UPDATE picks SET state = :s WHERE week = :w AND item_id = :i"), {"s": state, "w": week, "i": item_id})
 
 
+def advance_pick(conn: Connection, week: str, item_id: int, state: str) -> None:
+    """Move a pick forward (proposed, then accepted, then done), never back and never out of skipped."""
+    earlier = {"accepted": "('proposed')", "done": "('proposed', 'accepted')"}[state]
+    conn.execute(text(f"UPDATE picks SET state = :s WHERE week = :w AND item_id = :i AND state IN {earlier}"),
+                 {"s": state, "w": week, "i": item_id})
+
+
+def drop_pick(conn: Connection, week: str, item_id: int) -> None:
+    conn.execute(text("DELETE FROM picks WHERE week = :w AND item_id = :i"), {"w": week, "i": item_id})
+
+
 def drop_proposed(conn: Connection, week: str) -> None:
     conn.execute(text("DELETE FROM picks WHERE week = :w AND state = 'proposed'"), {"w": week})
 
@@ -99,3 +110,40 @@ def restamp(conn: Connection, week: str, stamp: str) -> None:
 def bucket_of_items(conn: Connection) -> dict[int, str]:
     """The bucket each item was last picked in (for time spent per core/adjacent/moonshot)."""
     return {r[0]: r[1] for r in conn.execute(text("SELECT item_id, bucket FROM picks ORDER BY week"))}
+
+
+# -- the weekly review -----------------------------------------------------------------------------------
+@dataclass
+class Choice:
+    """What the weekly review made of an untouched pick: carry, let-go or schedule (with the dive's day)."""
+
+    item_id: int
+    choice: str
+    day: str | None
+
+
+def weeks_with_picks(conn: Connection, first: str, last: str) -> list[str]:
+    """ISO weeks from first to last (inclusive) that have a plan, newest first."""
+    return [r["week"] for r in rows(conn, "SELECT DISTINCT week FROM picks WHERE week >= :a AND week <= :b "
+                                          "ORDER BY week DESC", {"a": first, "b": last})]
+
+
+def reviewed_at(conn: Connection, week: str) -> str | None:
+    found = rows(conn, "SELECT reviewed_at FROM week_reviews WHERE week = :w", {"w": week})
+    return str(found[0]["reviewed_at"]) if found else None
+
+
+def mark_reviewed(conn: Connection, week: str, now: str) -> None:
+    conn.execute(text("DELETE FROM week_reviews WHERE week = :w"), {"w": week})
+    conn.execute(text("INSERT INTO week_reviews (week, reviewed_at) VALUES (:w, :n)"), {"w": week, "n": now})
+
+
+def choices(conn: Connection, week: str) -> dict[int, Choice]:
+    found = rows(conn, "SELECT item_id, choice, day FROM review_choices WHERE week = :w", {"w": week})
+    return {r["item_id"]: Choice(**r) for r in found}
+
+
+def save_choice(conn: Connection, week: str, choice: Choice, now: str) -> None:
+    conn.execute(text("DELETE FROM review_choices WHERE week = :w AND item_id = :i"), {"w": week, "i": choice.item_id})
+    conn.execute(text("INSERT INTO review_choices (week, item_id, choice, day, at) VALUES (:w, :i, :c, :d, :n)"),
+                 {"w": week, "i": choice.item_id, "c": choice.choice, "d": choice.day, "n": now})

@@ -98,6 +98,11 @@ def history(conn: Connection, since: str | None = None, until: str | None = None
     return rows(conn, sql, params)
 
 
+def layers_of_item(conn: Connection, item_id: int) -> list[str]:
+    """The layers an item was studied at, in any session."""
+    return column(conn, "SELECT DISTINCT layer FROM sessions WHERE item_id = :i", {"i": item_id})
+
+
 def studied_item_ids(conn: Connection) -> set[int]:
     return set(column(conn, "SELECT item_id FROM sessions WHERE item_id IS NOT NULL"))
 
@@ -106,6 +111,10 @@ def studied_item_ids(conn: Connection) -> set[int]:
 def add_dive(conn: Connection, dive: dict[str, Any]) -> None:
     run(conn, "INSERT INTO dives (item_id, slug, layer, minutes, day, session_id, created_at) "
               "VALUES (:item_id, :slug, :layer, :minutes, :day, :session_id, :created_at)", dive)
+
+
+def drop_dive(conn: Connection, item_id: int, day: str) -> None:
+    run(conn, "DELETE FROM dives WHERE item_id = :i AND day = :d", {"i": item_id, "d": day})
 
 
 def dives_from(conn: Connection, day: str) -> list[dict[str, Any]]:

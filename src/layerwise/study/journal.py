@@ -19,7 +19,7 @@ from layerwise.store import profile as plan_rows
 from layerwise.study import notes
 from layerwise.study.dives import dives
 from layerwise.study.sessions import history
-from layerwise.times import iso_week
+from layerwise.times import iso_week, week_days
 from layerwise.vocab import SESSION_LAYERS
 
 if TYPE_CHECKING:
@@ -189,14 +189,14 @@ def _remember(library: Library, day: date, text: str) -> None:
 
 
 def entries(library: Library, days: int = 7, today: date | None = None) -> list[tuple[date, str]]:
-    """Saved days, newest first, within the last `days` days."""
+    """Saved days and weekly reviews (dated by their week's Sunday), newest first, within the last `days` days."""
     today = today or date.today()
     out = []
-    for path in sorted(journal_dir(library).glob("*.md"), reverse=True):
+    for path in journal_dir(library).glob("*.md"):
         try:
-            day = date.fromisoformat(path.stem)
+            day = week_days(path.stem)[1] if "-W" in path.stem else date.fromisoformat(path.stem)
         except ValueError:
-            continue  # a file the user put there; not a day
+            continue  # a file the user put there; neither a day nor a week
         if (today - day).days < days:
             out.append((day, path.read_text(encoding="utf-8", errors="replace")))
-    return out
+    return sorted(out, key=lambda entry: entry[0], reverse=True)

@@ -72,7 +72,7 @@ def week_ics(library: Library, week: str | None = None) -> bytes:
     event.add("dtstart", review)
     event.add("dtend", review + timedelta(minutes=REVIEW_MINUTES))
     event.add("dtstamp", stamp)
-    event.add("description", "layerwise week; layerwise digest; layerwise stats")
+    event.add("description", "layerwise review-week (or the weekly review page of layerwise serve)")
     calendar.add_component(event)
     return calendar.to_ical()
 

@@ -21,7 +21,7 @@ from layerwise.concepts.linking import ensure_linked
 from layerwise.concepts.overlay import concept_map
 from layerwise.concepts.progress import layers, mark
 from layerwise.errors import LayerwiseError, NotFound
-from layerwise.rank.profile import settings
+from layerwise.rank.profile import fingerprint, settings
 from layerwise.records import Item
 from layerwise.store import concepts as concept_rows
 from layerwise.store import profile as plan_rows
@@ -114,6 +114,8 @@ def start(library: Library, target: Target, layer: str, minutes: float) -> int:
     if minutes <= 0:
         raise LayerwiseError("a session needs a positive number of minutes")
     with library.store.begin() as conn:
+        if target.item is not None and target.track:  # one of this week's picks: studying it is taking it
+            plan_rows.advance_pick(conn, iso_week(), target.item.library_id, "accepted")
         return session_rows.start(conn, item_id=target.item.id if target.item else None, slug=target.slug, layer=layer,
                                   minutes=minutes, track=target.track, area=target.area, at=local_stamp())
 
@@ -161,10 +163,16 @@ def finish(library: Library, session_id: int, target: Target, seconds: float, ou
         if not at_least(current.get(slug, "none"), REACHES[layer]):
             mark(library, slug, REACHES[layer], source=f"study session {session_id}")
             result.layers[slug] = REACHES[layer]
+    # the layers a pick's session moved must not reshuffle the rest of the week the user is working through
+    stamp = fingerprint(library)
     with library.store.begin() as conn:
         session_rows.close(conn, session_id, seconds, outcome, local_stamp())
         if target.item is not None and target.item.status != "done":
             library.store.set_status(conn, [target.item.library_id], STATUS_AFTER[outcome], local_stamp())
+        if target.item is not None and target.track:
+            if outcome == "summarize":  # a pick studied and summed up is done
+                plan_rows.advance_pick(conn, iso_week(), target.item.library_id, "done")
+            plan_rows.restamp(conn, iso_week(), stamp)
         if day is not None:
             deeper = LAYERS[min(LAYERS.index(layer) + 1, len(LAYERS) - 1)]
             dive = {"item_id": target.item.id if target.item else None, "slug": target.slug, "layer": deeper,

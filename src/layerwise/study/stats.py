@@ -31,12 +31,20 @@ def period_start(period: str, today: date) -> date:
 def stats(library: Library, period: str = "week", today: date | None = None) -> dict[str, Any]:
     today = today or date.today()
     start = period_start(period, today)
-    end = today + timedelta(days=1)
+    with library.store.begin() as conn:
+        history_rows = concept_rows.layer_changes(conn)
+    return {"period": period, "from": start.isoformat(), "to": today.isoformat(),
+            **time_spent(library, start, today + timedelta(days=1)),
+            "map_over_time": _map_over_time(history_rows, start, today, period)}
+
+
+def time_spent(library: Library, start: date, end: date) -> dict[str, Any]:
+    """Study time from start up to (not including) end by track, area, layer and bucket, with the targets, and
+    items read against captured."""
     sessions = history(library, start.isoformat(), end.isoformat())
     with library.store.begin() as conn:
         buckets = plan_rows.bucket_of_items(conn)
         captured = library.store.count_added(conn, start.isoformat(), end.isoformat())
-        history_rows = concept_rows.layer_changes(conn)
 
     def minutes_by(field: str, values: list[str], default: str) -> dict[str, float]:
         out = dict.fromkeys(values, 0.0)
@@ -50,10 +58,8 @@ def stats(library: Library, period: str = "week", today: date | None = None) -> 
     prefs = settings(library)
     shares = prefs.bucket_shares()
     read = {s["item_id"] for s in sessions if s["item_id"]}
-    total = round(sum(s["seconds"] for s in sessions) / 60, 1)
     return {
-        "period": period, "from": start.isoformat(), "to": today.isoformat(), "minutes": total,
-        "sessions": len(sessions),
+        "minutes": round(sum(s["seconds"] for s in sessions) / 60, 1), "sessions": len(sessions),
         "by_track": minutes_by("track", list(TRACKS), "unplanned"),
         "track_targets": {"need": prefs.need_share, "want": round(1 - prefs.need_share, 3)},
         "by_area": minutes_by("area", list(AREAS), "unmapped"),
@@ -62,7 +68,6 @@ def stats(library: Library, period: str = "week", today: date | None = None) -> 
         "bucket_targets": {k: round(v, 3) for k, v in shares.items()},
         "read": len(read), "captured": int(captured),
         "read_ratio": f"1 in {round(captured / len(read))}" if read and captured else None,
-        "map_over_time": _map_over_time(history_rows, start, today, period),
     }
 
 

@@ -29,7 +29,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from layerwise.errors import LayerwiseError, NotFound
-from layerwise.web import concepts, reinforce, render, study, triage
+from layerwise.web import concepts, reinforce, render, study, triage, weekly
 from layerwise.web.warmup import Warmup
 
 if TYPE_CHECKING:
@@ -138,6 +138,6 @@ def create_app(library: Library, token: str | None = None, allowed_hosts: tuple[
     def favicon() -> Response:
         return Response(status_code=204)
 
-    for module in (triage, study, concepts, reinforce):
+    for module in (triage, weekly, study, concepts, reinforce):
         app.include_router(module.router)
     return app

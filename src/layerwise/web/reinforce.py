@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from layerwise.errors import LayerwiseError, NotFound
+from layerwise.errors import NotFound
 from layerwise.reinforce import cards
 from layerwise.reinforce import digest as weekly
 from layerwise.reinforce import review as scheduler
 from layerwise.study.stats import stats as measure
-from layerwise.times import iso_week
+from layerwise.times import parse_week
 from layerwise.web.render import page
 
 router = APIRouter()
@@ -34,17 +32,9 @@ def grade(request: Request, card_id: int, rating: str = Form(...), reviewed: int
     return RedirectResponse(f"/review?reviewed={reviewed + 1}", status_code=303)
 
 
-def _week(value: str) -> str:
-    if not value:
-        return iso_week()
-    if not re.fullmatch(r"\d{4}-W\d{2}", value):
-        raise LayerwiseError(f"a week looks like 2026-W48, not {value!r}")
-    return value
-
-
 @router.get("/digest", response_class=HTMLResponse)
 def digest(request: Request, week: str = "", by: str = "track") -> HTMLResponse:
-    week = _week(week)
+    week = parse_week(week)
     by = by if by in ("track", "concept") else "track"
     chosen = weekly.links(request.app.state.library, week)
     return page(request, "digest.html", week=week, by=by, links=chosen, html=weekly.to_html(week, chosen, by),
@@ -54,7 +44,7 @@ def digest(request: Request, week: str = "", by: str = "track") -> HTMLResponse:
 @router.get("/digest/download")
 def digest_download(request: Request, week: str = "", fmt: str = "md", by: str = "track") -> Response:
     library = request.app.state.library
-    week = _week(week)
+    week = parse_week(week)
     by = by if by in ("track", "concept") else "track"
     if fmt == "atom":
         return Response(weekly.atom(library), media_type="application/atom+xml",
@@ -74,7 +64,7 @@ def digest_download(request: Request, week: str = "", fmt: str = "md", by: str =
 def digest_publish(request: Request, week: str = Form("")) -> RedirectResponse:
     """Keep this week's digest, so the Atom feed carries it."""
     library = request.app.state.library
-    week = _week(week)
+    week = parse_week(week)
     weekly.save(library, week, weekly.links(library, week))
     return RedirectResponse(f"/digest?week={week}&published=1", status_code=303)
 
