@@ -27,14 +27,19 @@ def test_demo_then_overview_search_show(cli):
     assert cli("demo").out.count("3000 already there") == 1  # running the demo twice duplicates nothing
 
 
-def test_import_reports_skips_and_exits_2(cli, tmp_path):
+def test_import_names_every_skip_and_tells_some_skipped_from_all_failed(cli, tmp_path):
+    """Exit 3: the good records were kept and some skipped, each named; exit 2: nothing was kept (issue 16)."""
     path = tmp_path / "mixed.jsonl"
-    path.write_text('{"id": "a", "title": "A fine record title"}\n{broken\n')
+    path.write_text('{"id": "a", "title": "A fine record title"}\n{broken\n' + "[1]\n" * 14)
     result = cli("import", str(path))
-    assert result.code == 2
-    assert f"skipped {path}:2: not valid JSON" in result.err
-    assert "1 added" in result.out
+    assert result.code == 3
+    assert f"skipped {path}:2: not valid JSON" in result.err and f"skipped {path}:16: not a JSON object" in result.err
+    assert result.err.count("skipped ") == 15 and "1 added" in result.out and "15 skipped (kept 1 of 16 records)" in result.out
     assert json.loads(cli("list", "--json").out)["total"] == 1
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("{broken\n[2]\n")
+    failed = cli("import", str(broken))
+    assert failed.code == 2 and failed.err.count("skipped ") == 2
 
 
 @pytest.mark.parametrize("args, message", [

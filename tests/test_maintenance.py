@@ -2,11 +2,20 @@
 damage, a repair that keeps every readable row and the old file, and backups (by hand and before upgrades).
 The damage is real: pages of the SQLite file overwritten with garbage, found through SQLite's dbstat table."""
 
+import gzip
 import json
+import os
 import random
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pytest
+
+from conftest import data_file
 from layerwise.library import Library
 from layerwise.sample import SAMPLE_PATH
 
@@ -104,3 +113,33 @@ def test_a_healthy_library_passes_check_on_both_engines(db_url, cli, monkeypatch
         assert result.code == 2 and "pg_dump" in result.err
     else:
         assert result.code == 0 and "backed up to" in result.out
+
+
+@pytest.mark.slow
+def test_kill_9_during_an_import_leaves_the_library_as_it_was_and_the_import_can_run_again(tmp_path, cli, monkeypatch):
+    """The import is one transaction: a process killed outright mid-write loses nothing that was there and
+    half-writes nothing; running the same import again finishes (issue 16)."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LAYERWISE_HOME", str(home))
+    records = tmp_path / "arxiv-head.jsonl"
+    with gzip.open(data_file("corpora", "arxiv-2025-26.jsonl.gz")) as source, open(records, "wb") as out:
+        for _ in range(30_000):
+            out.write(source.readline())
+    first = tmp_path / "first.jsonl"
+    first.write_text('{"title": "Already in the library before the crash", "url": "https://example.org/kept"}\n')
+    assert cli("import", str(first)).code == 0
+    env = {**os.environ, "LAYERWISE_HOME": str(home)}
+    process = subprocess.Popen([sys.executable, "-m", "layerwise", "import", str(records)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wal = home / "library.sqlite3-wal"
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline and not (wal.exists() and wal.stat().st_size > 4 * 2**20):
+        time.sleep(0.01)
+    assert process.poll() is None, "the import ended before it could be killed mid-write"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    listed = json.loads(cli("list", "--json").out)
+    assert listed["total"] == 1 and listed["items"][0]["title"] == "Already in the library before the crash"
+    assert cli("check").code == 0
+    again = cli("import", str(records))
+    assert again.code == 0 and json.loads(cli("list", "--json").out)["total"] > 20_000

@@ -8,13 +8,30 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 _NEW_ARXIV = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
 _OLD_ARXIV = re.compile(r"\b([a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\b")
 _ARXIV_HOSTS = {"arxiv.org", "export.arxiv.org", "www.arxiv.org", "alphaxiv.org", "www.alphaxiv.org"}
 _DOI = re.compile(r"\b(10\.\d{4,9}/\S+)", re.IGNORECASE)
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref_src|ref|source|igshid|si)$", re.IGNORECASE)
+
+
+def split_url(url: str) -> SplitResult | None:
+    """The parts of a URL, or None when it cannot be one (an unclosed IPv6 bracket, a port out of range):
+    captured text is never trusted to be well formed."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (checks the port; raises ValueError when it is not a number in range)
+    except ValueError:
+        return None
+    return parts
+
+
+def host_of(url: str | None) -> str:
+    """The lower-cased host of a URL, or "" when there is none."""
+    parts = split_url(url) if url else None
+    return (parts.hostname or "").lower() if parts else ""
 
 
 def arxiv_id(text: str | None) -> str | None:
@@ -25,8 +42,8 @@ def arxiv_id(text: str | None) -> str | None:
     if text.lower().startswith("arxiv:"):
         text = text[6:].strip()
     if "://" in text:
-        parts = urlsplit(text)
-        if parts.hostname not in _ARXIV_HOSTS:
+        parts = split_url(text)
+        if parts is None or parts.hostname not in _ARXIV_HOSTS:
             return None
         text = parts.path
         for prefix in ("/abs/", "/pdf/", "/html/", "/format/"):
@@ -56,8 +73,8 @@ def doi(text: str | None) -> str | None:
         return None
     text = text.strip()
     if "://" in text:
-        parts = urlsplit(text)
-        if not (parts.hostname or "").endswith("doi.org"):
+        parts = split_url(text)
+        if parts is None or not (parts.hostname or "").endswith("doi.org"):
             return None
         text = parts.path.lstrip("/")
     text = re.sub(r"^doi:\s*", "", text, flags=re.IGNORECASE)
@@ -78,12 +95,8 @@ def canonical_url(url: str | None) -> str | None:
     """One spelling per web address: https, no www., no fragment, no tracking parameters, no trailing /."""
     if not url:
         return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    parts = split_url(url.strip())
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     host = parts.hostname.lower().removeprefix("www.")
     if parts.port and parts.port not in (80, 443):

@@ -46,7 +46,8 @@ class IngestReport:
         if self.feeds_added:
             parts.insert(0, f"{self.feeds_added} feeds subscribed")
         if self.skipped:
-            parts.append(f"{len(self.skipped)} skipped")
+            kept = self.added + self.merged + self.unchanged
+            parts.append(f"{len(self.skipped)} skipped (kept {kept} of {kept + len(self.skipped)} records)")
         return ", ".join(parts)
 
 
@@ -174,18 +175,18 @@ class Library:
         report = IngestReport()
         with self.store.begin() as conn:
             existing = feed_rows.all_feeds(conn)
-            names = [f.name for f in existing]
+            names = feed_rows.FeedNames(f.name for f in existing)
             urls = {f.url for f in existing}
+            new = []
             for entry in entries:
                 if entry.url in urls or not entry.url.startswith(("http://", "https://")):
                     report.unchanged += 1
                     continue
-                name = feed_rows.unique_name(names, entry.title, entry.url)
-                names.append(name)
                 urls.add(entry.url)
-                feed_rows.insert(conn, url=entry.url, name=name, title=entry.title, site_url=entry.site_url,
-                                 added_at=utc_stamp())
-                report.feeds_added += 1
+                new.append({"url": entry.url, "name": names.new(entry.title, entry.url),
+                            "title": entry.title, "site_url": entry.site_url, "added_at": utc_stamp()})
+            feed_rows.insert_many(conn, new)
+            report.feeds_added += len(new)
         return report
 
     # -- references --------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ def subscribe(library: Library, url: str, name: str | None = None) -> tuple[dict
     probe = parse(response.content, url, "probe")
     if name and (name in {f["name"] for f in existing} or not re.fullmatch(r"[a-z0-9][a-z0-9\-_.]*", name)):
         raise LayerwiseError(f"feed name {name!r} is taken or not a lower-case slug")
-    name = name or feed_rows.unique_name((f["name"] for f in existing), probe.title, url)
+    name = name or feed_rows.FeedNames(f["name"] for f in existing).new(probe.title, url)
     parsed = parse(response.content, url, name)
     with library.store.begin() as conn:
         feed_rows.insert(conn, url=url, name=name, title=parsed.title, site_url=parsed.site_url,

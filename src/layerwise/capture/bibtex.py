@@ -11,6 +11,11 @@ from layerwise.capture import files
 from layerwise.capture.contract import Head, ParsedFile, Reader, default_source
 from layerwise.records import Item, Skip
 
+# LaTeX decoding takes time quadratic in a field's length (pylatexenc); no real title, abstract or author list
+# comes near this, so a longer field is a broken or hostile entry, skipped by name.
+MAX_FIELD = 100_000
+MAX_FILE = 128 * 2**20  # a bibliography of a million entries is under this
+
 _KINDS = {"book": "book", "inbook": "book", "incollection": "book", "booklet": "book", "manual": "book",
           "online": "post", "electronic": "post", "www": "post", "video": "video", "software": "repo"}
 
@@ -20,12 +25,20 @@ def read(text: str, where: str, source: str) -> Iterator[Item | Skip]:
     from bibtexparser import middlewares
 
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # failures are reported as skips instead
-    library = bibtexparser.parse_string(text, append_middleware=[
-        middlewares.LatexDecodingMiddleware(), middlewares.SeparateCoAuthors(), middlewares.SplitNameParts()])
+    library = bibtexparser.parse_string(text)  # splitting is linear; string macros resolved, braces removed
     for block in library.failed_blocks:
         line = getattr(block, "start_line", None)
         reason = "duplicate citation key" if type(block).__name__ == "DuplicateBlockKeyBlock" else "not valid BibTeX"
         yield Skip(f"{where}:{line + 1}" if line is not None else where, reason)
+    for entry in list(library.entries):
+        longest = max(entry.fields, key=lambda f: len(str(f.value)), default=None)
+        if longest is not None and len(str(longest.value)) > MAX_FIELD:
+            library.remove(entry)
+            yield Skip(f"{where}:{(entry.start_line or 0) + 1} ({entry.key})",
+                       f"its {longest.key} has {len(str(longest.value)):,} characters, over the {MAX_FIELD:,} a field may have")
+    for middleware in (middlewares.LatexDecodingMiddleware(), middlewares.SeparateCoAuthors(),
+                       middlewares.SplitNameParts()):
+        library = middleware.transform(library)
     for entry in library.entries:
         fields = {k.lower(): f.value for k, f in entry.fields_dict.items()}
         title = _plain(fields.get("title"))
@@ -129,7 +142,7 @@ def _detect(head: Head) -> bool:
 
 def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
     src = source or default_source(path, "bibtex")
-    return ParsedFile(read(files.read_text(path), str(path), src), format="bibtex", source=src)
+    return ParsedFile(read(files.read_text(path, MAX_FILE), str(path), src), format="bibtex", source=src)
 
 
 READER = Reader("bibtex", ('.bib', '.bibtex'), _detect, _load)

@@ -20,11 +20,15 @@ _CSL_TYPES = {"paper": "article", "book": "book", "post": "post-weblog", "video"
               "page": "webpage"}
 
 
+MAX_FILE = 128 * 2**20  # parsed whole, as JSON is: a Zotero library of 100,000 items is under this
+
 def read(text: str, where: str, source: str) -> Iterator[Item | Skip]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LayerwiseError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", where=where) from None
+    except RecursionError:  # Python's JSON parser recurses per level; no bibliography nests this deep
+        raise LayerwiseError("not CSL-JSON: nested deeper than Python parses", where=where) from None
     if isinstance(data, dict) and "items" in data:
         data = data["items"]
     if not isinstance(data, list):
@@ -117,7 +121,7 @@ def _detect(head: Head) -> bool:
 
 def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
     src = source or default_source(path, "csljson")
-    return ParsedFile(read(files.read_text(path), str(path), src), format="csljson", source=src)
+    return ParsedFile(read(files.read_text(path, MAX_FILE), str(path), src), format="csljson", source=src)
 
 
 READER = Reader("csljson", ('.json', '.csl'), _detect, _load)

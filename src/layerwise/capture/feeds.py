@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from layerwise import ids
 from layerwise.capture import files
@@ -22,6 +21,8 @@ from layerwise.capture.html_text import advertised_feed, document, to_text
 from layerwise.capture.kinds import guess_kind
 from layerwise.errors import FetchError
 from layerwise.records import Item
+
+MAX_FILE = 64 * 2**20  # a feed file read from disk; a year of a busy feed is a few megabytes
 
 
 @dataclass
@@ -49,7 +50,10 @@ def parse(data: bytes, url: str, source: str) -> ParsedFeed:
         raise FetchError("this is an HTML page, not a feed", where=url)
     import feedparser
 
-    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    try:
+        parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    except ValueError as exc:  # feedparser refuses some damaged bytes (a NUL in the prologue) by raising
+        raise FetchError(f"not an RSS, Atom or JSON feed ({exc})", where=url) from None
     version = parsed.get("version") or ""
     if not version and not parsed.entries:
         reason = getattr(parsed.get("bozo_exception"), "getMessage", lambda: None)() or str(parsed.get("bozo_exception") or "")
@@ -97,7 +101,8 @@ def _entry_item(entry: Any, source: str, youtube: bool) -> Item | None:
 
 def _web_link(link: Any) -> str | None:
     """A feed's link only when it is a web address: a javascript: or data: link is dropped at the door."""
-    return link if isinstance(link, str) and urlsplit(link.strip()).scheme.lower() in ("http", "https") else None
+    parts = ids.split_url(link.strip()) if isinstance(link, str) else None
+    return link if parts is not None and parts.scheme.lower() in ("http", "https") else None
 
 
 def _short(text: str | None, width: int = 120) -> str | None:
@@ -113,6 +118,8 @@ def _parse_json_feed(data: bytes, url: str, source: str) -> ParsedFeed:
         feed = json.loads(data)
     except ValueError as exc:
         raise FetchError(f"not a valid JSON Feed ({exc})", where=url) from None
+    except RecursionError:  # Python's JSON parser recurses per level: a hostile feed nests thousands deep
+        raise FetchError("not a JSON Feed: nested deeper than Python parses", where=url) from None
     if not isinstance(feed, dict) or "jsonfeed.org" not in str(feed.get("version", "")):
         raise FetchError("JSON, but not a JSON Feed (no jsonfeed.org version)", where=url)
     result = ParsedFeed(title=feed.get("title"), site_url=feed.get("home_page_url"))
@@ -143,7 +150,7 @@ def _detect(head: Head) -> bool:
 
 def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
     src = source or default_source(path, "feed")
-    return ParsedFile(parse(files.read_bytes(path), str(path), src).entries, format="feed", source=src)
+    return ParsedFile(parse(files.read_bytes(path, MAX_FILE), str(path), src).entries, format="feed", source=src)
 
 
 READER = Reader("feed", (".xml", ".rss", ".atom"), _detect, _load)

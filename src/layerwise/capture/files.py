@@ -46,10 +46,12 @@ def head(path: Path, size: int = 65536) -> bytes:
 
 
 def read_bytes(path: Path, limit: int = MAX_WHOLE_FILE) -> bytes:
+    """The whole file (decompressed if gzipped), refused past `limit`: each format sets the size it is read in."""
     check_file(path)
     size = path.stat().st_size
     if size > limit:
-        raise LayerwiseError(f"file is {size / 2**30:.1f} GB, over the {limit // 2**20} MB this format is read in; "
+        shown = f"{size / 2**30:.1f} GB" if size >= 2**30 else f"{size / 2**20:.0f} MB"
+        raise LayerwiseError(f"file is {shown}, over the {limit // 2**20} MB this format is read in; "
                              "split it, or convert it to JSONL (which streams)", where=str(path))
     with open(path, "rb") as raw:
         data = raw.read()
@@ -93,8 +95,8 @@ def decode(data: bytes, where: str) -> str:
         return data.decode("latin-1")
 
 
-def read_text(path: Path) -> str:
-    return decode(read_bytes(path), str(path))
+def read_text(path: Path, limit: int = MAX_WHOLE_FILE) -> str:
+    return decode(read_bytes(path, limit), str(path))
 
 
 MAX_LINE = 16 * 1024 * 1024

@@ -51,7 +51,7 @@ def first_record(path: Path) -> dict[str, Any] | None:
             if line and line.strip():
                 value = json.loads(line)
                 return value if isinstance(value, dict) else None
-    except (json.JSONDecodeError, LayerwiseError):
+    except (json.JSONDecodeError, RecursionError, LayerwiseError):
         return None
     return None
 
@@ -78,6 +78,9 @@ def read(path: Path, source: str, mapping: dict[str, str] | None = None) -> Iter
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             yield Skip(here, f"not valid JSON ({exc.msg})")
+            continue
+        except RecursionError:  # Python's JSON parser recurses per level
+            yield Skip(here, "nested deeper than Python parses")
             continue
         if not isinstance(record, dict):
             yield Skip(here, "not a JSON object")

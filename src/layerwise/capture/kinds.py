@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+
+from layerwise import ids
 
 _BY_HOST = [
     (re.compile(r"(^|\.)(youtube\.com|youtu\.be|vimeo\.com|videolectures\.net|slideslive\.com)$"), "video"),
@@ -30,8 +31,9 @@ def guess_kind(url: str | None, og_type: str | None = None, content_type: str | 
         return "podcast"
     if content_type and content_type.startswith("video/"):
         return "video"
-    host = (urlsplit(url).hostname or "").lower() if url else ""
-    path = urlsplit(url).path if url else ""
+    parts = ids.split_url(url) if url else None
+    host = (parts.hostname or "").lower() if parts else ""
+    path = parts.path if parts else ""
     for pattern, kind in _BY_HOST:
         if pattern.search(host):
             if kind == "repo" and path.count("/") < 2:

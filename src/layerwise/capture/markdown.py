@@ -20,6 +20,8 @@ _SKIP_HOSTS = re.compile(r"(shields\.io|badge|travis-ci|circleci|codecov|img\.|\
                          re.IGNORECASE)
 
 
+MAX_FILE = 16 * 2**20  # a reading list is kilobytes; parsing Markdown is the slowest reading per byte
+
 def read(text: str, where: str, source: str) -> Iterator[Item | Skip]:
     from markdown_it import MarkdownIt
 
@@ -83,7 +85,7 @@ def _detect(head: Head) -> bool:
 
 def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
     src = source or default_source(path, "markdown")
-    return ParsedFile(read(files.read_text(path), str(path), src), format="markdown", source=src)
+    return ParsedFile(read(files.read_text(path, MAX_FILE), str(path), src), format="markdown", source=src)
 
 
 READER = Reader("markdown", ('.md', '.markdown'), _detect, _load)

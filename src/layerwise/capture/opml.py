@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from layerwise.capture import files
 from layerwise.capture.contract import FeedEntry, Head, ParsedFile, Reader, default_source
 from layerwise.errors import LayerwiseError
+
+MAX_FILE = 64 * 2**20  # a subscription list of a million feeds is under this
 
 
 def read(data: bytes, where: str) -> list[FeedEntry]:
@@ -23,19 +26,22 @@ def read(data: bytes, where: str) -> list[FeedEntry]:
     if root.tag.lower() != "opml":
         raise LayerwiseError(f"not OPML (root element is <{root.tag}>)", where=where)
     feeds: list[FeedEntry] = []
-
-    def walk(node: object, category: str | None) -> None:
-        for child in node:  # type: ignore[attr-defined]
-            if child.tag.lower() != "outline":
-                continue
-            attrs = {k.lower(): v for k, v in child.attrib.items()}
-            label = attrs.get("title") or attrs.get("text")
-            if attrs.get("xmlurl"):
-                feeds.append(FeedEntry(attrs["xmlurl"].strip(), label, attrs.get("htmlurl"), category))
-            walk(child, label if not attrs.get("xmlurl") else category)
-
     body = root.find("body")
-    walk(body if body is not None else root, None)
+    # outlines nest as folders; walked in document order with a stack, so no depth overflows Python's stack
+    stack: list[tuple[Iterator[Any], str | None]] = [(iter(body if body is not None else root), None)]
+    while stack:
+        children, category = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            continue
+        if not isinstance(child.tag, str) or child.tag.lower() != "outline":
+            continue
+        attrs = {k.lower(): v for k, v in child.attrib.items()}
+        label = attrs.get("title") or attrs.get("text")
+        if attrs.get("xmlurl"):
+            feeds.append(FeedEntry(attrs["xmlurl"].strip(), label, attrs.get("htmlurl"), category))
+        stack.append((iter(child), label if not attrs.get("xmlurl") else category))
     return feeds
 
 
@@ -59,7 +65,7 @@ def _detect(head: Head) -> bool:
 
 
 def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
-    feeds = read(files.read_bytes(path), str(path))
+    feeds = read(files.read_bytes(path, MAX_FILE), str(path))
     return ParsedFile([], feeds=feeds, format="opml", source=source or default_source(path, "opml"))
 
 

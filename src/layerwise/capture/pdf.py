@@ -24,7 +24,6 @@ def parse(data: bytes, where: str, url: str | None = None) -> Item:
     import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
@@ -36,10 +35,11 @@ def parse(data: bytes, where: str, url: str | None = None) -> Item:
                 raise LayerwiseError("the PDF is encrypted", where=where) from None
         meta: Mapping[str, Any] = reader.metadata or {}
         text = "\n".join((page.extract_text() or "") for page in reader.pages[:FIRST_PAGES])
+        pages = len(reader.pages)
     except LayerwiseError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise LayerwiseError(f"not a readable PDF ({exc})", where=where) from None
+    except Exception as exc:  # only pypdf runs here, on untrusted bytes: any failure means an unreadable file
+        raise LayerwiseError(f"not a readable PDF ({type(exc).__name__}: {exc})", where=where) from None
     title = (meta.get("/Title") or "").strip() if isinstance(meta.get("/Title"), str) else ""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not title or _BAD_TITLES.match(title) or len(title) < 6:
@@ -56,7 +56,7 @@ def parse(data: bytes, where: str, url: str | None = None) -> Item:
     return Item(title=title, kind="paper", url=url, abstract=abstract, body=text[:100_000] or None,
                 authors=[a.strip() for a in re.split(r";|,|\band\b", author) if a.strip()] if author else [],
                 arxiv_id=stamp.group(1) if stamp else None, doi=ids.doi(doi.group(1)) if doi else None,
-                published=published, extra={"pages": len(reader.pages)})
+                published=published, extra={"pages": pages})
 
 
 def _title_from_text(lines: list[str]) -> str | None:

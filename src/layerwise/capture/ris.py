@@ -15,17 +15,25 @@ _KINDS = {"BOOK": "book", "CHAP": "book", "EBOOK": "book", "ELEC": "post", "BLOG
           "VIDEO": "video", "MPCT": "video", "SOUND": "podcast", "COMP": "repo"}
 
 
+MAX_FILE = 128 * 2**20  # a bibliography of a million records is under this
+
+
 def read(text: str, where: str, source: str) -> Iterator[Item | Skip]:
     import rispy
 
     try:
-        entries = rispy.loads(text, skip_unknown_tags=True)
+        entries = rispy.loads(text, skip_unknown_tags=False)  # BT (a book's title) is not in rispy's mapping
     except Exception as exc:  # rispy raises IOError/ValueError subclasses for malformed input
         raise LayerwiseError(f"not valid RIS ({exc})", where=where) from None
     for n, entry in enumerate(entries, 1):
+        unknown = entry.get("unknown_tag") or {}
         title = entry.get("title") or entry.get("primary_title") or entry.get("translated_title")
+        venue = entry.get("journal_name") or entry.get("secondary_title") or entry.get("alternate_title3")
+        if not title:  # a book chapter or a proceedings item may carry only its container's title (T2 or BT)
+            title = entry.get("secondary_title") or next(iter(unknown.get("BT") or []), None) or entry.get("short_title")
+            venue = entry.get("journal_name") or entry.get("alternate_title3")
         if not title:
-            yield Skip(f"{where}: record {n}", "record has no title (TI or T1)")
+            yield Skip(f"{where}: record {n}", "record has no title (TI, T1, T2 or BT)")
             continue
         year = entry.get("year") or entry.get("publication_year") or entry.get("date") or ""
         digits = "".join(ch for ch in str(year)[:4] if ch.isdigit())
@@ -36,7 +44,7 @@ def read(text: str, where: str, source: str) -> Iterator[Item | Skip]:
             abstract=entry.get("abstract") or entry.get("notes_abstract"),
             authors=[a for a in (entry.get("authors") or entry.get("first_authors") or []) if a],
             year=int(digits) if len(digits) == 4 else None,
-            venue=entry.get("journal_name") or entry.get("secondary_title") or entry.get("alternate_title3"),
+            venue=venue,
             url=urls[0] if urls else None,
             doi=entry.get("doi"),
             tags=list(entry.get("keywords") or []),
@@ -59,7 +67,7 @@ def _detect(head: Head) -> bool:
 
 def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
     src = source or default_source(path, "ris")
-    return ParsedFile(read(files.read_text(path), str(path), src), format="ris", source=src)
+    return ParsedFile(read(files.read_text(path, MAX_FILE), str(path), src), format="ris", source=src)
 
 
 READER = Reader("ris", ('.ris',), _detect, _load)

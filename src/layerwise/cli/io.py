@@ -12,7 +12,7 @@ from layerwise.errors import LayerwiseError
 from layerwise.interchange import FORMATS_OUT, export_file, import_file
 from layerwise.reinforce.anki import ImportReport
 
-MAX_SKIPS_SHOWN = 10
+PARTLY = 3  # the exit code of an import that kept its good records and skipped some
 
 
 @click.command("import")
@@ -50,13 +50,11 @@ def import_(ctx: click.Context, file: str, fmt: str | None, source: str | None, 
                     "feeds_added": report.feeds_added,
                     "skipped": [{"where": s.where, "reason": s.reason} for s in report.skipped]})
     else:
-        for skip in report.skipped[:MAX_SKIPS_SHOWN]:
+        for skip in report.skipped:  # every one, by where it is: the user fixes them in the file
             click.echo(f"skipped {skip.where}: {skip.reason}", err=True)
-        if len(report.skipped) > MAX_SKIPS_SHOWN:
-            click.echo(f"... and {len(report.skipped) - MAX_SKIPS_SHOWN} more skipped (see --json)", err=True)
         click.echo(f"{click.format_filename(file)}: {report.summary()}")
-    if report.skipped:
-        sys.exit(2)
+    if report.skipped:  # scripts tell "some records skipped, the rest kept" (3) from "nothing kept" (2)
+        sys.exit(PARTLY if report.added + report.merged + report.unchanged else 2)
 
 
 @click.command()

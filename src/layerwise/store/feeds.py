@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from layerwise import ids
 from layerwise.store.sql import rows, run
@@ -43,9 +42,16 @@ def all_feeds(conn: Connection) -> list[Feed]:
 
 def insert(conn: Connection, **values: Any) -> None:
     """A new subscription; a URL or name already taken is left as it is."""
-    names = _checked(values)
+    insert_many(conn, [values])
+
+
+def insert_many(conn: Connection, feeds: Sequence[dict[str, Any]]) -> None:
+    """New subscriptions in one statement (an OPML file may hold thousands); each with the same columns."""
+    if not feeds:
+        return
+    names = _checked(feeds[0])
     run(conn, f"INSERT INTO feeds ({', '.join(names)}) VALUES ({', '.join(':' + c for c in names)}) "
-              "ON CONFLICT DO NOTHING", values)
+              "ON CONFLICT DO NOTHING", feeds)
 
 
 def update(conn: Connection, feed_id: int, **values: Any) -> None:
@@ -64,13 +70,26 @@ def _checked(values: dict[str, Any]) -> list[str]:
     return list(values)
 
 
-def unique_name(existing: Iterable[str], title: str | None, url: str) -> str:
-    """A short name for a new feed, from its title or host: its entries are addressed as NAME:ENTRY-ID, so it
-    must differ from every other feed and from the built-in sources."""
-    base = ids.slug(title or urlsplit(url).hostname or "feed", 40)
-    taken = set(existing) | {"arxiv", "doi", "url"}
-    name, n = base, 1
-    while name in taken:
-        n += 1
-        name = f"{base}-{n}"
-    return name
+BUILT_IN_SOURCES = frozenset({"arxiv", "doi", "url"})
+
+
+class FeedNames:
+    """Short names for new feeds, from a title or host: entries are addressed as NAME:ENTRY-ID, so each differs
+    from every other feed and from the built-in sources. Remembers the next number per base, so an OPML file
+    with thousands of feeds of one title stays linear."""
+
+    def __init__(self, taken: Iterable[str]) -> None:
+        self.taken = set(taken) | BUILT_IN_SOURCES
+        self.next: dict[str, int] = {}
+
+    def new(self, title: str | None, url: str) -> str:
+        base = ids.slug(title or ids.host_of(url) or "feed", 40)
+        name, n = base, self.next.get(base, 1)
+        if n > 1:
+            name = f"{base}-{n}"
+        while name in self.taken:
+            n += 1
+            name = f"{base}-{n}"
+        self.next[base] = n
+        self.taken.add(name)
+        return name

@@ -1,0 +1,188 @@
+"""Every reader against hostile input (issue 16): arbitrary bytes and mutated real files from ../shared/data never
+raise anything but a clear LayerwiseError (the CLI's exit 2), and never change the library unless records were
+good; and the cases that were quadratic or overflowed the stack are bounded. Hypothesis runs seeded and bounded
+(derandomized, a fixed number of examples), with no deadline: timing is for benchmarks."""
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import data_file
+from layerwise.capture.formats import FORMATS
+from layerwise.errors import LayerwiseError
+from layerwise.library import Library
+from layerwise.subscriptions import list_feeds
+from pdfs import make_pdf
+
+FUZZ = settings(derandomize=True, max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", 25)), deadline=None, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SEED_BYTES = 24_000  # of each real file: enough for several records, small enough for many examples
+
+
+def _csl_as_ris() -> bytes:
+    """The real Zotero library written as RIS (no real RIS file is in ../shared/data)."""
+    import rispy
+
+    records = json.loads(data_file("files", "zotero", "library.csl.json").read_text())[:40]
+    entries = [{"type_of_reference": "JOUR", "title": r.get("title", ""), "authors": [
+        f"{a.get('family', '')}, {a.get('given', '')}" for a in r.get("author", [])],
+        "year": str((r.get("issued", {}).get("date-parts") or [[""]])[0][0]), "doi": r.get("DOI", ""),
+        "abstract": r.get("abstract", "")} for r in records]
+    return rispy.dumps(entries).encode()
+
+
+def _seed(fmt: str) -> bytes:
+    if fmt == "pdf":
+        return make_pdf(["Attention Is All You Need", "Ashish Vaswani", "Abstract. The dominant sequence models"],
+                        title="Attention Is All You Need", author="Ashish Vaswani")
+    if fmt == "ris":
+        return _csl_as_ris()[:SEED_BYTES]
+    if fmt == "jsonl":
+        with gzip.open(data_file("corpora", "arxiv-2025-26.jsonl.gz")) as f:
+            return b"".join(f.readline() for _ in range(12))
+    path = {"opml": ("feeds", "engineering-blogs.opml"), "feed": ("feeds", "lilianweng-tag-data.xml"),
+            "csljson": ("zotero", "library.csl.json"), "bibtex": ("bibtex", "top100-deep-learning.bib"),
+            "markdown": ("reading-lists", "applied-ml.md")}[fmt]
+    return data_file("files", *path).read_bytes()[:SEED_BYTES]
+
+
+@st.composite
+def mutated(draw: st.DrawFn, seed: bytes) -> bytes:
+    """A real file damaged the ways files get damaged: cut short, bytes flipped, runs deleted, repeated or
+    inserted, nesting characters piled up."""
+    data = bytearray(seed)
+    for _ in range(draw(st.integers(1, 4))):
+        if not data:
+            break
+        at = draw(st.integers(0, len(data) - 1))
+        kind = draw(st.sampled_from(["cut", "flip", "delete", "repeat", "insert", "nest"]))
+        if kind == "cut":
+            del data[at:]
+        elif kind == "flip":
+            data[at] = draw(st.integers(0, 255))
+        elif kind == "delete":
+            del data[at:at + draw(st.integers(1, 200))]
+        elif kind == "repeat":
+            data[at:at] = data[at:at + draw(st.integers(1, 300))] * draw(st.integers(2, 20))
+        elif kind == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=64))
+        else:
+            data[at:at] = draw(st.sampled_from([b"[", b"{", b"<outline>", b"<a>", b"{{", b"(("])) * draw(
+                st.integers(100, 3000))
+    return bytes(data)
+
+
+def _import_and_check(library: Library, path: Path, data: bytes, fmt: str | None) -> None:
+    path.write_bytes(data)
+    before = library.find(limit=1)[1]
+    try:
+        report = library.import_file(str(path), format=fmt)
+    except LayerwiseError:
+        assert library.find(limit=1)[1] == before  # refused: the library is as it was
+        return
+    assert library.find(limit=1)[1] == before + report.added
+    assert all(skip.where and skip.reason for skip in report.skipped)
+
+
+@pytest.fixture
+def fuzz_library(tmp_path):
+    library = Library(tmp_path / "fuzz-home")
+    yield library
+    library.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_mutated_real_files_give_records_or_one_clear_error(fmt, fuzz_library, tmp_path):
+    seed = _seed(fmt)
+
+    @FUZZ
+    @given(data=mutated(seed))
+    def check(data: bytes) -> None:
+        _import_and_check(fuzz_library, tmp_path / f"mutated.{fmt}", data, fmt)
+
+    check()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["file.bin", "list.md", "refs.bib", "lib.json", "feeds.opml", "x.ris", "d.jsonl"])
+def test_arbitrary_bytes_are_sniffed_and_refused_or_read(name, fuzz_library, tmp_path):
+    @FUZZ
+    @given(data=st.one_of(st.binary(min_size=1, max_size=4096),
+                          st.text(min_size=1, max_size=2000).map(lambda t: t.encode("utf-8", "surrogatepass"))))
+    def check(data: bytes) -> None:
+        _import_and_check(fuzz_library, tmp_path / name, data, None)
+
+    check()
+
+
+# -- the cases that were quadratic or overflowed -------------------------------------------------------------
+
+def test_a_bibtex_field_of_a_megabyte_skips_its_entry_by_name(library, tmp_path):
+    path = tmp_path / "big.bib"
+    path.write_text("@article{huge,\n title={Huge},\n abstract={" + "word " * 200_000 + "}\n}\n"
+                    "@article{fine, title={A fine entry}, year={2020}}\n")
+    report = library.import_file(str(path))
+    assert report.added == 1 and len(report.skipped) == 1
+    assert report.skipped[0].where.endswith("(huge)") and "1,000,000 characters" in report.skipped[0].reason
+
+
+def test_opml_with_many_feeds_of_one_title_and_deep_folders(library, tmp_path):
+    outlines = "".join(f'<outline text="Same blog" type="rss" xmlUrl="https://example.org/{i}.xml"/>' for i in range(5000))
+    deep = '<outline text="folder">' * 5000 + '<outline text="Deep" type="rss" xmlUrl="https://deep.example/f"/>' + \
+        "</outline>" * 5000
+    path = tmp_path / "many.opml"
+    path.write_text(f'<?xml version="1.0"?><opml version="2.0"><head/><body>{outlines}{deep}</body></opml>')
+    report = library.import_file(str(path))
+    assert report.feeds_added == 5001
+    names = [f["name"] for f in list_feeds(library)]
+    assert len(set(names)) == 5001 and "same-blog-5000" in names
+
+
+def test_deeply_nested_json_is_one_clear_error_or_a_skipped_line(library, tmp_path, cli):
+    nested = tmp_path / "deep.json"
+    nested.write_text("[" * 10_000 + "]" * 10_000)
+    result = cli("import", str(nested))
+    assert result.code == 2 and result.err.strip().endswith("nested deeper than Python parses")
+    lines = tmp_path / "deep.jsonl"
+    lines.write_text("[" * 10_000 + "]" * 10_000 + '\n{"title": "A record after it", "url": "https://e.org/a"}\n')
+    report = library.import_file(str(lines))
+    assert report.added == 1 and report.skipped[0].reason == "nested deeper than Python parses"
+
+
+def test_a_huge_markdown_file_is_refused_by_its_size_before_it_is_read(library, tmp_path):
+    path = tmp_path / "oneline.md"
+    with open(path, "wb") as f:
+        f.write(b"[" + b"x" * 100_000)
+        f.truncate(300 * 2**20)  # sparse: 300 MB on paper
+    with pytest.raises(LayerwiseError, match="300 MB, over the 16 MB"):
+        library.import_file(str(path))
+
+
+def test_ris_chapters_take_their_container_title(library, tmp_path):
+    path = tmp_path / "chapters.ris"
+    path.write_text("TY  - CHAP\nAU  - Doe, Jane\nT2  - Deep Learning for Search\nPY  - 2020\nER  - \n\n"
+                    "TY  - CPAPER\nBT  - Proceedings of the Workshop on Retrieval\nER  - \n\n"
+                    "TY  - JOUR\nAU  - Roe, Rick\nER  - \n")
+    report = library.import_file(str(path))
+    titles = sorted(i.title for i in library.find(limit=10)[0])
+    assert titles == ["Deep Learning for Search", "Proceedings of the Workshop on Retrieval"]
+    assert report.skipped[0].reason == "record has no title (TI, T1, T2 or BT)"
+    chapter = next(i for i in library.find(limit=10)[0] if i.title.startswith("Deep"))
+    assert chapter.venue is None and chapter.authors == ["Jane Doe"]
+
+
+def test_sniffing_reads_only_the_head(tmp_path, monkeypatch):
+    """Detection sees the first 64 KB, whatever the file's size."""
+    from layerwise.capture import files, formats
+
+    seen = []
+    real_head = files.head
+    monkeypatch.setattr(files, "head", lambda path, size=65536: seen.append(size) or real_head(path, size))
+    path = tmp_path / "list.md"
+    path.write_bytes(b"# Reading\n\n- [A paper](https://example.org/a)\n" + b"x" * (2 * 2**20))
+    assert formats.detect_format(path) == "markdown" and seen == [65536]
