@@ -72,15 +72,20 @@ def main() -> None:
     rows.append(("embedding throughput (static model, 2 cores)", f"{rate:,.0f} texts/s", ""))
     rows.append((f"index build, {items:,} items (tf-idf fit + embeddings)", ms(build), "once"))
 
-    update = tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False)
-    for n in range(100):
-        update.write(json.dumps({"id": f"sync-{n}", "title": f"A new post number {n} on serving embeddings at scale",
-                                 "abstract": "Notes on latency, batching and caching for vector search."}) + "\n")
-    update.close()
-    library.import_file(update.name, source="bench-sync")
-    start = time.perf_counter()
-    index = index_module.load_index(library)
-    rows.append(("index update after a sync of 100 items", ms(time.perf_counter() - start), "embeds only the new"))
+    updates = []
+    for run in range(5):  # five syncs of 100 items in a row: appended chunks, as a user's week of syncs
+        update = tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False)
+        for n in range(100):
+            update.write(json.dumps({"id": f"sync-{time.time_ns()}-{n}",
+                                     "title": f"A new post number {n} on serving embeddings at scale ({run})",
+                                     "abstract": "Notes on latency, batching and caching for vector search."}) + "\n")
+        update.close()
+        library.import_file(update.name, source="bench-sync")
+        start = time.perf_counter()
+        index = index_module.load_index(library)
+        updates.append(time.perf_counter() - start)
+    rows.append(("index update after a sync of 100 items (median of 5)", ms(statistics.median(updates)),
+                 f"embeds only the new; slowest {ms(max(updates))}; target < 200 ms"))
 
     refs = [f"arxiv:{r}" for r in ("2503.11731", "2503.11742")] + [str(i.id) for i in library.find("transformer", limit=18)[0]]
     similar(library, refs[0], limit=20)

@@ -110,3 +110,92 @@ def test_index_embeds_each_item_once(sqlite_library, tmp_path, monkeypatch):
     with library.store.begin() as conn:
         conn.execute(text("DELETE FROM items WHERE id = :i"), {"i": library.resolve("one:n1")})
     assert len(index.load_index(library).ids) == len(first.ids)
+
+
+def _sync(library, tmp_path, name, titles):
+    path = tmp_path / f"{name}.jsonl"
+    path.write_text("".join(json.dumps({"id": f"{name}{n}", "title": t}) + "\n" for n, t in enumerate(titles)))
+    library.import_file(str(path), source=name)
+
+
+def _fresh_process(library):
+    from layerwise.represent import index
+
+    index._CACHE.clear()  # what a new process starts with
+    return index
+
+
+def test_a_sync_appends_a_chunk_and_a_change_compacts_the_index(sqlite_library, tmp_path, monkeypatch):
+    """The index grows by chunks of the new items; a changed item, or too many chunks, rewrite it whole
+    (issue 16)."""
+    from layerwise.represent import chunks, index
+    from layerwise.sample import SAMPLE_PATH
+
+    library = sqlite_library
+    library.import_file(str(SAMPLE_PATH), source="arxiv")
+    monkeypatch.setattr(chunks, "GROWTH", 1.0)
+    monkeypatch.setattr(chunks, "ROOM", 2)  # the embeddings file is full after two more rows, then grows
+    first = index.load_index(library)
+    folder = Path(library.home.path) / "index"
+    _sync(library, tmp_path, "a", ["Paged attention for serving large language models"])
+    _sync(library, tmp_path, "b", ["Quantized KV caches", "Speculative decoding with draft heads"])
+    index.load_index(library)
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["chunks"][0] == "c0" and len(meta["chunks"]) == 2 and meta["sizes"] == [len(first.ids), 3]
+    assert meta["rows"] == len(first.ids) + 3 and meta["capacity"] >= meta["rows"]  # it grew past its room
+    reread = _fresh_process(library).load_index(library)  # read back from the chunks
+    assert len(reread.ids) == len(first.ids) + 3 and similar(library, "b:b1", limit=1).results
+    assert reread.dense.shape == (len(reread.ids), first.dense.shape[1]) and reread.tfidf.shape[0] == len(reread.ids)
+    monkeypatch.setattr(index, "MAX_CHUNKS", 2)
+    _sync(library, tmp_path, "c", ["Continuous batching"])
+    index.load_index(library)
+    assert json.loads((folder / "meta.json").read_text())["chunks"] == ["c0"]  # compacted
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["c0"]
+    assert len(_fresh_process(library).load_index(library).ids) == len(first.ids) + 4
+    _sync(library, tmp_path, "a", ["Paged attention for serving large language models, revised"])  # a change
+    changed = index.load_index(library)
+    assert json.loads((folder / "meta.json").read_text())["chunks"] == ["c0"] and len(changed.ids) == len(first.ids) + 4
+    assert similar(library, "a:a0", limit=1).results
+
+
+@pytest.mark.parametrize("crash", ["chunk half-written", "chunk written, meta.json not yet"])
+def test_an_update_killed_midway_is_repaired_by_the_next_use_without_a_rebuild(sqlite_library, tmp_path, monkeypatch,
+                                                                               crash):
+    """The states kill -9 can leave during an index update: the next command embeds only what is missing."""
+    from layerwise.represent import chunks, dense, index
+    from layerwise.sample import SAMPLE_PATH
+
+    library = sqlite_library
+    library.import_file(str(SAMPLE_PATH), source="arxiv")
+    before = len(index.load_index(library).ids)
+    folder = Path(library.home.path) / "index"
+    _sync(library, tmp_path, "k", ["Tensor parallel inference", "Prefix caching for chat workloads"])
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # the process stops here; what it wrote so far stays on disk
+
+    if crash == "chunk half-written":
+        real_save = chunks.np.save
+        monkeypatch.setattr(chunks.np, "save", lambda path, *a: (real_save(path, *a), killed())[1]
+                            if str(path).endswith("ids.npy") else real_save(path, *a))
+    else:
+        monkeypatch.setattr(chunks, "write_meta", killed)
+    with pytest.raises(KeyboardInterrupt):
+        _fresh_process(library).load_index(library)
+    monkeypatch.undo()
+    assert json.loads((folder / "meta.json").read_text())["sizes"] == [before]  # the index as it was
+    encoded = []
+    real = dense.encoder_for
+
+    class Counting:
+        def __init__(self, encoder):
+            self.encoder, self.name = encoder, encoder.name
+
+        def encode(self, texts):
+            encoded.extend(texts)
+            return self.encoder.encode(texts)
+
+    monkeypatch.setattr(dense, "encoder_for", lambda config: Counting(real(config)))
+    repaired = _fresh_process(library).load_index(library)
+    assert len(encoded) == 2 and len(repaired.ids) == before + 2  # no rebuild: only the two new items
+    assert index.index_problem(library) is None

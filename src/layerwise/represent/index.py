@@ -1,15 +1,17 @@
 """Representations of every item, computed once and kept in the home (`index/`) until the library changes.
 
-- tf-idf (sublinear tf, idf from the whole library) as a sparse matrix;
-- dense embeddings from the configured static model, float16.
-Both are rebuilt only when the library's fingerprint (item count, last change, model) differs, and the
-files are written to a temporary folder and swapped in, so a crash never leaves a half-written index.
+tf-idf (sublinear tf, idf from the whole library) as a sparse matrix, and embeddings from the configured
+static model, in chunks (`index/c0/`, `index/c1-.../`) that `meta.json` lists: a sync appends a chunk of the
+new items, and `meta.json` is replaced last, so a crash (even kill -9) leaves the index as it was and the next
+use appends again, embedding only what is missing. Changed or removed items, a vocabulary that no longer fits,
+or too many chunks rewrite it whole into a temporary folder that is swapped in.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from layerwise.represent import chunks
 from layerwise.represent import dense as embeddings
 from layerwise.represent.dense import Encoder
 from layerwise.represent.lexical import TOKEN_PATTERN
@@ -24,7 +27,8 @@ from layerwise.represent.lexical import TOKEN_PATTERN
 if TYPE_CHECKING:
     from layerwise.library import Library
 
-VERSION = 2
+VERSION = 3
+MAX_CHUNKS = 16  # appended chunks before the index is compacted into one
 
 
 @dataclass
@@ -39,11 +43,14 @@ class Index:
 
     def rows(self, item_ids: list[int]) -> np.ndarray:
         order = np.argsort(self.ids)
-        found = np.searchsorted(self.ids, item_ids, sorter=order)
-        return order[found]
+        return order[np.searchsorted(self.ids, item_ids, sorter=order)]
 
     def vectorize(self, texts: list[str]) -> Any:
+        from scipy import sparse
         from sklearn.feature_extraction.text import TfidfVectorizer
+
+        if not texts:
+            return sparse.csr_matrix((0, len(self.vocabulary)), dtype=np.float32)
 
         if self._vectorizer is None:
             vectorizer = TfidfVectorizer(token_pattern=TOKEN_PATTERN, stop_words="english", sublinear_tf=True,
@@ -76,7 +83,8 @@ def load_index(library: Library, progress: Callable[[int], None] | None = None) 
     cached = _CACHE.get(str(folder))
     if cached and cached[0] == (count, changed, model_key):
         return cached[1]
-    index = _load_current(library, config, model_key, folder, count, changed, progress)
+    known = cached[1] if cached and cached[0][2] == model_key else None
+    index = _load_current(library, config, model_key, folder, count, changed, progress, known)
     _CACHE[str(folder)] = ((*_state(library), model_key), index)
     return index
 
@@ -87,26 +95,21 @@ _CACHE: dict[str, tuple[tuple[int, str, str], Index]] = {}
 
 
 def _load_current(library: Library, config: dict[str, Any], model_key: str, folder: Path, count: int,
-                  changed: str, progress: Callable[[int], None] | None = None) -> Index:
-    from scipy import sparse
-
+                  changed: str, progress: Callable[[int], None] | None = None, known: Index | None = None) -> Index:
     def encoder() -> Encoder:
         chosen = embeddings.encoder_for(config)
         return _Reporting(chosen, progress) if progress else chosen
 
-    meta: dict[str, Any] = {}
-    try:
-        meta = json.loads((folder / "meta.json").read_text())
-    except (OSError, ValueError):
-        meta = {}
+    meta = chunks.read_meta(folder)
     if meta.get("version") != VERSION or meta.get("model") != model_key:
         return _build(library, encoder(), model_key, folder)
-    try:
-        index = Index(ids=np.load(folder / "ids.npy"), tfidf=sparse.load_npz(folder / "tfidf.npz").tocsr(),
-                      dense=np.load(folder / "dense.npy", mmap_mode="r"),
-                      vocabulary=json.loads((folder / "vocabulary.json").read_text()), idf=np.load(folder / "idf.npy"))
-    except (OSError, ValueError):
-        return _build(library, encoder(), model_key, folder)  # a damaged cache is rebuilt
+    if known is not None and len(known.ids) == sum(int(n) for n in meta.get("sizes", [])):
+        index = known  # this process holds what the files hold: no need to read them again
+    else:
+        try:
+            index = _read(folder, meta)
+        except (OSError, ValueError):
+            return _build(library, encoder(), model_key, folder)  # a damaged cache is rebuilt
     if meta.get("items") == count and meta.get("changed") == changed:
         return index
     fitted = max(int(meta.get("fitted_items", 1)), 1)
@@ -141,10 +144,7 @@ def pending(library: Library) -> int:
     model_key = str(library.home.config().get("embedding_model") or "default")
     if cached and cached[0] == (count, changed, model_key):
         return 0
-    try:
-        meta = json.loads((folder / "meta.json").read_text())
-    except (OSError, ValueError):
-        return count
+    meta = chunks.read_meta(folder)
     if meta.get("version") != VERSION or meta.get("model") != model_key:
         return count
     if meta.get("items") == count and meta.get("changed") == changed:
@@ -163,26 +163,42 @@ def _all_ids(library: Library) -> np.ndarray:
 
 
 def _update(library: Library, index: Index, encoder: Encoder, model_key: str, folder: Path, meta: dict[str, Any]) -> Index:
+    """Embed what was added or changed since the index was written. New items alone (the usual sync) are
+    appended as a chunk; anything else rewrites the index whole (without embedding again what it holds)."""
     from scipy import sparse
 
     fresh = _rows_since(library, meta.get("changed", ""))
-    current = _all_ids(library)
-    keep = np.isin(index.ids, current) & ~np.isin(index.ids, [r[0] for r in fresh])
-    if keep.all():  # the usual sync: only new items, nothing to cut out
-        ids, tfidf, dense = index.ids, index.tfidf, index.dense
-    else:
-        ids, tfidf, dense = index.ids[keep], index.tfidf[np.flatnonzero(keep)], index.dense[keep]
-    missing = set(current.tolist()) - set(ids.tolist()) - {r[0] for r in fresh}
-    fresh += _rows_by_id(library, sorted(missing))
-    if fresh:
-        texts = [item_text(r[1], r[2]) for r in fresh]
-        ids = np.concatenate([ids, np.array([r[0] for r in fresh], dtype=np.int64)])
-        tfidf = sparse.vstack([tfidf, index.vectorize(texts)]).tocsr()
-        dense = np.vstack([dense, encoder.encode(texts)])
-    updated = Index(ids=ids, tfidf=tfidf, dense=dense, vocabulary=index.vocabulary, idf=index.idf)
+    fresh_ids = np.array([r[0] for r in fresh], dtype=np.int64)
+    keep = ~np.isin(index.ids, fresh_ids)
+    if len(index.ids) + int((~np.isin(fresh_ids, index.ids)).sum()) != _state(library)[0]:
+        current = _all_ids(library)  # something was removed or is missing: only then list every id
+        keep &= np.isin(index.ids, current)
+        fresh += _rows_by_id(library, sorted(set(current.tolist()) - set(index.ids[keep].tolist()) - set(fresh_ids.tolist())))
+    texts = [item_text(r[1], r[2]) for r in fresh]
+    new_ids = np.array([r[0] for r in fresh], dtype=np.int64)
+    new_tfidf = index.vectorize(texts)
+    new_dense = encoder.encode(texts) if texts else np.zeros((0, index.dense.shape[1]), dtype=np.float32)
     count, changed = _state(library)
-    _save(updated, folder, {**meta, "items": count, "changed": changed})
-    return updated
+    if not keep.all() or len(meta.get("chunks", [])) >= MAX_CHUNKS:
+        rows = np.flatnonzero(keep)
+        whole = Index(ids=np.concatenate([index.ids[rows], new_ids]),
+                      tfidf=sparse.vstack([index.tfidf[rows], new_tfidf]).tocsr(),
+                      dense=np.vstack([index.dense[rows], new_dense]), vocabulary=index.vocabulary, idf=index.idf,
+                      _vectorizer=index._vectorizer)
+        _save(whole, folder, {**meta, "items": count, "changed": changed})
+        return whole
+    names, sizes = list(meta["chunks"]), list(meta["sizes"])
+    counts = {k: meta[k] for k in ("rows", "capacity", "dim")}
+    if len(new_ids):
+        names.append(f"c{len(names)}-{uuid.uuid4().hex[:8]}")  # unique: two processes never write one chunk
+        sizes.append(len(new_ids))
+        chunks.write_chunk(folder / names[-1], new_ids, new_tfidf)
+        counts = chunks.append_dense(folder, meta, new_dense)
+    meta = {**meta, "items": count, "changed": changed, "chunks": names, "sizes": sizes, **counts}
+    chunks.write_meta(folder, meta)
+    return Index(ids=np.concatenate([index.ids, new_ids]), tfidf=sparse.vstack([index.tfidf, new_tfidf]).tocsr(),
+                 dense=chunks.dense_view(folder, meta), vocabulary=index.vocabulary, idf=index.idf,
+                 _vectorizer=index._vectorizer)
 
 
 def _rows_by_id(library: Library, item_ids: list[int]) -> list[tuple[int, str, str | None]]:
@@ -226,25 +242,13 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
     return index
 
 
-def _save(index: Index, folder: Path, meta: dict[str, Any]) -> None:
-    """Write to a sibling folder, then swap: a crash leaves the old index or the new one, never half."""
-    from scipy import sparse
+def _read(folder: Path, meta: dict[str, Any]) -> Index:
+    ids, tfidf, dense, vocabulary, idf = chunks.read(folder, meta)
+    return Index(ids=ids, tfidf=tfidf, dense=dense, vocabulary=vocabulary, idf=idf)
 
-    tmp = folder.with_name("index.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    np.save(tmp / "ids.npy", index.ids)
-    sparse.save_npz(tmp / "tfidf.npz", index.tfidf, compressed=False)  # compressing 100 MB took seconds
-    np.save(tmp / "dense.npy", index.dense.astype(np.float32))
-    (tmp / "vocabulary.json").write_text(json.dumps(index.vocabulary))
-    np.save(tmp / "idf.npy", index.idf)
-    (tmp / "meta.json").write_text(json.dumps(meta))
-    old = folder.with_name("index.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        folder.rename(old)
-    tmp.rename(folder)
-    shutil.rmtree(old, ignore_errors=True)
+
+def _save(index: Index, folder: Path, meta: dict[str, Any]) -> None:
+    chunks.write_whole(folder, index.ids, index.tfidf, index.dense, index.vocabulary, index.idf, meta)
 
 
 def index_problem(library: Library) -> str | None:
@@ -253,17 +257,16 @@ def index_problem(library: Library) -> str | None:
     folder = library.home.path / "index"
     if not folder.exists():
         return None
+    meta = chunks.read_meta(folder)
+    if meta.get("version") != VERSION:
+        return None  # written by another version: rebuilt on use, not damaged
     try:
-        meta = json.loads((folder / "meta.json").read_text())
-        ids = np.load(folder / "ids.npy")
-        dense = np.load(folder / "dense.npy", mmap_mode="r")
+        index = _read(folder, meta)
     except (OSError, ValueError) as exc:
         return f"unreadable ({type(exc).__name__}: {exc})"
-    if len(dense) != len(ids):
-        return f"{len(ids)} items but {len(dense)} embeddings"
     count, changed = _state(library)
-    if meta.get("items") == count and meta.get("changed") == changed and len(ids) != max(count, 1):
-        return f"says it is current, but holds {len(ids)} items of {count}"
+    if meta.get("items") == count and meta.get("changed") == changed and len(index.ids) != max(count, 1):
+        return f"says it is current, but holds {len(index.ids)} items of {count}"
     return None
 
 

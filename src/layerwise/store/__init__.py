@@ -261,8 +261,10 @@ class Store:
 
     def item_texts_since(self, conn: Connection, stamp: str) -> list[tuple[int, str, str | None]]:
         """(id, title, abstract) of items changed after a stamp, by id."""
-        return [(int(r[0]), r[1], r[2]) for r in tuples(
-            conn, "SELECT id, title, abstract FROM items WHERE updated_at > :s ORDER BY id", {"s": stamp})]
+        # sorted here: `ORDER BY id` would make SQLite scan the table in id order instead of using the
+        # updated_at index (150 ms at 170k items for a sync of 100)
+        return sorted((int(r[0]), r[1], r[2]) for r in tuples(
+            conn, "SELECT id, title, abstract FROM items WHERE updated_at > :s", {"s": stamp}))
 
     def item_texts_by_id(self, conn: Connection, item_ids: Sequence[int]) -> list[tuple[int, str, str | None]]:
         out: list[tuple[int, str, str | None]] = []

@@ -1,0 +1,115 @@
+"""The index on disk. Rows (ids and tf-idf rows) come in chunks that `meta.json` lists; the embeddings of every
+row are one raw float32 file (`dense.f32`) with room to grow, memory-mapped, so neither loading nor appending
+copies them. Every write is whole or invisible: a chunk is written beside its place and renamed into it, new
+embeddings go past the rows `meta.json` counts, `meta.json` is replaced last in one step, and a whole index is
+written to a sibling folder and swapped in."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DENSE = "dense.f32"
+GROWTH, ROOM = 1.25, 1024  # room left for appended rows when the embeddings file is (re)written
+
+
+def read_meta(folder: Path) -> dict[str, Any]:
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def read(folder: Path, meta: dict[str, Any]) -> tuple[np.ndarray, Any, np.ndarray, dict[str, int], np.ndarray]:
+    """(ids, tf-idf, embeddings, vocabulary, idf) as `meta.json` lists them; OSError or ValueError when a file
+    is missing or damaged. The embeddings stay memory-mapped."""
+    from scipy import sparse
+
+    chunks = [folder / str(name) for name in meta.get("chunks", [])]
+    if not chunks:
+        raise ValueError("no chunks")
+    ids = [np.load(c / "ids.npy") for c in chunks]
+    tfidf = [sparse.load_npz(c / "tfidf.npz").tocsr() for c in chunks]
+    if any(len(i) != t.shape[0] for i, t in zip(ids, tfidf)):
+        raise ValueError("a chunk's ids and tf-idf rows differ in length")
+    rows = sum(len(i) for i in ids)
+    if rows != int(meta.get("rows", -1)):
+        raise ValueError(f"{rows} rows in the chunks, {meta.get('rows')} in meta.json")
+    return (np.concatenate(ids), tfidf[0] if len(chunks) == 1 else sparse.vstack(tfidf).tocsr(),
+            dense_view(folder, meta), json.loads((folder / "vocabulary.json").read_text()), np.load(folder / "idf.npy"))
+
+
+def dense_view(folder: Path, meta: dict[str, Any]) -> np.ndarray:
+    rows, capacity, dim = int(meta["rows"]), int(meta["capacity"]), int(meta["dim"])
+    if (folder / DENSE).stat().st_size < capacity * dim * 4:
+        raise ValueError(f"{DENSE} is shorter than meta.json says")
+    if not rows:
+        return np.zeros((0, dim), dtype=np.float32)
+    return np.memmap(folder / DENSE, dtype=np.float32, mode="r", shape=(capacity, dim))[:rows]
+
+
+def write_chunk(path: Path, ids: np.ndarray, tfidf: Any) -> None:
+    from scipy import sparse
+
+    tmp = path.with_name(path.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    np.save(tmp / "ids.npy", ids)
+    sparse.save_npz(tmp / "tfidf.npz", tfidf, compressed=False)  # compressing 100 MB took seconds
+    tmp.rename(path)
+
+
+def append_dense(folder: Path, meta: dict[str, Any], new: np.ndarray) -> dict[str, Any]:
+    """Write embeddings past the rows `meta` counts (growing the file when full); returns the meta fields that
+    count them, for `write_meta` to make them part of the index."""
+    rows, capacity, dim = int(meta["rows"]), int(meta["capacity"]), int(meta["dim"])
+    if rows + len(new) > capacity:
+        capacity = int((rows + len(new)) * GROWTH) + ROOM
+        _write_dense(folder / DENSE, np.vstack([dense_view(folder, meta), new]), capacity)
+    else:
+        target = np.memmap(folder / DENSE, dtype=np.float32, mode="r+", shape=(capacity, dim))
+        target[rows:rows + len(new)] = new
+        target.flush()
+        del target
+    return {"rows": rows + len(new), "capacity": capacity, "dim": dim}
+
+
+def _write_dense(path: Path, dense: np.ndarray, capacity: int) -> None:
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(np.ascontiguousarray(dense, dtype=np.float32).tobytes())
+        f.truncate(capacity * dense.shape[1] * 4)  # the room to grow reads as zeros and costs no disk
+    os.replace(tmp, path)
+
+
+def write_meta(folder: Path, meta: dict[str, Any]) -> None:
+    tmp = folder / f"meta.json.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(meta))
+    os.replace(tmp, folder / "meta.json")
+
+
+def write_whole(folder: Path, ids: np.ndarray, tfidf: Any, dense: np.ndarray, vocabulary: dict[str, int],
+                idf: np.ndarray, meta: dict[str, Any]) -> None:
+    """The whole index as one chunk: a crash leaves the old index or the new one, never half."""
+    tmp = folder.with_name("index.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    write_chunk(tmp / "c0", ids, tfidf)
+    capacity = int(len(ids) * GROWTH) + ROOM
+    _write_dense(tmp / DENSE, dense, capacity)
+    (tmp / "vocabulary.json").write_text(json.dumps(vocabulary))
+    np.save(tmp / "idf.npy", idf)
+    write_meta(tmp, {**meta, "chunks": ["c0"], "sizes": [len(ids)], "rows": len(ids), "capacity": capacity,
+                     "dim": int(dense.shape[1])})
+    old = folder.with_name("index.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    tmp.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
