@@ -26,23 +26,34 @@ def read_meta(folder: Path) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def read(folder: Path, meta: dict[str, Any]) -> tuple[np.ndarray, Any, np.ndarray, dict[str, int], np.ndarray]:
-    """(ids, tf-idf, embeddings, vocabulary, idf) as `meta.json` lists them; OSError or ValueError when a file
-    is missing or damaged. The embeddings stay memory-mapped."""
+def read(folder: Path, meta: dict[str, Any]) -> tuple[np.ndarray, Any, np.ndarray, Path, np.ndarray]:
+    """(ids, tf-idf, embeddings, the vocabulary's file, idf) as `meta.json` lists them; OSError or ValueError
+    when a file is missing or damaged. The arrays of a single chunk stay memory-mapped."""
     from scipy import sparse
 
     chunks = [folder / str(name) for name in meta.get("chunks", [])]
     if not chunks:
         raise ValueError("no chunks")
     ids = [np.load(c / "ids.npy") for c in chunks]
-    tfidf = [sparse.load_npz(c / "tfidf.npz").tocsr() for c in chunks]
+    tfidf = [_read_csr(c) for c in chunks]
     if any(len(i) != t.shape[0] for i, t in zip(ids, tfidf)):
         raise ValueError("a chunk's ids and tf-idf rows differ in length")
     rows = sum(len(i) for i in ids)
     if rows != int(meta.get("rows", -1)):
         raise ValueError(f"{rows} rows in the chunks, {meta.get('rows')} in meta.json")
     return (np.concatenate(ids), tfidf[0] if len(chunks) == 1 else sparse.vstack(tfidf).tocsr(),
-            dense_view(folder, meta), json.loads((folder / "vocabulary.json").read_text()), np.load(folder / "idf.npy"))
+            dense_view(folder, meta), folder / "vocabulary.json", np.load(folder / "idf.npy"))
+
+
+def _read_csr(chunk: Path) -> Any:
+    """A chunk's tf-idf rows, its arrays memory-mapped (no copy of the ~100 MB a large library has)."""
+    from scipy import sparse
+
+    parts = [np.load(chunk / f"tfidf-{name}.npy", mmap_mode="r") for name in ("data", "indices", "indptr")]
+    shape = tuple(int(n) for n in np.load(chunk / "tfidf-shape.npy"))
+    if len(parts[2]) != shape[0] + 1:
+        raise ValueError("tf-idf rows and their pointers differ in length")
+    return sparse.csr_matrix((parts[0], parts[1], parts[2]), shape=shape, copy=False)
 
 
 def dense_view(folder: Path, meta: dict[str, Any]) -> np.ndarray:
@@ -55,13 +66,14 @@ def dense_view(folder: Path, meta: dict[str, Any]) -> np.ndarray:
 
 
 def write_chunk(path: Path, ids: np.ndarray, tfidf: Any) -> None:
-    from scipy import sparse
-
     tmp = path.with_name(path.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     np.save(tmp / "ids.npy", ids)
-    sparse.save_npz(tmp / "tfidf.npz", tfidf, compressed=False)  # compressing 100 MB took seconds
+    csr = tfidf.tocsr()
+    for name, array in (("data", csr.data), ("indices", csr.indices), ("indptr", csr.indptr),
+                        ("shape", np.array(csr.shape, dtype=np.int64))):
+        np.save(tmp / f"tfidf-{name}.npy", array)  # plain arrays: read back memory-mapped
     tmp.rename(path)
 
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 # matches the migration scripts.
 SCHEMA_REVISIONS = ("0001_initial", "0002_profile_and_plan", "0003_concept_layers", "0004_item_concepts",
                     "0005_meta", "0006_study", "0007_cards", "0008_session_clock",
-                    "0009_week_reviews")
+                    "0009_week_reviews", "0010_items_added_at")
 KEY_COLUMNS = ("arxiv_id", "doi", "canonical_url", "title_key")  # what dedupe looks items up by
 COUNTED_COLUMNS = ("kind", "status", "year", "venue")
 ITEM_COLUMNS = ("id", "kind", "title", "abstract", "body", "authors", "published", "year", "venue", "url",
