@@ -76,14 +76,16 @@ def main() -> None:
     for run in range(5):  # five syncs of 100 items in a row: appended chunks, as a user's week of syncs
         update = tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False)
         for n in range(100):
-            update.write(json.dumps({"id": f"sync-{time.time_ns()}-{n}",
-                                     "title": f"A new post number {n} on serving embeddings at scale ({run})",
+            stamp = time.time_ns()  # new titles on every run: a reused home must not merge them as already there
+            update.write(json.dumps({"id": f"sync-{stamp}-{n}",
+                                     "title": f"A new post number {n} on serving embeddings at scale ({stamp})",
                                      "abstract": "Notes on latency, batching and caching for vector search."}) + "\n")
         update.close()
         library.import_file(update.name, source="bench-sync")
         start = time.perf_counter()
         index = index_module.load_index(library)
         updates.append(time.perf_counter() - start)
+        assert len(index.ids) == library.find(limit=1)[1], "the update must hold every item"
     rows.append(("index update after a sync of 100 items (median of 5)", ms(statistics.median(updates)),
                  f"embeds only the new; slowest {ms(max(updates))}; target < 200 ms"))
 
