@@ -73,7 +73,7 @@ def main() -> None:
     rows.append((f"index build, {items:,} items (tf-idf fit + embeddings)", ms(build), "once"))
 
     updates = []
-    for run in range(5):  # five syncs of 100 items in a row: appended chunks, as a user's week of syncs
+    for _ in range(5):  # five syncs of 100 items in a row: appended chunks, as a user's week of syncs
         update = tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False)
         for n in range(100):
             stamp = time.time_ns()  # new titles on every run: a reused home must not merge them as already there
