@@ -468,3 +468,17 @@ def test_the_weekly_review_page_decides_reflects_and_plans_ahead(client, sample)
     done = client.get(f"/week/review?week={this}").text
     assert "The plan for" in done and "carried over from" in done and "Reviewed " in done
     assert client.get("/week/review?week=2026-W77").status_code == 400
+
+
+def test_the_week_page_says_when_a_weekly_review_is_due(client, sample):
+    from layerwise.rank import profile
+
+    profile.set_setting(sample, "study_slots", "mon 08:00")  # each week's review is due from its Monday: always, today
+    this = iso_week()
+    client.get("/week")  # this week's plan is made
+    assert f'href="/week/review?week={this}">The review of {this} is due' in client.get("/week").text
+    profile.set_setting(sample, "nudge", "off")
+    assert "is due" not in client.get("/week").text
+    profile.set_setting(sample, "nudge", "on")
+    assert post(client, f"/week/review/{this}/done").status_code == 303
+    assert "is due" not in client.get("/week").text

@@ -52,7 +52,8 @@ def read_bytes(path: Path, limit: int = MAX_WHOLE_FILE) -> bytes:
     if size > limit:
         shown = f"{size / 2**30:.1f} GB" if size >= 2**30 else f"{size / 2**20:.0f} MB"
         raise LayerwiseError(f"file is {shown}, over the {limit // 2**20} MB this format is read in; "
-                             "split it, or convert it to JSONL (which streams)", where=str(path))
+                             "split it into smaller files (records in bulk import best as JSONL, which streams)",
+                             where=str(path))
     with open(path, "rb") as raw:
         data = raw.read()
     if data[:2] == GZIP_MAGIC:

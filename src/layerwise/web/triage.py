@@ -14,6 +14,7 @@ from layerwise.rank.inbox import inbox as ranked
 from layerwise.rank.inbox import triage as triage_item
 from layerwise.rank.plan import act, week_plan
 from layerwise.rank.profile import focuses, settings
+from layerwise.reinforce.due import due_week
 from layerwise.study import notes
 from layerwise.study.schedule import week_ics
 from layerwise.vocab import BUCKETS, KINDS, PICK_ACTIONS
@@ -94,7 +95,8 @@ def week(request: Request) -> HTMLResponse:
     done = sum(1 for p in plan.picks if p.state == "done")
     buckets = {b: sum(1 for p in plan.picks if p.bucket == b) for b in BUCKETS}
     return page(request, "week.html", plan=plan, tracks=tracks, budget=prefs.budget, done=done, buckets=buckets,
-                targets=prefs.bucket_shares(), need_share=prefs.need_share, focuses=focuses(library), empty=False)
+                targets=prefs.bucket_shares(), need_share=prefs.need_share, focuses=focuses(library), empty=False,
+                review_due=due_week(library) if prefs.nudge else None)
 
 
 @router.get("/week.ics")
