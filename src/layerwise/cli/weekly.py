@@ -70,7 +70,7 @@ def review_week(ctx: click.Context, week: str | None, carry: tuple[int, ...], le
             _ask(library, week, pick, today)
         _focuses(library)
         if not found.reflection:
-            _reflect(library, weekly.review(library, week, today))
+            _reflect(library, found)  # its one line of facts does not change with the decisions
     elif found.undecided:
         click.echo(f"\nstill to decide: {', '.join(f'pick {p.position}' for p in found.undecided)}: "
                    f"`layerwise review-week --week {week} --carry N --let-go N --schedule N:DAY`")

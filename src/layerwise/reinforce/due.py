@@ -19,10 +19,11 @@ LOOK_BACK = 8  # weeks: older plans are history, not a review that is due
 GRACE = timedelta(minutes=15)  # after a timebox's start before it counts as not happened
 
 
-def review_day(library: Library, week: str) -> date:
-    """The week's last study day (from `study_slots`): when its review is due."""
-    days, _ = parse_slots(settings(library).study_slots)
-    return week_days(week)[0] + timedelta(days=days[-1])
+def review_day(library: Library, week: str, last_study_day: int | None = None) -> date:
+    """The week's last study day (from `study_slots`, unless given as a weekday number): when its review is due."""
+    if last_study_day is None:
+        last_study_day = parse_slots(settings(library).study_slots)[0][-1]
+    return week_days(week)[0] + timedelta(days=last_study_day)
 
 
 def due_week(library: Library, today: date | None = None) -> str | None:
@@ -31,7 +32,8 @@ def due_week(library: Library, today: date | None = None) -> str | None:
     this = iso_week(today)
     with library.store.begin() as conn:
         weeks = plan_rows.weeks_with_picks(conn, shift_week(this, -LOOK_BACK), this)
-        latest = next((w for w in weeks if review_day(library, w) <= today), None)
+        last = parse_slots(settings(library).study_slots)[0][-1]
+        latest = next((w for w in weeks if review_day(library, w, last) <= today), None)
         if latest is None or plan_rows.reviewed_at(conn, latest):
             return None
     return latest

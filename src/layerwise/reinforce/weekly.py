@@ -19,7 +19,7 @@ from layerwise.errors import LayerwiseError
 from layerwise.rank.profile import settings
 from layerwise.reinforce import digest
 from layerwise.reinforce.due import LOOK_BACK, due_week, review_day
-from layerwise.reinforce.review import due
+from layerwise.store import cards as card_rows
 from layerwise.store import concepts as concept_rows
 from layerwise.store import profile as plan_rows
 from layerwise.store import sessions as session_rows
@@ -27,7 +27,7 @@ from layerwise.store.profile import Choice, StoredPick
 from layerwise.study import glossary, journal
 from layerwise.study.sessions import history
 from layerwise.study.stats import time_spent
-from layerwise.times import iso_week, local_stamp, parse_day, shift_week, utc_stamp, week_days
+from layerwise.times import iso_week, local_stamp, parse_day, parse_slots, shift_week, utc_now, utc_stamp, week_days
 from layerwise.vocab import CONCEPT_LAYERS, REVIEW_CHOICES, SESSION_LAYERS
 
 if TYPE_CHECKING:
@@ -99,7 +99,8 @@ def default_week(library: Library, today: date | None = None) -> str:
     this = iso_week(today)
     with library.store.begin() as conn:
         weeks = plan_rows.weeks_with_picks(conn, shift_week(this, -LOOK_BACK), this)
-    return next((w for w in weeks if review_day(library, w) <= today), weeks[0] if weeks else shift_week(this, -1))
+    last = parse_slots(settings(library).study_slots)[0][-1]
+    return next((w for w in weeks if review_day(library, w, last) <= today), weeks[0] if weeks else shift_week(this, -1))
 
 
 def review(library: Library, week: str, today: date | None = None) -> WeekReview:
@@ -114,6 +115,7 @@ def review(library: Library, week: str, today: date | None = None) -> WeekReview
         changes = concept_rows.layer_changes(conn)
         earlier = [w for w in plan_rows.weeks_with_picks(conn, shift_week(week, -LOOK_BACK), shift_week(week, -1))
                    if not plan_rows.reviewed_at(conn, w)]
+        cards_due = card_rows.due_count(conn, utc_now().isoformat())
     live = [p for p in stored if p.state != "skipped"]
     items = library.items_by_id([p.item_id for p in live])
     picks = [_pick_review(p, items[p.item_id].title, [s for s in sessions if s["item_id"] == p.item_id],
@@ -124,7 +126,7 @@ def review(library: Library, week: str, today: date | None = None) -> WeekReview
         time=time_spent(library, monday, sunday + timedelta(days=1)),
         moved=_moved(library, changes, monday.isoformat(), after),
         terms=glossary.surfaced(glossary.terms(library)),
-        cards_due=len(due(library)),
+        cards_due=cards_due,
         digest=[link.title for link in digest.links(library, week)],
         reviewed_at=reviewed, reflection=str(reflection) if reflection.exists() else None,
         earlier=earlier)

@@ -164,7 +164,7 @@ def finish(library: Library, session_id: int, target: Target, seconds: float, ou
             mark(library, slug, REACHES[layer], source=f"study session {session_id}")
             result.layers[slug] = REACHES[layer]
     # the layers a pick's session moved must not reshuffle the rest of the week the user is working through
-    stamp = fingerprint(library)
+    stamp = fingerprint(library) if target.item is not None and target.track else ""
     with library.store.begin() as conn:
         session_rows.close(conn, session_id, seconds, outcome, local_stamp())
         if target.item is not None and target.item.status != "done":
