@@ -92,13 +92,15 @@ def test_backups_by_hand_and_before_an_upgrade(tmp_path, cli, monkeypatch):
         assert conn.execute("SELECT count(*) FROM items").fetchone()[0] >= 3000
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     with sqlite3.connect(database) as conn:  # the library as the previous release left it
-        conn.execute("DROP INDEX items_added_at")
-        conn.execute("UPDATE alembic_version SET version_num = '0009_week_reviews'")
+        for table in ("mentions", "endorsements", "citations"):
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("ALTER TABLE items DROP COLUMN cited_by")
+        conn.execute("UPDATE alembic_version SET version_num = '0010_items_added_at'")
     assert cli("overview").code == 0  # upgraded on open ...
-    kept = sorted((home / "backups").glob("*before-0010_items_added_at.sqlite3"))
+    kept = sorted((home / "backups").glob("*before-0011_reference_graph.sqlite3"))
     assert len(kept) == 1  # ... after a copy as it was
     with sqlite3.connect(kept[0]) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0009_week_reviews"
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0010_items_added_at"
 
 
 def test_a_healthy_library_passes_check_on_both_engines(db_url, cli, monkeypatch):

@@ -192,6 +192,10 @@ def merge(existing: Item, incoming: Item) -> bool:
     """Fold `incoming` into `existing` in place; True if anything changed."""
     before = existing.to_row()
     before_tags = list(existing.tags)
+    if existing.mentioned and not incoming.mentioned:
+        # a work only cited so far is captured now: the record's own title and kind replace the placeholder's
+        existing.mentioned = False
+        existing.title, existing.title_key, existing.kind = incoming.title, incoming.title_key, incoming.kind
     if not existing.title and incoming.title:
         existing.title = incoming.title
         existing.title_key = incoming.title_key
@@ -215,6 +219,8 @@ def merge(existing: Item, incoming: Item) -> bool:
         existing.kind = "paper"
     for key, value in incoming.extra.items():
         existing.extra.setdefault(key, value)
+    if incoming.cited_by is not None and (existing.cited_by or 0) < incoming.cited_by:
+        existing.cited_by = incoming.cited_by
     for pair in incoming.refs:
         existing.add_ref(*pair)
     return existing.to_row() != before or existing.tags != before_tags

@@ -109,6 +109,9 @@ def canonical_url(url: str | None) -> str | None:
 
 
 _LATEX_CMD = re.compile(r"\\[a-zA-Z]+\*?")
+# what reading lists add to a title to say what a link is: "(Paper)", "[Video]", "(pdf)"
+_LABELS = re.compile(r"[(\[]\s*(paper|pdf|code|video|slides?|blog( post)?|post|talk|podcast|arxiv|html|link|website|"
+                     r"project( page)?|demo|github|repo)\s*[)\]]", re.IGNORECASE)
 _NON_ALNUM_ASCII = re.compile(r"[^a-z0-9]+")
 
 
@@ -116,7 +119,7 @@ def title_key(title: str | None) -> str | None:
     """An accent-, case-, LaTeX- and punctuation-free key: near-identical titles share it."""
     if not title:
         return None
-    text = _LATEX_CMD.sub(" ", title)
+    text = _LATEX_CMD.sub(" ", _LABELS.sub(" ", title) if "(" in title or "[" in title else title)
     if text.isascii():  # the common case, ten times faster than the Unicode path below
         return _NON_ALNUM_ASCII.sub("", text.lower()) or None
     text = unicodedata.normalize("NFKD", text)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from layerwise import dedupe, ids
+from layerwise import dedupe, ids, references
 from layerwise.capture.contract import FeedEntry
 from layerwise.capture.formats import read_file
 from layerwise.capture.targets import resolve_target
@@ -22,9 +22,6 @@ from layerwise.store import profile as plan_rows
 from layerwise.times import iso_week, utc_stamp
 from layerwise.vocab import STATUSES
 
-if TYPE_CHECKING:
-    pass
-
 BATCH = 2000
 
 
@@ -36,6 +33,7 @@ class IngestReport:
     skipped: list[Skip] = field(default_factory=list)
     item_ids: list[int] = field(default_factory=list)  # every item a record landed in, in record order
     feeds_added: int = 0
+    mentioned: int = 0  # cited works the library does not hold yet, noted as mentioned
 
     @property
     def seen(self) -> int:
@@ -45,6 +43,8 @@ class IngestReport:
         parts = [f"{self.added} added", f"{self.merged} merged into existing items", f"{self.unchanged} already there"]
         if self.feeds_added:
             parts.insert(0, f"{self.feeds_added} feeds subscribed")
+        if self.mentioned:
+            parts.append(f"{self.mentioned} cited works noted as mentioned")
         if self.skipped:
             kept = self.added + self.merged + self.unchanged
             parts.append(f"{len(self.skipped)} skipped (kept {kept} of {kept + len(self.skipped)} records)")
@@ -84,7 +84,7 @@ class Library:
     # -- capture -----------------------------------------------------------------------------------
     def ingest(self, records: Iterable[Item | Skip], *, bulk: bool = True,
                on_record: Callable[[int], None] | None = None) -> IngestReport:
-        """Store records in one transaction, deduplicated against the library and each other.
+        """Store records in one transaction, deduplicated against the library and each other, with what they cite.
 
         Ctrl-C or an error rolls the whole batch back, so the library is never left half-imported.
         """
@@ -92,6 +92,7 @@ class Library:
         stamp = utc_stamp()
         with self.store.begin() as conn:
             index: dedupe.KeyIndex = dedupe.MemoryKeys.load(self.store, conn) if bulk else dedupe.DatabaseKeys(self.store, conn)
+            linker = references.Linker.start(conn, stamp)
             next_id = self.store.max_item_id(conn) + 1
             new: dict[int, Item] = {}
             changed: dict[int, Item] = {}
@@ -107,16 +108,13 @@ class Library:
                     pending.clear()
 
             stored: dict[int, Item] = {}  # library items a record merged into, fetched in batches
-            first_new_id = next_id
-            for count, record in enumerate(dedupe.prefetching(records, index, stored, first_new_id, self.store, conn), 1):
-                if on_record:
-                    on_record(count)
-                if isinstance(record, Skip):
-                    report.skipped.append(record)
-                    continue
+
+            def place(record: Item) -> Item | None:
+                """The library item this record becomes or merges into (None when it has no title)."""
+                nonlocal next_id
                 if not record.title:
                     report.skipped.append(Skip(_where(record), "no title"))
-                    continue
+                    return None
                 match = dedupe.find_match(index, record)
                 if match is None:
                     record.id, next_id = next_id, next_id + 1
@@ -126,10 +124,13 @@ class Library:
                     dedupe.release_taken_keys(index, record)
                     new[record.id] = record
                     target = record
-                    report.added += 1
+                    if not record.mentioned:
+                        report.added += 1
                 else:
                     target = new.get(match) or changed.get(match) or stored.pop(match, None) or self.store.items(conn, [match])[0]
-                    known_refs = set(target.refs)
+                    if record.mentioned:  # a citation of a work the library holds: nothing to merge
+                        return target
+                    was_mentioned, known_refs = target.mentioned, set(target.refs)
                     row_changed = dedupe.merge(target, record)
                     # a reference another item already owns (an id reused across venues) stays with it
                     record.refs = [r for r in target.refs if r not in known_refs and index.by_ref(*r) in (None, match)]
@@ -138,17 +139,31 @@ class Library:
                         target.updated_at = stamp
                         if match not in new:
                             changed[match] = target
-                    if row_changed or record.refs:
+                    if row_changed or record.refs or was_mentioned:
                         report.merged += 1
                     else:
                         report.unchanged += 1
+                    linker.note(target, record, was_mentioned)
+                if match is None:
+                    linker.note(target, record, False)
                 index.remember(target)
                 refs.extend({"source": s, "ref": r, "item_id": target.id, "added_at": stamp} for s, r in record.refs)
                 tags.extend({"item_id": target.id, "tag": t} for t in record.tags)
-                report.item_ids.append(target.library_id)
                 if len(new) + len(changed) >= BATCH:
                     flush()
+                return target
+
+            for count, record in enumerate(dedupe.prefetching(records, index, stored, next_id, self.store, conn), 1):
+                if on_record:
+                    on_record(count)
+                if isinstance(record, Skip):
+                    report.skipped.append(record)
+                elif (target := place(record)) is not None:
+                    report.item_ids.append(target.library_id)
+            citations = linker.citation_rows(index, place)
             flush()
+            linker.write(conn, citations)
+            report.mentioned = len(linker.mentions)
         return report
 
     def add(self, target: str, *, tags: Sequence[str] = (), kind: str | None = None) -> tuple[Item, bool]:
@@ -168,7 +183,8 @@ class Library:
         parsed = read_file(path, format=format, source=source, mapping=mapping)
         if parsed.feeds is not None:
             return self.add_subscriptions(parsed.feeds)
-        return self.ingest(parsed.records, on_record=on_record)
+        records = _endorsed(parsed.records, parsed.source) if parsed.curated else parsed.records
+        return self.ingest(records, on_record=on_record)
 
     def add_subscriptions(self, entries: Sequence[FeedEntry]) -> IngestReport:
         """Subscriptions from an OPML file: recorded now, fetched by the next `layerwise sync`."""
@@ -275,6 +291,14 @@ class Library:
         with self.store.begin() as conn:
             (self.store.remove_tags if remove else self.store.add_tags)(conn, rows)
         return item_ids
+
+
+def _endorsed(records: Iterable[Item | Skip], name: str) -> Iterator[Item | Skip]:
+    """A curated list's records, each endorsed by the list (with the heading it sits under)."""
+    for record in records:
+        if isinstance(record, Item):
+            record.endorsed_by = (name, record.extra.get("context"))
+        yield record
 
 
 def _where(item: Item) -> str:

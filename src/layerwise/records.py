@@ -31,6 +31,10 @@ class Item:
     extra: dict[str, Any] = field(default_factory=dict)
     refs: list[tuple[str, str]] = field(default_factory=list)  # (source, the source's own id)
     tags: list[str] = field(default_factory=list)
+    cited_by: int | None = None  # citations counted by an outside source (OpenAlex, Google Scholar, a dump)
+    cites: list[Cite] = field(default_factory=list)  # what the record points at, stored as the reference graph
+    endorsed_by: tuple[str, str | None] | None = None  # (curated list, context) that recommends this record
+    mentioned: bool = False  # only cited so far: a placeholder that a captured record completes
     id: int | None = None
     added_at: str | None = None
     updated_at: str | None = None
@@ -82,7 +86,7 @@ class Item:
             "arxiv_id": self.arxiv_id, "doi": self.doi, "canonical_url": self.canonical_url,
             "title_key": self.title_key, "categories": json.dumps(self.categories, ensure_ascii=False),
             "status": self.status, "extra": json.dumps(self.extra, ensure_ascii=False, sort_keys=True),
-            "added_at": self.added_at, "updated_at": self.updated_at,
+            "cited_by": self.cited_by, "added_at": self.added_at, "updated_at": self.updated_at,
         }
 
     @classmethod
@@ -97,10 +101,30 @@ class Item:
         """The JSON shape shown by `--json` and written by the JSONL export."""
         data = self.to_row()
         data.update(authors=self.authors, categories=self.categories, extra=self.extra,
-                    refs=[f"{s}:{r}" for s, r in self.refs], tags=self.tags)
+                    refs=[f"{s}:{r}" for s, r in self.refs], tags=self.tags, mentioned=self.mentioned)
         for key in ("canonical_url", "title_key"):
             data.pop(key)
         return data
+
+
+@dataclass(frozen=True)
+class Cite:
+    """A reference from a record to another work: `target` is its key (arxiv:ID, doi:DOI or url:CANONICAL-URL),
+    `context` the words around it (the link text, the reference string)."""
+
+    target: str
+    context: str | None = None
+    title: str | None = None  # the cited work's title, when the reference spells it out
+    year: int | None = None
+    origin: str = "link"  # where it was found: page, feed, pdf, openalex
+
+    @property
+    def scheme(self) -> str:
+        return self.target.partition(":")[0]
+
+    @property
+    def value(self) -> str:
+        return self.target.partition(":")[2]
 
 
 @dataclass(frozen=True)

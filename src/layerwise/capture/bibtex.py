@@ -162,7 +162,7 @@ def _detect(head: Head) -> bool:
 
 def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
     src = source or default_source(path, "bibtex")
-    return ParsedFile(read(files.read_text(path, MAX_FILE), str(path), src), format="bibtex", source=src)
+    return ParsedFile(read(files.read_text(path, MAX_FILE), str(path), src), format="bibtex", source=src, curated=True)
 
 
 READER = Reader("bibtex", ('.bib', '.bibtex'), _detect, _load)

@@ -66,6 +66,7 @@ class ParsedFile:
     feeds: list[FeedEntry] | None = None  # OPML: subscriptions instead of items
     format: str = ""
     source: str = ""
+    curated: bool = False  # a list someone chose (a reading list, a bibliography): it endorses each record
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,7 @@ def _detect(head: Head) -> bool:
 
 def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
     src = source or default_source(path, "csljson")
-    return ParsedFile(read(files.read_text(path, MAX_FILE), str(path), src), format="csljson", source=src)
+    return ParsedFile(read(files.read_text(path, MAX_FILE), str(path), src), format="csljson", source=src, curated=True)
 
 
 READER = Reader("csljson", ('.json', '.csl'), _detect, _load)

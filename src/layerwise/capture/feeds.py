@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from layerwise import ids
-from layerwise.capture import files
+from layerwise.capture import citations, files
 from layerwise.capture.contract import Head, ParsedFile, Reader, default_source
 from layerwise.capture.html_text import advertised_feed, document, to_text
 from layerwise.capture.kinds import guess_kind
@@ -72,8 +72,10 @@ def _entry_item(entry: Any, source: str, youtube: bool) -> Item | None:
     title = to_text(entry.get("title"))
     link = _web_link(entry.get("link"))
     summary = None
+    html = ""
     if entry.get("content"):
-        summary = to_text(entry["content"][0].get("value"))
+        html = str(entry["content"][0].get("value") or "")
+        summary = to_text(html)
     if not summary or (entry.get("summary") and len(to_text(entry.get("summary")) or "") < len(summary) // 4):
         summary = to_text(entry.get("summary")) or summary
     parsed_date = entry.get("published_parsed") or entry.get("updated_parsed")
@@ -96,6 +98,9 @@ def _entry_item(entry: Any, source: str, youtube: bool) -> Item | None:
     if item.kind == "podcast":
         item.extra["audio"] = next(e.get("href") for e in entry.get("enclosures", []) if str(e.get("type", "")).startswith("audio/"))
     item.add_ref(source, str(entry.get("id") or link or title))
+    html = html or str(entry.get("summary") or "")
+    if "<a" in html:
+        item.cites = citations.from_html(html, link or "", whole=True, origin="feed")
     return item
 
 

@@ -32,6 +32,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "doi": ("doi", "DOI"),
     "arxiv": ("arxiv", "arxiv_id", "eprint"),
     "categories": ("categories", "keywords", "fields_of_study", "tags"),
+    # OpenAlex, Semantic Scholar, the DBLP citation network, Google Scholar counts in paper dumps
+    "cited_by": ("cited_by", "cited_by_count", "citationCount", "citation_count", "n_citation", "gs_citation"),
 }
 
 
@@ -139,6 +141,9 @@ def _from_record(record: dict[str, Any], source: str, mapping: dict[str, str]) -
     if isinstance(categories, str):
         categories = re.split(r"[;,]\s*|\s+(?=[a-z\-]+\.[A-Za-z\-]+\b)", categories)
     item.categories = [str(c) for c in categories or [] if str(c).strip()][:20]
+    cited_by = _get(record, mapping, "cited_by")
+    if isinstance(cited_by, (int, float, str)) and str(cited_by).strip().isdigit():
+        item.cited_by = int(str(cited_by).strip())
     if record_id not in (None, "") and not (source == "arxiv" and item.arxiv_id):
         item.add_ref(source, str(record_id))
     return item
@@ -149,7 +154,7 @@ def _from_export(record: dict[str, Any], here: str) -> Item | Skip:
     if not record.get("title"):
         return Skip(here, "no 'title' field")
     fields: dict[str, Any] = {k: record.get(k) for k in ("abstract", "body", "published", "year", "venue", "url",
-                                                         "arxiv_id", "doi", "added_at")}
+                                                         "arxiv_id", "doi", "added_at", "cited_by")}
     item = Item(str(record["title"]), **fields, authors=list(record.get("authors") or []), categories=list(record.get("categories") or []),
                 extra=dict(record.get("extra") or {}), tags=list(record.get("tags") or []))
     item.kind = record["kind"] if record.get("kind") in KINDS else "post"

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from layerwise import ids
 from layerwise.capture import files
 from layerwise.capture.contract import Head, ParsedFile, Reader, default_source
 from layerwise.capture.kinds import guess_kind
@@ -28,7 +29,10 @@ def read(text: str, where: str, source: str) -> Iterator[Item | Skip]:
     tokens = MarkdownIt("commonmark", {"linkify": False}).enable("table").parse(text)
     headings: list[tuple[int, str]] = []
     seen: set[str] = set()
+    row: list[str] = []  # the cells of the table row so far: a links-only cell takes its title from the first
     for i, token in enumerate(tokens):
+        if token.type == "tr_open":
+            row = []
         if token.type == "heading_open":
             level = int(token.tag[1])
             heading = tokens[i + 1].content.strip() if i + 1 < len(tokens) else ""
@@ -37,24 +41,62 @@ def read(text: str, where: str, source: str) -> Iterator[Item | Skip]:
             continue
         line = (token.map[0] + 1) if token.map else None
         context = " > ".join(h for _, h in headings if h)
-        for url, label, item_text in _links(token.children):
+        cell = _cell_text(token.children)
+        for url, title, item_text, alternates in _entries(list(_links(token.children))):
             if url in seen or _SKIP_HOSTS.search(url):
                 continue
+            if row and _only_labels(title):
+                title, item_text = _row_title(row[0]), row[0]
             seen.add(url)
-            title = label if label and not _GENERIC.match(label) else item_text
-            if title and label and title != label and _GENERIC.match(label):
-                title = f"{title} [{label.strip('[]')}]" if len(item_text) < 140 else label
-            title = _clean_title(title or url)
-            item = Item(title=title, kind=guess_kind(url), url=url,
+            seen.update(alternates.values())
+            item = Item(title=_clean_title(title or url), kind=guess_kind(url), url=url,
                         abstract=item_text if item_text and item_text != title else None,
                         extra={"context": context, "line": line} if context else {"line": line})
+            if alternates:  # the paper behind a post is the same work: its ids make the entry match it
+                item.extra["links"] = alternates
+                item.arxiv_id = next((ids.arxiv_id(u) for u in alternates.values() if ids.arxiv_id(u)), None)
+                item.doi = next((ids.doi(u) for u in alternates.values() if ids.doi(u)), None)
             item.body = f"From: {context}" if context else None
             yield item
+        row.append(cell)
+
+
+def _cell_text(children: list[Any]) -> str:
+    """A table cell's text; its bold part first when it has one ("1) **Title** - description")."""
+    bold = [children[n + 1].content for n, c in enumerate(children[:-1]) if c.type == "strong_open"]
+    text = " ".join("".join(c.content if c.type == "text" else " " for c in children).split())
+    return f"{bold[0].strip()}  {text}" if bold and bold[0].strip() else text
+
+
+def _only_labels(text: str | None) -> bool:
+    """Link labels alone ("Paper, Tweet"): no title in them."""
+    return not text or all(_GENERIC.match(part) for part in re.split(r"[\W_]+| and ", text) if part.strip())
+
+
+def _row_title(cell: str) -> str:
+    """A title from a table row's first cell: "1) Title  Description..." -> "Title"."""
+    cell = re.sub(r"^\s*\d+[.)]\s*", "", cell)
+    return re.split(r"\s{2,}|(?<=[a-z])\.\s", cell, maxsplit=1)[0].strip()[:200]
+
+
+def _entries(links: list[tuple[str, str, str]]) -> Iterator[tuple[str, str, str, dict[str, str]]]:
+    """(url, title, entry text, alternate links) per work on a line: a link labelled only "Paper", "PDF",
+    "Video" or "Code" next to a named link is another way to the same work, not an entry of its own."""
+    named = [link for link in links if link[1] and not _GENERIC.match(link[1])]
+    for n, (url, label, item_text) in enumerate(named or links[:1]):
+        title = label if named else item_text
+        if not named and label and item_text and len(item_text) >= 140:
+            title = label
+        alternates = {} if n else {lab.strip("[]() ").lower() or "link": u for u, lab, _ in links
+                                   if (u, lab, item_text) not in named and u != url}
+        yield url, title, item_text, alternates
 
 
 def _links(children: list[Any]) -> Iterator[tuple[str, str, str]]:
     """(url, link text, the whole inline text without link markup) for each http(s) link."""
-    plain = "".join(c.content for c in children if c.type in ("text", "code_inline")).strip()
+    plain = "".join(c.content for c in children if c.type == "text").strip()
+    plain = re.sub(r"[(\[]\s*(pdf|paper|code|video|slides?|blog|post|talk|link|arxiv|html)\s*[)\]]", "", plain,
+                   flags=re.IGNORECASE)
     plain = re.sub(r"\s+", " ", re.sub(r"\[\s*\]|\(\s*\)", "", plain)).strip(" -:|,")
     href: str | None = None
     label: list[str] = []
@@ -85,7 +127,7 @@ def _detect(head: Head) -> bool:
 
 def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
     src = source or default_source(path, "markdown")
-    return ParsedFile(read(files.read_text(path, MAX_FILE), str(path), src), format="markdown", source=src)
+    return ParsedFile(read(files.read_text(path, MAX_FILE), str(path), src), format="markdown", source=src, curated=True)
 
 
 READER = Reader("markdown", ('.md', '.markdown'), _detect, _load)

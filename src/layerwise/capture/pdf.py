@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from layerwise import ids
-from layerwise.capture import files
+from layerwise.capture import citations, files
 from layerwise.capture.contract import Head, ParsedFile, Reader, default_source
 from layerwise.errors import LayerwiseError
 from layerwise.records import Item
 
 FIRST_PAGES = 2
+REFERENCE_PAGES = 12  # a reference section runs over the last few pages; appendices can follow it
 _BAD_TITLES = re.compile(r"^(untitled|microsoft word|document\d*|slide \d+|\S+\.(docx?|pdf|tex|dvi))", re.IGNORECASE)
 _ARXIV_STAMP = re.compile(r"arXiv:(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?")
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)")
@@ -36,6 +37,8 @@ def parse(data: bytes, where: str, url: str | None = None) -> Item:
         meta: Mapping[str, Any] = reader.metadata or {}
         text = "\n".join((page.extract_text() or "") for page in reader.pages[:FIRST_PAGES])
         pages = len(reader.pages)
+        # the reference section is at the end: the last pages, read only as far as the document's own length
+        tail = "\n".join((page.extract_text() or "") for page in reader.pages[max(FIRST_PAGES, pages - REFERENCE_PAGES):])
     except LayerwiseError:
         raise
     except Exception as exc:  # only pypdf runs here, on untrusted bytes: any failure means an unreadable file
@@ -47,8 +50,9 @@ def parse(data: bytes, where: str, url: str | None = None) -> Item:
     if not title:
         title = where.rsplit("/", 1)[-1].removesuffix(".pdf")
     author = meta.get("/Author") if isinstance(meta.get("/Author"), str) else ""
-    stamp = _ARXIV_STAMP.search(text)
-    doi = _DOI.search(text)
+    front = citations.before_references(text)  # the paper's own ids, not those of the works it cites
+    stamp = _ARXIV_STAMP.search(front)
+    doi = _DOI.search(front)
     created = meta.get("/CreationDate") if isinstance(meta.get("/CreationDate"), str) else ""
     date = re.match(r"D:(\d{4})(\d{2})?(\d{2})?", created or "")
     published = "-".join(p for p in date.groups() if p) if date else None
@@ -56,7 +60,7 @@ def parse(data: bytes, where: str, url: str | None = None) -> Item:
     return Item(title=title, kind="paper", url=url, abstract=abstract, body=text[:100_000] or None,
                 authors=[a.strip() for a in re.split(r";|,|\band\b", author) if a.strip()] if author else [],
                 arxiv_id=stamp.group(1) if stamp else None, doi=ids.doi(doi.group(1)) if doi else None,
-                published=published, extra={"pages": pages})
+                published=published, extra={"pages": pages}, cites=citations.from_text(text + "\n" + tail))
 
 
 def _title_from_text(lines: list[str]) -> str | None:

@@ -67,7 +67,7 @@ def _detect(head: Head) -> bool:
 
 def _load(path: Path, source: str | None, mapping: Mapping[str, str] | None) -> ParsedFile:
     src = source or default_source(path, "ris")
-    return ParsedFile(read(files.read_text(path, MAX_FILE), str(path), src), format="ris", source=src)
+    return ParsedFile(read(files.read_text(path, MAX_FILE), str(path), src), format="ris", source=src, curated=True)
 
 
 READER = Reader("ris", ('.ris',), _detect, _load)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 
-from layerwise.capture import html_text
+from layerwise.capture import citations, html_text
 from layerwise.capture.kinds import guess_kind
 from layerwise.errors import LayerwiseError
 from layerwise.records import Item
@@ -37,4 +37,5 @@ def parse(html: bytes, url: str) -> Item:
         venue=getattr(doc, "sitename", None) if doc else None,
         categories=[t.strip() for t in re.split(r",", tags) if t.strip()][:20] if isinstance(tags, str) else [],
         extra={"site": getattr(doc, "sitename", None)} if doc and getattr(doc, "sitename", None) else {},
+        cites=citations.from_html(html, url),
     )

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from layerwise.cli.output import items_table, print_json, show_item
+from layerwise.references import links
 from layerwise.vocab import STATUSES
 
 
@@ -21,6 +22,7 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--until", metavar="DATE", help="Published (or added) before YYYY[-MM[-DD]]."),
         click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(0), help="How many to show (0: all)."),
         click.option("--offset", default=0, type=click.IntRange(0), help="Skip this many first."),
+        click.option("--mentioned", is_flag=True, help="Only works your items cite that you have not captured yet."),
         click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table."),
     ]
     for option in reversed(options):
@@ -40,10 +42,12 @@ def _find(ctx: click.Context, query: str | None, as_json: bool, limit: int, **fi
 
 @click.command("list")
 @filter_options
+@click.option("--sort", type=click.Choice(["new", "cited"]), default="new", show_default=True,
+              help="new: newest first; cited: most cited and endorsed by your library first, then by outside counts.")
 @click.pass_context
-def list_items(ctx: click.Context, as_json: bool, limit: int, **filters: Any) -> None:
-    """List items, newest first."""
-    _find(ctx, None, as_json, limit, **filters)
+def list_items(ctx: click.Context, as_json: bool, limit: int, sort: str, **filters: Any) -> None:
+    """List items, newest first (or most cited first)."""
+    _find(ctx, None, as_json, limit, sort=sort, **filters)
 
 
 @click.command()
@@ -81,10 +85,11 @@ def add(ctx: click.Context, target: str, tags: tuple[str, ...], kind: str | None
 def show(ctx: click.Context, ref: str, as_json: bool) -> None:
     """Show one item. REF is an id, SOURCE:ID (arxiv:2503.11731, csfcube:10010426), a DOI or a URL."""
     item = ctx.obj.library.get(ref)
+    graph = links(ctx.obj.library.store, item.library_id)
     if as_json:
-        print_json(item.to_dict())
+        print_json({**item.to_dict(), **graph.to_dict()})
     else:
-        show_item(item)
+        show_item(item, graph)
 
 
 @click.command()

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from layerwise.records import Item
+    from layerwise.references import Links
 
 
 def console(stderr: bool = False) -> Console:
@@ -58,7 +59,7 @@ def items_table(items: Sequence[Item], total: int | None = None, title: str | No
         out.print(f"{len(items)} of {total} shown; use --limit/--offset for more")
 
 
-def show_item(item: Item) -> None:
+def show_item(item: Item, links: Links | None = None) -> None:
     from rich.text import Text
 
     out = console()
@@ -74,9 +75,36 @@ def show_item(item: Item) -> None:
     for label, value in rows:
         if value:
             out.print(Text(f"{label:>10}  ", style="dim") + Text(value))
+    if item.mentioned:
+        out.print(Text("  mentioned: cited by your items, not captured yet (`layerwise add` captures it here)",
+                       style="yellow"))
     if item.abstract:
         out.print()
         out.print(Text(item.abstract))
+    if links is not None:
+        _show_links(out, links)
+
+
+def _show_links(out: Console, links: Links, shown: int = 8) -> None:
+    from rich.text import Text
+
+    sections = [
+        (f"cited by {len(links.cited_by)} item{'s' if len(links.cited_by) != 1 else ''} in your library",
+         [f"[{i.id}] {i.title}" for i, _ in links.cited_by]),
+        (f"endorsed by {len(links.endorsed_by)} list{'s' if len(links.endorsed_by) != 1 else ''}",
+         [f"{name}" + (f" ({context})" if context else "") for name, context in links.endorsed_by]),
+        (f"cites {len(links.cites)}", [(f"[{i.id}] {i.title}" + (" (mentioned)" if i.mentioned else "")) if i else target
+                                       for i, target, _ in links.cites]),
+    ]
+    for heading, lines in sections:
+        if not lines:
+            continue
+        out.print()
+        out.print(Text(heading, style="bold"))
+        for line in lines[:shown]:
+            out.print(Text(f"  {line}"))
+        if len(lines) > shown:
+            out.print(Text(f"  … and {len(lines) - shown} more (--json lists all)", style="dim"))
 
 
 @contextmanager

@@ -29,12 +29,12 @@ if TYPE_CHECKING:
 # matches the migration scripts.
 SCHEMA_REVISIONS = ("0001_initial", "0002_profile_and_plan", "0003_concept_layers", "0004_item_concepts",
                     "0005_meta", "0006_study", "0007_cards", "0008_session_clock",
-                    "0009_week_reviews", "0010_items_added_at")
+                    "0009_week_reviews", "0010_items_added_at", "0011_reference_graph")
 KEY_COLUMNS = ("arxiv_id", "doi", "canonical_url", "title_key")  # what dedupe looks items up by
 COUNTED_COLUMNS = ("kind", "status", "year", "venue")
 ITEM_COLUMNS = ("id", "kind", "title", "abstract", "body", "authors", "published", "year", "venue", "url",
                 "arxiv_id", "doi", "canonical_url", "title_key", "categories", "status", "extra",
-                "added_at", "updated_at")
+                "cited_by", "added_at", "updated_at")
 
 
 class Store:
@@ -192,6 +192,8 @@ class Store:
                 found[row["item_id"]].refs.append((row["source"], row["ref"]))
             for row in rows(conn, f"SELECT item_id, tag FROM item_tags WHERE item_id IN ({marks}) ORDER BY tag"):
                 found[row["item_id"]].tags.append(row["tag"])
+            for item_id in column(conn, f"SELECT item_id FROM mentions WHERE item_id IN ({marks})"):
+                found[item_id].mentioned = True
         return [found[i] for i in item_ids if i in found]
 
     def find(self, conn: Connection, **filters: Any) -> tuple[list[int], int]:

@@ -49,8 +49,9 @@ def phrase_matches(conn: Connection, phrases: list[str], field: str | None, sinc
 def find(conn: Connection, *, query: str | None = None, kind: str | None = None,
          status: str | None = None, source: str | None = None, tag: str | None = None,
          since: str | None = None, until: str | None = None, limit: int | None = 20,
-         offset: int = 0) -> tuple[list[int], int]:
-    """Ids of matching items (best first when searching, newest first otherwise) and the total count."""
+         offset: int = 0, mentioned: bool = False, sort: str | None = None) -> tuple[list[int], int]:
+    """Ids of matching items (best first when searching, newest first otherwise, or most cited first with sort
+    "cited") and the total count. Works only mentioned (cited, not captured) are left out unless asked for."""
     if query is not None and not any(ch.isalnum() for ch in query):
         return [], 0
     where: list[str] = []
@@ -65,6 +66,8 @@ def find(conn: Connection, *, query: str | None = None, kind: str | None = None,
     if tag:
         where.append("EXISTS (SELECT 1 FROM item_tags t WHERE t.item_id = items.id AND t.tag = :tag)")
         params["tag"] = tag.lower()
+    if mentioned or conn.execute(text("SELECT 1 FROM mentions LIMIT 1")).first():  # most libraries have none
+        where.append(("" if mentioned else "NOT ") + "EXISTS (SELECT 1 FROM mentions m WHERE m.item_id = items.id)")
     dated, dates = between("coalesce(items.published, items.added_at)", since, until)
     where += dated
     params.update(dates)
@@ -72,6 +75,10 @@ def find(conn: Connection, *, query: str | None = None, kind: str | None = None,
     if query and conn.dialect.name == "sqlite":
         return _find_fts5(conn, query, where, params, limit, offset)
     joins, order = "", "items.id DESC"
+    if sort == "cited":  # the library's own graph first, then what an outside source counted
+        order = ("(SELECT count(*) FROM citations c WHERE c.to_item = items.id) + "
+                 "(SELECT count(*) FROM endorsements e WHERE e.item_id = items.id) DESC, "
+                 "coalesce(items.cited_by, 0) DESC, items.id DESC")
     if query:
         where.append("items.search @@ websearch_to_tsquery('english', :q)")
         order = "ts_rank_cd(items.search, websearch_to_tsquery('english', :q)) DESC, items.id DESC"

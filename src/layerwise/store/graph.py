@@ -1,0 +1,97 @@
+"""The reference graph: citations between items, endorsements by curated lists, and items only mentioned."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from layerwise.store.sql import chunks, column, id_list, rows, run, tuples
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+
+def add_citations(conn: Connection, citations: Sequence[dict[str, Any]]) -> None:
+    """Rows of from_item, target, to_item, context, origin, added_at; a citation already known keeps its first
+    context but learns the item it resolves to."""
+    run(conn, "INSERT INTO citations (from_item, target, to_item, context, origin, added_at) "
+              "VALUES (:from_item, :target, :to_item, :context, :origin, :added_at) "
+              "ON CONFLICT (from_item, target) DO UPDATE SET to_item = coalesce(citations.to_item, excluded.to_item)",
+        citations)
+
+
+def add_endorsements(conn: Connection, endorsements: Sequence[dict[str, Any]]) -> None:
+    run(conn, "INSERT INTO endorsements (list, item_id, context, added_at) VALUES (:list, :item_id, :context, :added_at) "
+              "ON CONFLICT DO NOTHING", endorsements)
+
+
+def add_mentions(conn: Connection, item_ids: Iterable[int], stamp: str) -> None:
+    run(conn, "INSERT INTO mentions (item_id, added_at) VALUES (:item_id, :added_at) ON CONFLICT DO NOTHING",
+        [{"item_id": i, "added_at": stamp} for i in item_ids])
+
+
+def drop_mentions(conn: Connection, item_ids: Sequence[int]) -> None:
+    for chunk in chunks(list(item_ids)):
+        run(conn, f"DELETE FROM mentions WHERE item_id IN ({id_list(chunk)})")
+
+
+def mentioned(conn: Connection, item_ids: Sequence[int] | None = None) -> set[int]:
+    """Which of these items (or which items at all) are only mentioned, not captured."""
+    if item_ids is None:
+        return set(column(conn, "SELECT item_id FROM mentions"))
+    found: set[int] = set()
+    for chunk in chunks(list(item_ids)):
+        found.update(column(conn, f"SELECT item_id FROM mentions WHERE item_id IN ({id_list(chunk)})"))
+    return found
+
+
+def pending_targets(conn: Connection) -> set[str]:
+    """Targets cited but not resolved to an item yet (links to pages not captured)."""
+    return set(column(conn, "SELECT DISTINCT target FROM citations WHERE to_item IS NULL"))
+
+
+def resolve(conn: Connection, target_items: dict[str, int]) -> None:
+    run(conn, "UPDATE citations SET to_item = :item_id WHERE target = :target AND to_item IS NULL",
+        [{"target": t, "item_id": i} for t, i in target_items.items()])
+
+
+def cited_by(conn: Connection, item_id: int) -> list[dict[str, Any]]:
+    """The items citing this one, with the context of each citation."""
+    return rows(conn, "SELECT from_item AS item_id, context, origin FROM citations WHERE to_item = :id "
+                      "ORDER BY added_at, from_item", {"id": item_id})
+
+
+def cites(conn: Connection, item_id: int) -> list[dict[str, Any]]:
+    """What this item cites: resolved items and targets still unresolved, in the order they were found."""
+    return rows(conn, "SELECT to_item AS item_id, target, context, origin FROM citations WHERE from_item = :id "
+                      "ORDER BY added_at, target", {"id": item_id})
+
+
+def endorsed_by(conn: Connection, item_id: int) -> list[dict[str, Any]]:
+    return rows(conn, "SELECT list, context FROM endorsements WHERE item_id = :id ORDER BY list", {"id": item_id})
+
+
+def citation_edges(conn: Connection) -> list[tuple[int, int]]:
+    """Every resolved (citing item, cited item) pair."""
+    return tuples(conn, "SELECT from_item, to_item FROM citations WHERE to_item IS NOT NULL AND to_item <> from_item")
+
+
+def endorsement_edges(conn: Connection) -> list[tuple[str, int]]:
+    return tuples(conn, "SELECT list, item_id FROM endorsements")
+
+
+def external_counts(conn: Connection) -> list[tuple[int, int, int | None]]:
+    """(item, cited-by count, year) for items an outside source counted citations of."""
+    return tuples(conn, "SELECT id, cited_by, year FROM items WHERE cited_by IS NOT NULL")
+
+
+def counts(conn: Connection, item_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """(cited by items in the library, endorsed by lists) per item."""
+    out: dict[int, tuple[int, int]] = {}
+    for chunk in chunks(list(item_ids)):
+        marks = id_list(chunk)
+        cited = dict(tuples(conn, f"SELECT to_item, count(*) FROM citations WHERE to_item IN ({marks}) GROUP BY to_item"))
+        endorsed = dict(tuples(conn, f"SELECT item_id, count(*) FROM endorsements WHERE item_id IN ({marks}) GROUP BY item_id"))
+        for i in chunk:
+            out[int(i)] = (int(cited.get(i, 0)), int(endorsed.get(i, 0)))
+    return out
