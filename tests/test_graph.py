@@ -83,7 +83,7 @@ def test_reading_lists_endorse_their_entries_and_labels_do_not_make_a_second_cop
     library.import_file(str(data_file("files", "bibtex", "top100-deep-learning.bib")))
     with library.store.begin() as conn:
         from layerwise.store import graph as graph_rows
-        lists = {name for name, _ in graph_rows.endorsement_edges(conn)}
+        lists = {name for name, _, _ in graph_rows.endorsement_edges(conn)}
     assert lists == {"applied-ml", "top100-deep-learning"}
 
 
@@ -128,3 +128,41 @@ def test_quoted_titles_and_years_in_references():
     two = citations.from_html('<p><a href="https://en.wikipedia.org/wiki/X">X</a> and “A Quoted Paper Title Here” '
                               '<a href="https://example.org/y">y</a></p>', "")
     assert all(c.title is None for c in two)
+
+
+def test_a_placeholder_known_only_by_id_folds_into_the_work_held_under_its_title(library, apis, tmp_path):
+    """A post cites arXiv:1706.03762 by its id alone while the library holds the NeurIPS paper by its title:
+    capturing the arXiv record joins the two, and the citation lands on the paper."""
+    papers = tmp_path / "proceedings.jsonl"
+    papers.write_text('{"id": "nips-7181", "title": "Attention is All you Need", "year": 2017, "conf": "nips", '
+                      '"abstract": "The dominant sequence transduction models...", "gs_citation": 120000}\n')
+    library.import_file(str(papers))
+    page = apis.serve("/post", "<html><head><title>Transformers, explained</title></head><body><article><p>"
+                      + "How the transformer works, step by step. " * 30
+                      + "</p><p>As in <a href='https://arxiv.org/abs/1706.03762'>the paper</a>.</p></article></body></html>",
+                      content_type="text/html")
+    post, _ = library.add(page)
+    [(placeholder, target, _)] = links(library.store, post.library_id).cites
+    assert placeholder.mentioned and target == "arxiv:1706.03762"
+    apis.serve("/api/query", (FIXTURES / "arxiv-1706.03762.atom").read_bytes(), content_type="application/atom+xml")
+    paper, new = library.add("arXiv:1706.03762")
+    assert not new and paper.title == "Attention is All you Need" and paper.arxiv_id == "1706.03762"
+    assert paper.cited_by == 120000 and not paper.mentioned
+    assert [i.id for i, _ in links(library.store, paper.library_id).cited_by] == [post.id]
+    assert library.find(limit=None, mentioned=True)[1] == 0 and library.find(limit=None)[1] == 2
+
+
+def test_the_item_page_shows_what_cites_and_what_is_cited(library, apis):
+    from fastapi.testclient import TestClient
+
+    from layerwise.web.app import create_app
+
+    post, _ = library.add(_attention_page(apis))
+    [(bahdanau, _, _)] = [c for c in links(library.store, post.library_id).cites if c[1] == "arxiv:1409.0473"]
+    with TestClient(create_app(library, allowed_hosts=("testserver",))) as client:
+        mentioned = client.get(f"/items/{bahdanau.id}").text
+        assert "Cited by 1 item in your library" in mentioned and "Attention? Attention!" in mentioned
+        assert "not captured yet" in mentioned and "layerwise add 1409.0473" in mentioned
+        citing = client.get(f"/items/{post.id}").text
+        assert f"Cites {len(links(library.store, post.library_id).cites)}</h2>" in citing
+        assert "Neural machine translation by jointly learning" in citing

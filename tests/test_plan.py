@@ -44,7 +44,10 @@ def test_focused_plan_splits_tracks_gives_reasons_and_is_stable(sample):
     titles = _titles(sample, plan)
     assert sum(("retrieval" in t or "rag" in t or "hallucination" in t or "llm" in t) for t in titles[:4]) >= 3
     assert any(w in titles[4] for w in ("speculative", "quantiz", "inference", "decoding"))
-    assert all(p.reason.split(": ", 1)[1].startswith(("close to", "a step beyond")) for p in plan.picks)
+    for pick in plan.picks:  # typed reasons with evidence: the words shared with the focus, never the focus again
+        first = pick.reasons[0]
+        assert first.kind == "focus" and first.text.startswith(("on \"", "a step beyond", "close in meaning"))
+        assert NEED not in pick.because and WANT not in pick.because
     assert [p.bucket for p in plan.picks].count("adjacent") == 1  # 70/20/10 of four need picks
     assert len({p.item_id for p in plan.picks}) == 5
     assert [p.item_id for p in week_plan(sample).picks] == [p.item_id for p in plan.picks]  # same week, same plan

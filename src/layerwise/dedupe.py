@@ -154,6 +154,17 @@ def _surname(name: str) -> str:
     return ids.title_key(name.split()[-1] if name.split() else name) or ""
 
 
+def title_twin(index: KeyIndex, item: Item, exclude: int) -> int | None:
+    """Another item the library holds under this record's title: the work a placeholder, mentioned only by an
+    id, turns out to be once the record brings its title."""
+    if not item.title_key or len(item.title_key) < MIN_TITLE_KEY or ids.title_words(item.title) < MIN_TITLE_WORDS:
+        return None
+    for owner in index.by_column("title_key", item.title_key):
+        if owner != exclude and _compatible(index.keys(owner), item, check_year=True):
+            return owner
+    return None
+
+
 def _compatible(keys: Keys, item: Item, check_year: bool) -> bool:
     if keys.arxiv_id and item.arxiv_id and keys.arxiv_id != item.arxiv_id:
         return False

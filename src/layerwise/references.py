@@ -4,13 +4,13 @@ the placeholder in place: same id, no duplicate)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from layerwise import dedupe, ids
 from layerwise.capture.citations import keys_of
-from layerwise.records import Cite, Item
+from layerwise.records import Cite, Item, Skip
 from layerwise.store import graph
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ class Linker:
     mentions: list[int] = field(default_factory=list)
     completed: list[int] = field(default_factory=list)
     resolved: dict[str, int] = field(default_factory=dict)
+    folds: dict[int, int] = field(default_factory=dict)  # placeholder -> the item it turned out to be
 
     @classmethod
     def start(cls, conn: Connection, stamp: str) -> Linker:
@@ -74,6 +75,16 @@ class Linker:
         graph.add_mentions(conn, self.mentions, self.stamp)
         graph.drop_mentions(conn, self.completed)
         graph.resolve(conn, self.resolved)
+        for placeholder, item_id in self.folds.items():
+            graph.fold(conn, placeholder, item_id)
+
+
+def endorsed(records: Iterable[Item | Skip], name: str) -> Iterator[Item | Skip]:
+    """A curated list's records, each endorsed by the list (with the heading it sits under)."""
+    for record in records:
+        if isinstance(record, Item):
+            record.endorsed_by = (name, record.extra.get("context"))
+        yield record
 
 
 def _by_key(index: dedupe.KeyIndex, cite: Cite) -> int | None:

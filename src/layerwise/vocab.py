@@ -19,6 +19,8 @@ PICK_ACTIONS: Final = ("accept", "skip", "swap", "done")
 # What the weekly review makes of a pick left untouched: into next week, back to the inbox, or a dive on a day.
 REVIEW_CHOICES: Final = ("carry", "let-go", "schedule")
 LEANS: Final = ("letter", "envelope", "both")
+# How much being new counts in the plan: not at all (value over recency), some, or much.
+RECENCY: Final = ("value", "some", "new")
 
 AREAS: Final = ("foundation", "letter", "envelope")
 # Where the user stands on a concept, and the session layer that reaches each stand.

@@ -21,6 +21,8 @@ _SKIP_HOSTS = re.compile(r"(shields\.io|badge|travis-ci|circleci|codecov|img\.|\
                          re.IGNORECASE)
 
 
+_CITED_AS = re.compile(r"\((\d{4})\)\s*,\s*([A-Z][\w.\- ]{1,40}?)\s+et al\.")
+
 MAX_FILE = 16 * 2**20  # a reading list is kilobytes; parsing Markdown is the slowest reading per byte
 
 def read(text: str, where: str, source: str) -> Iterator[Item | Skip]:
@@ -42,11 +44,15 @@ def read(text: str, where: str, source: str) -> Iterator[Item | Skip]:
         line = (token.map[0] + 1) if token.map else None
         context = " > ".join(h for _, h in headings if h)
         cell = _cell_text(token.children)
+        bold = next((token.children[n + 1].content.strip() for n, c in enumerate(token.children[:-1])
+                     if c.type == "strong_open"), "")
         for url, title, item_text, alternates in _entries(list(_links(token.children))):
             if url in seen or _SKIP_HOSTS.search(url):
                 continue
             if row and _only_labels(title):
                 title, item_text = _row_title(row[0]), row[0]
+            elif bold and title == item_text:  # "**Title** (2015), G. Hinton et al. [[pdf]](...)": the bold part
+                title = bold
             seen.add(url)
             seen.update(alternates.values())
             item = Item(title=_clean_title(title or url), kind=guess_kind(url), url=url,
@@ -57,6 +63,8 @@ def read(text: str, where: str, source: str) -> Iterator[Item | Skip]:
                 item.arxiv_id = next((ids.arxiv_id(u) for u in alternates.values() if ids.arxiv_id(u)), None)
                 item.doi = next((ids.doi(u) for u in alternates.values() if ids.doi(u)), None)
             item.body = f"From: {context}" if context else None
+            if cited := _CITED_AS.search(item_text or ""):  # "(2015), G. Hinton et al."
+                item.year, item.authors = int(cited.group(1)), [cited.group(2).strip()]
             yield item
         row.append(cell)
 

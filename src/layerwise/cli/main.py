@@ -46,7 +46,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "show": ("items", "show",
              'Show one item.'),
     "list": ("items", "list_items",
-             'List items, newest first.'),
+             'List items, newest first (or most cited first).'),
     "search": ("items", "search",
                'Full-text search over titles, authors, abstracts and page text, best match first.'),
     "status": ("items", "status",

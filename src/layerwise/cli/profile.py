@@ -63,7 +63,8 @@ def config() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def config_show(ctx: click.Context, as_json: bool) -> None:
-    """Show budget (picks a week), need_share (0.8 = 80/20 need/want), targets (core/adjacent/moonshot) and lean."""
+    """Show budget (picks a week), need_share (0.8 = 80/20 need/want), targets (core/adjacent/moonshot), lean and
+    recency."""
     current = settings(ctx.obj.library).as_dict()
     if as_json:
         print_json(current)
@@ -78,8 +79,8 @@ def config_show(ctx: click.Context, as_json: bool) -> None:
 @click.argument("value")
 @click.pass_context
 def config_set(ctx: click.Context, key: str, value: str) -> None:
-    """Set budget (1-50), need_share (0.8 or 80/20), targets (core/adjacent/moonshot, e.g. 70/20/10) or lean
-    (letter, envelope, both)."""
+    """Set budget (1-50), need_share (0.8 or 80/20), targets (core/adjacent/moonshot, e.g. 70/20/10), lean
+    (letter, envelope, both) or recency (value, some, new: how much being new counts against what matters)."""
     updated = set_setting(ctx.obj.library, key, value)
     click.echo(f"{key} = {getattr(updated, key)}")
 

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from layerwise.errors import LayerwiseError
-from layerwise.rank.plan import add_to_week, load_signals, titles_of_liked, week_plan
+from layerwise.rank import reasons
+from layerwise.rank.plan import add_to_week, load_signals, week_plan
 from layerwise.rank.profile import rate
 from layerwise.rank.scoring import because, centrality, reason_for, track_scores
+from layerwise.rank.works import one_copy
 from layerwise.represent.dense import encoder_for
 from layerwise.times import iso_week
 from layerwise.vocab import TRACKS
@@ -44,20 +46,27 @@ def inbox(library: Library, limit: int = 20, offset: int = 0, kind: str | None =
     which = stacked.argmax(axis=0)
     if not any(sig.focuses.values()) and not sig.liked:
         best = best + centrality(sig)
-    rows = []
-    for row in np.argsort(-best):
-        item_id = int(sig.index.ids[row])
-        if not np.isfinite(best[row]) or item_id in picked or (of_kind is not None and item_id not in of_kind):
-            continue
-        rows.append(int(row))
-        if len(rows) >= offset + limit:
+    position = {int(i): r for r, i in enumerate(sig.index.ids)}
+    shown = [position[i] for i in picked if i in position]
+    rows: list[int] = []
+    order = iter(np.argsort(-best))
+    while len(rows) < offset + limit:  # a page of rows, never a second copy of a work shown before it
+        batch = []
+        for row in order:
+            item_id = int(sig.index.ids[row])
+            if not np.isfinite(best[row]) or item_id in picked or (of_kind is not None and item_id not in of_kind):
+                continue
+            batch.append(int(row))
+            if len(batch) >= 2 * (offset + limit - len(rows)):
+                break
+        if not batch:
             break
-    titles = titles_of_liked(library, sig)
+        rows += one_copy(sig.index, sig.describe, batch, shown + rows)
     out = []
-    for row in rows[offset:]:
+    for row in rows[offset:offset + limit]:
         track_index = int(which[row])
         track = tracks[track_index]
-        reason = reason_for(sig, track, row, int(scored[track_index][1][row]), titles)
+        reason = reasons.dump(reason_for(sig, track, row, int(scored[track_index][1][row])))
         out.append(InboxEntry(int(sig.index.ids[row]), float(best[row]), track, reason))
     return out
 

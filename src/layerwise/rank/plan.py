@@ -7,6 +7,7 @@ How items are scored is rank/scoring.py; the rest of the ranked library is the i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -15,8 +16,9 @@ import numpy as np
 from layerwise.concepts.linking import items_for
 from layerwise.concepts.resources import ensure
 from layerwise.errors import LayerwiseError
-from layerwise.rank import profile
+from layerwise.rank import profile, reasons
 from layerwise.rank.concepts import concept_signals
+from layerwise.rank.importance import importance
 from layerwise.rank.profile import Settings, settings
 from layerwise.rank.scoring import (
     Signals,
@@ -32,6 +34,7 @@ from layerwise.rank.scoring import (
 )
 from layerwise.represent.dense import Encoder, encoder_for
 from layerwise.represent.index import load_index
+from layerwise.store import graph as graph_rows
 from layerwise.store import profile as plan_rows
 from layerwise.store import sessions as session_rows
 from layerwise.store.profile import Focus, StoredPick
@@ -57,9 +60,9 @@ class Pick:
         return because(self.reason)
 
     @property
-    def reasons(self) -> list[str]:
-        """The signals that chose the pick, one phrase each."""
-        return self.because.split("; ")
+    def reasons(self) -> list[reasons.Reason]:
+        """The signals that chose the pick, each with its evidence."""
+        return reasons.load(self.reason)
 
 
 @dataclass
@@ -77,17 +80,29 @@ def load_signals(library: Library, week: str) -> Signals:
         focus_rows = plan_rows.focuses(conn)
         feedback = plan_rows.feedback(conn)
         excluded_ids = library.store.ids_with_status(conn, FINISHED_STATUSES)
+        known = library.store.ids_with_status(conn, ("done", "reading"))
         skipped = {p.item_id for p in plan_rows.picks(conn, week) if p.state == "skipped"}
+        mentioned = graph_rows.mentioned(conn)  # cited, not captured: nothing to study yet
     position = {int(i): r for r, i in enumerate(index.ids)}
     focuses: dict[str, list[Focus]] = {track: [] for track in TRACKS}
     for f in focus_rows:
         focuses[f.track].append(f)
+    liked = {i for i, s in feedback.items() if s > 0}
+    disliked = {i for i, s in feedback.items() if s < 0}
+    plan_settings = settings(library)
     return Signals(
         index=index, focuses=focuses,
-        liked=[position[i] for i, s in feedback.items() if s > 0 and i in position],
-        disliked=[position[i] for i, s in feedback.items() if s < 0 and i in position],
-        excluded={position[i] for i in excluded_ids | skipped if i in position},
-        concepts=concept_signals(library, index, settings(library).lean))
+        liked=[position[i] for i in liked if i in position],
+        disliked=[position[i] for i in disliked if i in position],
+        excluded={position[i] for i in excluded_ids | skipped | mentioned if i in position},
+        concepts=concept_signals(library, index, plan_settings.lean),
+        importance=importance(library, index, liked | known, disliked, known, plan_settings.recency),
+        describe=lambda ids: _describe(library, ids))
+
+
+def _describe(library: Library, item_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+    with library.store.begin() as conn:
+        return library.store.titles(conn, item_ids)
 
 
 def week_plan(library: Library, week: str | None = None, refresh: bool = False) -> Plan:
@@ -119,9 +134,8 @@ def week_plan(library: Library, week: str | None = None, refresh: bool = False) 
     kept = [p for p in live if p.state in ("accepted", "done")]
     position = {int(i): r for r, i in enumerate(sig.index.ids)}
     taken = [position[p.item_id] for p in kept if p.item_id in position]
-    titles = titles_of_liked(library, sig)
     encoder = encoder_for(library.home.config())
-    new_picks = _fill(library, sig, settings, week, kept, taken, titles, encoder)
+    new_picks = _fill(library, sig, settings, week, kept, taken, encoder)
     with library.store.begin() as conn:
         plan_rows.drop_proposed(conn, week)
         for p in kept:
@@ -160,12 +174,12 @@ def _add_dives(library: Library, week: str, stamp: str) -> None:
         picked.add(item_id)
         with library.store.begin() as conn:
             plan_rows.save_pick(conn, StoredPick(week=week, item_id=item_id, track=track or "need", position=position,
-                                 reason=f"{track or 'need'}: the deeper dive{about} you scheduled for {day} ({layer})",
+                                 reason=reasons.one("dive", f"the deeper dive{about} you scheduled for {day} ({layer})"),
                                  state="accepted", bucket="core", profile=stamp), utc_stamp())
 
 
 def _fill(library: Library, sig: Signals, settings: Settings, week: str, existing: list[StoredPick], taken: list[int],
-          titles: dict[int, str], encoder: Encoder) -> list[tuple[str, int, str, str]]:
+          encoder: Encoder) -> list[tuple[str, int, str, str]]:
     """(track, item id, reason, bucket) for every slot the existing picks leave open in each track."""
     tracks_with_focus = {t for t in TRACKS if sig.focuses[t]}
     shares = settings.bucket_shares()
@@ -179,25 +193,16 @@ def _fill(library: Library, sig: Signals, settings: Settings, week: str, existin
             scores, best = track_scores(sig, track, encoder)
             for row in mmr(sig, scores + centrality(sig), room, taken):
                 taken.append(row)
-                out.append((track, int(sig.index.ids[row]), reason_for(sig, track, row, int(best[row]), titles), "core"))
+                out.append((track, int(sig.index.ids[row]), reasons.dump(reason_for(sig, track, row, int(best[row]))), "core"))
             continue
         with library.store.begin() as conn:
             history = plan_rows.bucket_history(conn, track, week)
         for p in existing:
             if p.track == track:
                 history[p.bucket] = history.get(p.bucket, 0) + 1
-        for row, bucket, reason in choose(sig, track, allot(shares, history, room), taken, encoder, titles):
+        for row, bucket, reason in choose(sig, track, allot(shares, history, room), taken, encoder):
             out.append((track, int(sig.index.ids[row]), reason, bucket))
     return out
-
-
-def titles_of_liked(library: Library, sig: Signals) -> dict[int, str]:
-    """Titles of the liked items, by index row, for reasons."""
-    ids = [int(sig.index.ids[r]) for r in sig.liked]
-    with library.store.begin() as conn:
-        items = library.store.items(conn, ids)
-    title = {i.id: i.title for i in items}
-    return {r: title.get(int(sig.index.ids[r]), "") for r in sig.liked}
 
 
 def act(library: Library, position: int, action: str, week: str | None = None) -> Plan:
@@ -246,8 +251,7 @@ def _refill(library: Library, week: str) -> Plan:
     position = {int(i): r for r, i in enumerate(sig.index.ids)}
     taken = [position[p.item_id] for p in live if p.item_id in position]
     stamp = live[0].profile if live else profile.fingerprint(library)
-    additions = _fill(library, sig, profile.settings(library), week, live, taken, titles_of_liked(library, sig),
-                      encoder_for(library.home.config()))
+    additions = _fill(library, sig, profile.settings(library), week, live, taken, encoder_for(library.home.config()))
     with library.store.begin() as conn:
         next_position = max([p.position for p in stored], default=0)
         for track, item_id, reason, bucket in additions:
@@ -285,7 +289,7 @@ def add_to_week(library: Library, ref: str, track: str | None = None, week: str 
         now = utc_stamp()
         plan_rows.save_pick(conn, StoredPick(week=week, item_id=item.library_id, track=track,
                              position=max((p.position for p in stored), default=0) + 1,
-                             reason=f"{track}: you took it from the inbox", state="accepted", bucket="core",
+                             reason=reasons.one("inbox", "you took it from the inbox"), state="accepted", bucket="core",
                              profile=profile.fingerprint(library)), now)
         plan_rows.add_feedback(conn, item.library_id, 1, "taken from the inbox", now)
         library.store.set_status(conn, [item.library_id], "planned", now)

@@ -6,7 +6,8 @@ i.e. 80/20 need/want), `targets` (core/adjacent/moonshot shares, default 70/20/1
 study session, default 45), `study_slots` (days and a start time for sessions in the calendar, default
 "mon,tue,wed,thu,fri 08:00"), `nudge` (on or off: one line when the weekly review is due or today's timebox
 has not happened), `lean` (letter, envelope or both): items linked to concepts of the leaned area rank higher,
-items only on the other area lower (rank/concepts.py).
+items only on the other area lower (rank/concepts.py), `recency` (value, some or new: how much being recent
+counts against what matters; value by default, rank/importance.py).
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from layerwise.errors import LayerwiseError
 from layerwise.store import profile as plan_rows
 from layerwise.store.profile import Focus
 from layerwise.times import parse_slots, utc_stamp
-from layerwise.vocab import BUCKETS, LEANS, TRACKS
+from layerwise.vocab import BUCKETS, LEANS, RECENCY, TRACKS
 
 if TYPE_CHECKING:
     from layerwise.library import Library
 
 DEFAULTS: dict[str, Any] = {"budget": 5, "need_share": 0.8, "lean": "both", "targets": "70/20/10", "timebox": 45,
-                            "study_slots": "mon,tue,wed,thu,fri 08:00", "nudge": True}
+                            "study_slots": "mon,tue,wed,thu,fri 08:00", "nudge": True, "recency": "value"}
 NOT_PLANNING = ("timebox", "study_slots", "nudge")  # settings of the sessions, not of what the plan picks
 
 
@@ -43,6 +44,7 @@ class Settings:
     timebox: float = DEFAULTS["timebox"]  # minutes of a study session
     study_slots: str = DEFAULTS["study_slots"]  # when sessions go in the calendar: days and a start time
     nudge: bool = DEFAULTS["nudge"]  # a line when the weekly review is due or today's timebox has not happened
+    recency: str = DEFAULTS["recency"]  # how much being new counts: value (not at all), some, new
 
     def __post_init__(self) -> None:
         if not 1 <= self.budget <= 50:
@@ -54,6 +56,9 @@ class Settings:
             raise LayerwiseError(f"timebox must be between 1 and 240 minutes, not {self.timebox:g}")
         if self.lean not in LEANS:
             raise LayerwiseError(f"lean must be one of {', '.join(LEANS)}, not {self.lean!r}")
+        if self.recency not in RECENCY:
+            raise LayerwiseError(f"recency must be one of {', '.join(RECENCY)} (value: what matters over what is new), "
+                                 f"not {self.recency!r}")
         parts = self.targets.split("/")
         try:
             ok = len(parts) == 3 and all(float(p) >= 0 for p in parts) and sum(float(p) for p in parts) > 0
@@ -91,7 +96,7 @@ def _validated(values: dict[str, Any], where: str | None = None) -> Settings:
     if not isinstance(nudge, bool):
         raise LayerwiseError(f"nudge is on or off, not {nudge!r}", where=where)
     return Settings(budget, need_share, str(merged["lean"]), str(merged["targets"]), timebox, str(merged["study_slots"]),
-                    nudge)
+                    nudge, str(merged["recency"]))
 
 
 def settings(library: Library) -> Settings:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from layerwise.errors import LayerwiseError, NotFound
+from layerwise.rank.works import SAME_WORK
 from layerwise.represent.index import load_index
 from layerwise.represent.scores import zscore
 
@@ -49,6 +50,29 @@ def rank_rows(index: Index, query_row: int, rows: np.ndarray) -> np.ndarray:
 
 
 PREFILTER = 1000
+
+
+
+def _one_copy(library: Library, index: Index, query_row: int, rows: np.ndarray, order: np.ndarray,
+              limit: int | None) -> np.ndarray:
+    """The ranking without second copies of a work (a preprint and its proceedings version), looking only as far
+    down as the page needs."""
+    wanted = (limit or len(order)) * 2 + 10
+    head = [int(rows[i]) for i in order[:wanted]]
+    with library.store.begin() as conn:
+        keys = {i: k for i, (_, k) in library.store.titles(conn, [int(index.ids[r]) for r in head + [query_row]]).items()}
+    kept: list[int] = [query_row]
+    seen = {keys.get(int(index.ids[query_row]))} - {None}
+    out = []
+    for position, row in zip(order[:wanted], head):
+        key = keys.get(int(index.ids[row]))
+        if (key and key in seen) or float((index.dense[kept] @ index.dense[row]).max()) >= SAME_WORK:
+            continue
+        out.append(position)
+        kept.append(row)
+        if key:
+            seen.add(key)
+    return np.concatenate([np.array(out, dtype=order.dtype), order[wanted:]])
 
 
 @dataclass
@@ -99,7 +123,10 @@ def similar(library: Library, ref: str, among: Sequence[str] | None = None, limi
     else:
         rows = index.rows(list(given))
     scores = rank_rows(index, query_row, rows)
-    order = np.argsort(-scores, kind="stable")[:limit] if limit else np.argsort(-scores, kind="stable")
+    order = np.argsort(-scores, kind="stable")
+    if among is None:  # over the whole library: one copy of each work, and none of the query's own work
+        order = _one_copy(library, index, query_row, rows, order, limit)
+    order = order[:limit] if limit else order
     ids = [int(index.ids[rows[i]]) for i in order]
     refs = given if among is not None else library.display_refs(ids)
     result.results = [Ranked(item_id, refs[item_id], round(float(scores[i]), 4)) for item_id, i in zip(ids, order)]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from layerwise.concepts.overlay import concept_map
 from layerwise.errors import LayerwiseError
+from layerwise.rank import reasons
 from layerwise.rank.profile import settings
 from layerwise.reinforce import digest
 from layerwise.reinforce.due import LOOK_BACK, due_week, review_day
@@ -192,14 +193,14 @@ def decide(library: Library, week: str, position: int, choice: str, when: str | 
             _undo(conn, earlier, pick, week, today)
         item = library.store.items(conn, [pick.item_id])[0]
         if choice == "carry":
-            _into_week(conn, next_week(week, today), pick, f"{pick.track}: carried over from {week}")
+            _into_week(conn, next_week(week, today), pick, reasons.one("carried", f"carried over from {week}"))
         elif choice == "schedule" and day is not None:
             layer = _deeper(session_rows.layers_of_item(conn, pick.item_id))
             session_rows.add_dive(conn, {"item_id": pick.item_id, "slug": None, "layer": layer, "minutes":
                                          settings(library).timebox, "day": day.isoformat(), "session_id": None,
                                          "created_at": local_stamp()})
             _into_week(conn, iso_week(day), pick,
-                       f"{pick.track}: the deeper dive ({layer}) you scheduled for {day} at the review of {week}")
+                       reasons.one("dive", f"the deeper dive ({layer}) you scheduled for {day} at the review of {week}"))
         # let go: back to the inbox, with no rating against it; carried or scheduled: planned again
         status = {("let-go", "planned"): "inbox", ("carry", "inbox"): "planned", ("schedule", "inbox"): "planned"}
         if (choice, item.status) in status:

@@ -196,6 +196,13 @@ class Store:
                 found[item_id].mentioned = True
         return [found[i] for i in item_ids if i in found]
 
+    def titles(self, conn: Connection, item_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+        """(title, title key) per item: what reasons quote and what tells two copies of one work apart."""
+        out: dict[int, tuple[str, str | None]] = {}
+        for chunk in chunks(list(item_ids), 500):
+            out.update((r[0], (r[1], r[2])) for r in tuples(conn, f"SELECT id, title, title_key FROM items WHERE id IN ({id_list(chunk)})"))
+        return out
+
     def find(self, conn: Connection, **filters: Any) -> tuple[list[int], int]:
         """Ids of matching items (best first when searching, newest first otherwise) and the total count."""
         return search.find(conn, **filters)

@@ -76,8 +76,9 @@ def citation_edges(conn: Connection) -> list[tuple[int, int]]:
     return tuples(conn, "SELECT from_item, to_item FROM citations WHERE to_item IS NOT NULL AND to_item <> from_item")
 
 
-def endorsement_edges(conn: Connection) -> list[tuple[str, int]]:
-    return tuples(conn, "SELECT list, item_id FROM endorsements")
+def endorsement_edges(conn: Connection) -> list[tuple[str, int, str | None]]:
+    """(list, item, the heading it is listed under)."""
+    return tuples(conn, "SELECT list, item_id, context FROM endorsements")
 
 
 def external_counts(conn: Connection) -> list[tuple[int, int, int | None]]:
@@ -95,3 +96,30 @@ def counts(conn: Connection, item_ids: Sequence[int]) -> dict[int, tuple[int, in
         for i in chunk:
             out[int(i)] = (int(cited.get(i, 0)), int(endorsed.get(i, 0)))
     return out
+
+
+def dates(conn: Connection) -> list[tuple[int, str | None, int | None]]:
+    """(item, published, year) of every item: how recent each is."""
+    return tuples(conn, "SELECT id, published, year FROM items")
+
+
+def remove_citations(conn: Connection, item_id: int) -> None:
+    """Forget what an item cites (before it is read again, or to leave it out of a measurement)."""
+    run(conn, "DELETE FROM citations WHERE from_item = :id", {"id": item_id})
+
+
+def fold(conn: Connection, placeholder: int, into: int) -> None:
+    """Fold a mentioned placeholder into the item it turned out to be (the work was in the library under its
+    title, without the id the citation used): its citations, endorsements, references and tags move over."""
+    params = {"ph": placeholder, "into": into}
+    run(conn, "UPDATE citations SET to_item = :into WHERE to_item = :ph", params)
+    run(conn, "INSERT INTO endorsements (list, item_id, context, added_at) SELECT list, :into, context, added_at "
+              "FROM endorsements WHERE item_id = :ph ON CONFLICT DO NOTHING", params)
+    run(conn, "UPDATE item_refs SET item_id = :into WHERE item_id = :ph", params)
+    run(conn, "INSERT INTO item_tags (item_id, tag) SELECT :into, tag FROM item_tags WHERE item_id = :ph "
+              "ON CONFLICT DO NOTHING", params)
+    keys = rows(conn, "SELECT arxiv_id, doi FROM items WHERE id = :ph", params)
+    run(conn, "DELETE FROM items WHERE id = :ph", params)
+    if keys:
+        run(conn, "UPDATE items SET arxiv_id = coalesce(arxiv_id, :arxiv), doi = coalesce(doi, :doi) WHERE id = :into",
+            {**params, "arxiv": keys[0]["arxiv_id"], "doi": keys[0]["doi"]})

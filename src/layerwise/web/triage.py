@@ -14,6 +14,7 @@ from layerwise.rank.inbox import inbox as ranked
 from layerwise.rank.inbox import triage as triage_item
 from layerwise.rank.plan import act, week_plan
 from layerwise.rank.profile import focuses, settings
+from layerwise.references import links
 from layerwise.reinforce.due import due_week
 from layerwise.study import notes
 from layerwise.study.schedule import week_ics
@@ -75,7 +76,7 @@ def item(request: Request, ref: str) -> HTMLResponse:
     concepts = concepts_of(library, [found.id]).get(found.id, []) if ready(request) else []
     return page(request, "item.html", item=found, concepts=concepts,
                 note=notes.relative(library, note) if note else None,
-                source=_source(found))
+                source=_source(found), graph=links(library.store, found.library_id))
 
 
 @router.get("/week", response_class=HTMLResponse)
