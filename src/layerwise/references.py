@@ -89,6 +89,8 @@ def endorsed(records: Iterable[Item | Skip], name: str) -> Iterator[Item | Skip]
 
 def _by_key(index: dedupe.KeyIndex, cite: Cite) -> int | None:
     """The item a citation's arXiv id, DOI or address names, if the library holds it."""
+    if cite.scheme == "openalex":
+        return index.by_ref("openalex", cite.value)
     column = {"arxiv": "arxiv_id", "doi": "doi", "url": "canonical_url"}.get(cite.scheme)
     if column is None:
         return None
@@ -108,6 +110,8 @@ def mention(cite: Cite) -> Item:
                 url=cite.value if cite.scheme == "url" else None, mentioned=True)
     if cite.context:
         item.extra["cited_as"] = cite.context
+    if cite.scheme == "openalex":
+        item.add_ref("openalex", cite.value)
     item.normalise()
     if not cite.title and cite.scheme in ("arxiv", "doi"):
         item.title_key = ids.title_key(item.title)  # an id as title: only the id itself will match it

@@ -7,6 +7,12 @@ import sys
 import click
 
 from layerwise.cli.output import console, print_json, progress
+from layerwise.enrich import Enriched, EnrichReport, candidates, newest_id
+from layerwise.enrich import enrich as run_enrich
+from layerwise.errors import LayerwiseError
+from layerwise.library import Library
+from layerwise.rank.profile import settings
+from layerwise.records import Item
 from layerwise.subscriptions import list_feeds, subscribe, unsubscribe
 from layerwise.subscriptions import sync as run_sync
 
@@ -71,12 +77,17 @@ def sync(ctx: click.Context, feeds: tuple[str, ...], as_json: bool) -> None:
         click.echo("no feeds to sync: `layerwise feed add URL` first")
         return
     done = {"n": 0}
+    newest = newest_id(ctx.obj.library)
     with progress("syncing feeds", total=total) as advance:
         def on_feed(_result: object) -> None:
             done["n"] += 1
             advance(done["n"])
         results = run_sync(ctx.obj.library, feeds, on_feed=on_feed)
     failed = [r for r in results if r.status == "failed"]
+    if settings(ctx.obj.library).enrich_on_sync and not as_json:
+        new, _ = candidates(ctx.obj.library, after_id=newest)  # only items with a DOI or an arXiv id
+        if new:  # a failed lookup is a line; the sync itself went well
+            _enrich(ctx.obj.library, new, [], as_json=False, exit_on_failure=False)
     if as_json:
         print_json(results)
     else:
@@ -89,4 +100,46 @@ def sync(ctx: click.Context, feeds: tuple[str, ...], as_json: bool) -> None:
         sys.exit(2)
 
 
-COMMANDS = [feed, sync]
+@click.command()
+@click.argument("refs", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Every item with a DOI or an arXiv id not enriched yet.")
+@click.option("--since", metavar="DATE", help="Items added on or after YYYY[-MM[-DD]] not enriched yet.")
+@click.option("--refresh", is_flag=True, help="Fetch again for items enriched before (with --all or --since).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
+@click.pass_context
+def enrich(ctx: click.Context, refs: tuple[str, ...], every: bool, since: str | None, refresh: bool,
+           as_json: bool) -> None:
+    """Fetch citation data from OpenAlex for items with a DOI or an arXiv id (REF..., --all or --since): cited-by
+    counts and references, into the reference graph. Exits 3 if some failed, 2 if all did."""
+    if not (refs or every or since):
+        raise LayerwiseError("name items (REF...), or use --all or --since DATE")
+    items, refused = candidates(ctx.obj.library, refs, since=since, refresh=refresh)
+    if not items and not refused:
+        click.echo("nothing to enrich: every item with a DOI or an arXiv id has its OpenAlex data (--refresh fetches again)")
+        return
+    _enrich(ctx.obj.library, items, refused, as_json)
+
+
+def _enrich(library: Library, items: list[Item], refused: list[Enriched], as_json: bool,
+            exit_on_failure: bool = True) -> None:
+    done = {"n": 0}
+
+    def on_item(result: Enriched) -> None:
+        done["n"] += 1
+        advance(done["n"])
+        if not as_json and not result.ok:
+            click.echo(f"not enriched {result.ref}: {result.message}", err=True)
+    with progress("OpenAlex", total=len(items) + len(refused), every=1) as advance:
+        report = EnrichReport()
+        for result in refused:
+            report.add(result, on_item)
+        run_enrich(library, items, on_item=on_item, report=report)
+    if as_json:
+        print_json({"enriched": report.enriched, "results": report.results})
+    else:
+        click.echo(report.summary())
+    if report.failed and exit_on_failure:
+        sys.exit(3 if report.enriched else 2)
+
+
+COMMANDS = [feed, sync, enrich]

@@ -61,6 +61,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
              'Subscribe to RSS, Atom and JSON feeds: blogs, arXiv categories, podcasts, YouTube channels.'),
     "sync": ("feeds", "sync",
              'Fetch new entries from every feed (or the ones named), politely: conditional GET, one failure does not stop the others.'),
+    "enrich": ("feeds", "enrich",
+               'Fetch citation data from OpenAlex for items with a DOI or an arXiv id (REF..., --all or --since): cited-by counts and references, into the reference graph.'),
     "overview": ("overview", "overview",
                  'What is in the library: counts by kind, status, source and category, and what came in last.'),
     "demo": ("overview", "demo",

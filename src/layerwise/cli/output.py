@@ -108,8 +108,8 @@ def _show_links(out: Console, links: Links, shown: int = 8) -> None:
 
 
 @contextmanager
-def progress(label: str, total: int | None = None) -> Iterator[Any]:
-    """A progress bar on stderr; yields a function to call with the count done so far."""
+def progress(label: str, total: int | None = None, every: int = 250) -> Iterator[Any]:
+    """A progress bar on stderr; yields a function to call with the count done so far (redrawn every `every`)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -121,7 +121,7 @@ def progress(label: str, total: int | None = None) -> Iterator[Any]:
         state = {"last": 0}
 
         def advance(done: int) -> None:
-            if done - state["last"] >= 250 or (total is not None and done >= total):
+            if done - state["last"] >= every or (total is not None and done >= total):
                 elapsed = bar.tasks[0].elapsed or 0
                 rate = f"{done / elapsed:,.0f}/s" if elapsed > 0.2 else ""
                 bar.update(task, completed=done, rate=rate)

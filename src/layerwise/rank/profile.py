@@ -7,7 +7,8 @@ study session, default 45), `study_slots` (days and a start time for sessions in
 "mon,tue,wed,thu,fri 08:00"), `nudge` (on or off: one line when the weekly review is due or today's timebox
 has not happened), `lean` (letter, envelope or both): items linked to concepts of the leaned area rank higher,
 items only on the other area lower (rank/concepts.py), `recency` (value, some or new: how much being recent
-counts against what matters; value by default, rank/importance.py).
+counts against what matters; value by default, rank/importance.py), `enrich_on_sync` (on or off: `sync` also
+fetches OpenAlex citation data for the items it brought in).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ if TYPE_CHECKING:
     from layerwise.library import Library
 
 DEFAULTS: dict[str, Any] = {"budget": 5, "need_share": 0.8, "lean": "both", "targets": "70/20/10", "timebox": 45,
-                            "study_slots": "mon,tue,wed,thu,fri 08:00", "nudge": True, "recency": "value"}
-NOT_PLANNING = ("timebox", "study_slots", "nudge")  # settings of the sessions, not of what the plan picks
+                            "study_slots": "mon,tue,wed,thu,fri 08:00", "nudge": True, "recency": "value",
+                            "enrich_on_sync": False}
+NOT_PLANNING = ("timebox", "study_slots", "nudge", "enrich_on_sync")  # settings of the sessions, not of what the plan picks
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Settings:
     study_slots: str = DEFAULTS["study_slots"]  # when sessions go in the calendar: days and a start time
     nudge: bool = DEFAULTS["nudge"]  # a line when the weekly review is due or today's timebox has not happened
     recency: str = DEFAULTS["recency"]  # how much being new counts: value (not at all), some, new
+    enrich_on_sync: bool = DEFAULTS["enrich_on_sync"]  # `sync` fetches OpenAlex data for what it brought in
 
     def __post_init__(self) -> None:
         if not 1 <= self.budget <= 50:
@@ -92,11 +95,12 @@ def _validated(values: dict[str, Any], where: str | None = None) -> Settings:
         budget, need_share, timebox = int(merged["budget"]), float(merged["need_share"]), float(merged["timebox"])
     except (TypeError, ValueError):
         raise LayerwiseError("budget must be a whole number, need_share and timebox numbers", where=where) from None
-    nudge = merged["nudge"]
-    if not isinstance(nudge, bool):
-        raise LayerwiseError(f"nudge is on or off, not {nudge!r}", where=where)
+    nudge, enrich_on_sync = merged["nudge"], merged["enrich_on_sync"]
+    for name, value in (("nudge", nudge), ("enrich_on_sync", enrich_on_sync)):
+        if not isinstance(value, bool):
+            raise LayerwiseError(f"{name} is on or off, not {value!r}", where=where)
     return Settings(budget, need_share, str(merged["lean"]), str(merged["targets"]), timebox, str(merged["study_slots"]),
-                    nudge, str(merged["recency"]))
+                    nudge, str(merged["recency"]), enrich_on_sync)
 
 
 def settings(library: Library) -> Settings:
@@ -114,10 +118,10 @@ def set_setting(library: Library, key: str, value: str) -> Settings:
             parsed = float(need) / (float(need) + float(want))
         except (ValueError, ZeroDivisionError):
             raise LayerwiseError(f"need_share takes a share (0.8) or a split (80/20), not {value!r}") from None
-    elif key == "nudge":
+    elif key in ("nudge", "enrich_on_sync"):
         switch = {"on": True, "true": True, "yes": True, "off": False, "false": False, "no": False}
         if value.lower() not in switch:
-            raise LayerwiseError(f"nudge is on or off, not {value!r}")
+            raise LayerwiseError(f"{key} is on or off, not {value!r}")
         parsed = switch[value.lower()]
     elif key in ("budget", "need_share", "timebox"):
         try:

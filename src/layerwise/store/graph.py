@@ -123,3 +123,32 @@ def fold(conn: Connection, placeholder: int, into: int) -> None:
     if keys:
         run(conn, "UPDATE items SET arxiv_id = coalesce(arxiv_id, :arxiv), doi = coalesce(doi, :doi) WHERE id = :into",
             {**params, "arxiv": keys[0]["arxiv_id"], "doi": keys[0]["doi"]})
+
+
+def cited_in_library(conn: Connection, item_id: int) -> int:
+    """How many captured items this item cites."""
+    return int(column(conn, "SELECT count(*) FROM citations c WHERE c.from_item = :id AND c.to_item IS NOT NULL "
+                            "AND NOT EXISTS (SELECT 1 FROM mentions m WHERE m.item_id = c.to_item)", {"id": item_id})[0])
+
+
+def known_refs(conn: Connection, source: str, refs: Sequence[str]) -> set[str]:
+    """Which of these references of a source (OpenAlex ids, say) name an item of the library."""
+    found: set[str] = set()
+    for chunk in chunks(list(refs)):
+        found.update(column(conn, "SELECT ref FROM item_refs WHERE source = :source AND ref IN :refs",
+                            {"source": source, "refs": list(chunk)}, "refs"))
+    return found
+
+
+def enrich_candidates(conn: Connection, since: str | None, source: str, again: bool = False) -> list[int]:
+    """Captured items with a DOI or an arXiv id that this source has not enriched yet (or all of them, `again`),
+    added since a date when one is given."""
+    where = ["(items.doi IS NOT NULL OR items.arxiv_id IS NOT NULL)",
+             "NOT EXISTS (SELECT 1 FROM mentions m WHERE m.item_id = items.id)"]
+    if not again:
+        where.append("NOT EXISTS (SELECT 1 FROM item_refs r WHERE r.item_id = items.id AND r.source = :source)")
+    params: dict[str, Any] = {"source": source}
+    if since:
+        where.append("items.added_at >= :since")
+        params["since"] = since
+    return column(conn, f"SELECT id FROM items WHERE {' AND '.join(where)} ORDER BY id", params)
