@@ -76,7 +76,11 @@ def main() -> None:
         ("/study", page("/study"), "", None),
         ("/review", page("/review"), "", None),
     ]
-    print(f"library: {items:,} items; {args.runs} warm runs each (milliseconds)\n")
+    started = time.perf_counter()
+    while client.get("/week").status_code == 503:  # "preparing": representations and links are built in the background
+        time.sleep(2)
+    print(f"library: {items:,} items; ready after {time.perf_counter() - started:,.0f} s; "
+          f"{args.runs} warm runs each (milliseconds)\n")
     rows = []
     for url, fetch, core_name, core in cases:
         median, p95 = timed(fetch, args.runs)

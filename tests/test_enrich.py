@@ -154,3 +154,17 @@ def test_enrich_needs_something_to_do(sample, cli, monkeypatch):
     monkeypatch.setenv("LAYERWISE_DATABASE_URL", sample.database_url)
     result = cli("enrich")
     assert result.code == 2 and "--all" in result.err
+
+
+def test_a_slow_answer_is_one_line_and_the_rest_go_on(sample, openalex, cli, monkeypatch):
+    from conftest import Route
+
+    monkeypatch.setenv("LAYERWISE_HTTP_TIMEOUT", "0.3")
+    monkeypatch.setenv("LAYERWISE_HTTP_RETRIES", "0")
+    slow, fine = (_arxiv(w) for w in WORKS[1:3])
+    work = next(w for w in WORKS if w["doi"].endswith(slow))
+    openalex.routes[f"/works/doi:10.48550/arxiv.{slow}"] = Route(json.dumps(work).encode(), 200, {}, delay=1.0)
+    result = cli("enrich", f"arxiv:{slow}", f"arxiv:{fine}")
+    assert result.code == 3 and "1 enriched" in result.out
+    [line] = [line for line in result.err.splitlines() if line.strip()]
+    assert slow in line and "timed out" in line

@@ -137,3 +137,29 @@ def test_reasons_are_typed_and_old_text_still_reads():
     legacy = reasons.load("need: close to 'rag in production'; like 'Y', which you liked")
     assert [r.text for r in legacy] == ["close to 'rag in production'", "like 'Y', which you liked"]
     assert all(r.kind == "legacy" for r in legacy)
+
+
+def test_the_inbox_keeps_its_ranking_until_something_it_depends_on_changes(sample, tmp_path, monkeypatch):
+    from layerwise.rank import inbox as inbox_module
+    from layerwise.store import concepts as concept_rows
+
+    profile.add_focus(sample, "need", NEED)
+    calls = []
+    real = inbox_module.load_signals
+    monkeypatch.setattr(inbox_module, "load_signals", lambda *a: calls.append(1) or real(*a))
+    first = inbox(sample, limit=10)
+    assert inbox(sample, limit=10) == first and inbox(sample, limit=5, offset=5) == first[5:] and len(calls) == 1
+    sample.set_status([str(first[0].item_id)], "done")  # an item finished: out of the inbox
+    assert first[0].item_id not in [e.item_id for e in inbox(sample, limit=10)] and len(calls) == 2
+    profile.rate(sample, str(first[1].item_id), -1)  # a rating changes the profile
+    inbox(sample, limit=10)
+    assert len(calls) == 3
+    sample.import_file(_records(tmp_path, "more.jsonl", [{"id": "x", "title": "Evaluating RAG answers in production"}]))
+    inbox(sample, limit=10)
+    assert len(calls) == 4
+    with sample.store.begin() as conn:
+        concept_rows.add_links(conn, [(first[2].item_id, "attention", 0.9)], "confirmed")
+    inbox(sample, limit=10)
+    assert len(calls) == 5
+    inbox(sample, limit=10, kind="paper")  # another kind is its own ranking
+    assert len(calls) == 6

@@ -44,11 +44,9 @@ class IngestReport:
         parts = [f"{self.added} added", f"{self.merged} merged into existing items", f"{self.unchanged} already there"]
         if self.feeds_added:
             parts.insert(0, f"{self.feeds_added} feeds subscribed")
-        if self.mentioned:
-            parts.append(f"{self.mentioned} cited works noted as mentioned")
+        parts += [f"{self.mentioned} cited works noted as mentioned"] if self.mentioned else []
         if self.skipped:
-            kept = self.added + self.merged + self.unchanged
-            parts.append(f"{len(self.skipped)} skipped (kept {kept} of {kept + len(self.skipped)} records)")
+            parts.append(f"{len(self.skipped)} skipped (kept {self.seen} of {self.seen + len(self.skipped)} records)")
         return ", ".join(parts)
 
 
@@ -263,6 +261,10 @@ class Library:
         """Many items at once, by library id (ids that no longer exist are left out)."""
         with self.store.begin() as conn:
             return {i.library_id: i for i in self.store.items(conn, list(item_ids))}
+
+    def is_empty(self) -> bool:  # cheaper than counting a large library
+        with self.store.begin() as conn:
+            return not self.store.has_items(conn)
 
     def get(self, ref: str) -> Item:
         item_id = self.resolve(ref)

@@ -30,6 +30,8 @@ from layerwise.rank.reasons import Reason, count, quoted
 from layerwise.store import graph
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from layerwise.library import Library
     from layerwise.represent.index import Index
 
@@ -140,57 +142,86 @@ class Importance:
         return out
 
 
+@dataclass
+class _Static:
+    """What does not depend on the user: built from the graph and the counts, kept while they are unchanged."""
+
+    endorsed: np.ndarray
+    endorsed_by: dict[int, list[str]]
+    citations: list[tuple[int, int]]
+    cites: dict[int, list[int]]
+    hubs: list[tuple[str, np.ndarray]]
+    hubs_of: dict[int, list[int]]
+    rate: np.ndarray
+    counted: dict[int, tuple[int, int | None]]
+    age_days: np.ndarray | None = None
+
+
+_STATIC: dict[str, tuple[tuple[object, ...], _Static]] = {}  # per library: its state and what was built from it
+
+
 def importance(library: Library, index: Index, valued: set[int], disliked: set[int], known: set[int],
                recency: str = "value") -> Importance:
-    rows = {int(i): r for r, i in enumerate(index.ids)}
+    rows = index.position
     n = len(index.ids)
     with library.store.begin() as conn:
-        citations = graph.citation_edges(conn)
-        endorsements = graph.endorsement_edges(conn)
-        counts = graph.external_counts(conn)
-        dated = graph.dates(conn) if RECENCY_WEIGHTS.get(recency, 0) else []
-    out = Importance(np.zeros(n), index.ids, known=known, valued=valued)
+        state = (n, int(index.ids[-1]) if n else 0, library.store.change_state(conn), graph.state(conn), date.today())
+        cached = _STATIC.get(library.database_url)
+        static = cached[1] if cached and cached[0] == state else _build(conn, rows, n)
+        if static.age_days is None and RECENCY_WEIGHTS.get(recency, 0):
+            static.age_days = _age_days(graph.dates(conn), rows, n)
+    _STATIC[library.database_url] = (state, static)
+    out = Importance(np.zeros(n), index.ids, endorsed=static.endorsed_by, cites=static.cites, hubs=static.hubs,
+                     hubs_of=static.hubs_of, counted=static.counted, known=known, valued=valued)
+    cited = np.zeros(n)
+    for source, target in static.citations:
+        if (row := rows.get(target)) is not None:
+            cited[row] += 2.0 if source in valued else 0.5 if source in disliked else 1.0
+            out.cited_by.setdefault(row, []).append(source)
+    out.score = (np.log1p(static.endorsed) / math.log1p(ENDORSED_FULL) + np.log1p(cited) / math.log1p(CITED_FULL)
+                 + np.log1p(static.rate) / math.log1p(RATE_FULL))
+    builds_on = np.zeros(n)
+    for row, targets in static.cites.items():
+        builds_on[row] = sum(1 for t in targets if t in known)
+    out.score += BUILDS_ON_WEIGHT * np.log1p(builds_on)
+    if RECENCY_WEIGHTS.get(recency, 0) and static.age_days is not None:
+        out.age_days = static.age_days
+        out.score += RECENCY_WEIGHTS[recency] * np.exp(-static.age_days / RECENCY_DAYS)
+    return out
+
+
+def _build(conn: Connection, rows: dict[int, int], n: int) -> _Static:
+    endorsements = graph.endorsement_edges(conn)
+    citations = graph.citation_edges(conn)
     sizes = Counter(name for name, _, _ in endorsements)
     endorsed = np.zeros(n)
+    endorsed_by: dict[int, list[str]] = {}
     sections: dict[str, list[int]] = defaultdict(list)
     for name, item_id, context in endorsements:
         if (row := rows.get(item_id)) is not None:
             endorsed[row] += min(1.0, math.sqrt(LIST_FULL / sizes[name]))
-            out.endorsed.setdefault(row, []).append(name)
+            endorsed_by.setdefault(row, []).append(name)
             if context:
                 sections[context if context.startswith(name) else f"{name} > {context}"].append(row)
-    cited = np.zeros(n)
     cites: dict[int, list[int]] = defaultdict(list)
     for source, target in citations:
         cites[source].append(target)
-        if (row := rows.get(target)) is not None:
-            cited[row] += 2.0 if source in valued else 0.5 if source in disliked else 1.0
-            out.cited_by.setdefault(row, []).append(source)
-    out.cites = {rows[i]: targets for i, targets in cites.items() if i in rows}
+    static = _Static(endorsed, endorsed_by, citations, {rows[i]: t for i, t in cites.items() if i in rows}, [], {},
+                     np.zeros(n), {})
     groups = [(f"list:{name}", members) for name, members in sections.items()]
     groups += [(f"item:{source}", [rows[t] for t in targets if t in rows]) for source, targets in cites.items()]
     for name, members in groups:
         unique = np.unique(np.array(members, dtype=np.int64))
         if HUB_MIN <= len(unique) <= HUB_MAX:
-            out.hubs.append((name, unique))
+            static.hubs.append((name, unique))
             for member in unique.tolist():
-                out.hubs_of.setdefault(member, []).append(len(out.hubs) - 1)
+                static.hubs_of.setdefault(member, []).append(len(static.hubs) - 1)
     this_year = date.today().year
-    rate = np.zeros(n)
-    for item_id, cited_by, year in counts:
+    for item_id, cited_by, year in graph.external_counts(conn):
         if (row := rows.get(item_id)) is not None and cited_by:
-            rate[row] = cited_by / max(1, this_year - (year or this_year) + 1)
-            out.counted[row] = (int(cited_by), year)
-    out.score = (np.log1p(endorsed) / math.log1p(ENDORSED_FULL) + np.log1p(cited) / math.log1p(CITED_FULL)
-                 + np.log1p(rate) / math.log1p(RATE_FULL))
-    builds_on = np.zeros(n)
-    for row, targets in out.cites.items():
-        builds_on[row] = sum(1 for t in targets if t in known)
-    out.score += BUILDS_ON_WEIGHT * np.log1p(builds_on)
-    if dated:
-        out.age_days = _age_days(dated, rows, n)
-        out.score += RECENCY_WEIGHTS[recency] * np.exp(-out.age_days / RECENCY_DAYS)
-    return out
+            static.rate[row] = cited_by / max(1, this_year - (year or this_year) + 1)
+            static.counted[row] = (int(cited_by), year)
+    return static
 
 
 def foundation_bonus(found: dict[int, list[int]], n: int) -> np.ndarray:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from layerwise.concepts.overlay import OVERLAY
 from layerwise.errors import LayerwiseError
-from layerwise.rank import reasons
-from layerwise.rank.plan import add_to_week, load_signals, week_plan
+from layerwise.rank import profile, reasons
+from layerwise.rank.plan import Pick, add_to_week, load_signals, week_plan
 from layerwise.rank.profile import rate
-from layerwise.rank.scoring import because, centrality, reason_for, track_scores
+from layerwise.rank.scoring import Signals, because, centrality, reason_for, track_scores
 from layerwise.rank.works import one_copy
 from layerwise.represent.dense import encoder_for
+from layerwise.store import concepts as concept_rows
+from layerwise.store import graph as graph_rows
 from layerwise.times import iso_week
 from layerwise.vocab import TRACKS
 
@@ -31,30 +36,47 @@ class InboxEntry(NamedTuple):
         return because(self.reason)
 
 
+@dataclass
+class _Ranking:
+    """One ranking of the inbox, kept while nothing it depends on changes: rows found so far and their reasons."""
+
+    sig: Signals
+    tracks: list[str]
+    scored: list[tuple[np.ndarray, np.ndarray]]
+    best: np.ndarray
+    which: np.ndarray
+    picked: set[int]
+    of_kind: set[int] | None
+    order: Iterator[int]
+    rows: list[int] = field(default_factory=list)
+    reasons: dict[int, str] = field(default_factory=dict)
+
+
+# per library, kind: the state a ranking was made under and the ranking. A page load asks only for the state (a few
+# indexed queries): the profile's fingerprint, the items and the graph, this week's picks.
+_RANKINGS: dict[tuple[str, str | None], tuple[tuple[object, ...], _Ranking]] = {}
+
+
 def inbox(library: Library, limit: int = 20, offset: int = 0, kind: str | None = None) -> list[InboxEntry]:
     """Everything not picked this week (optionally of one kind), best first, each with its reason."""
     week = iso_week()
-    picked = {p.item_id for p in week_plan(library, week).picks}  # "the rest" is what this week did not pick
-    sig = load_signals(library, week)
+    plan = week_plan(library, week)
+    overlay = library.home.path / OVERLAY
     with library.store.begin() as conn:
-        of_kind = library.store.ids_of_kind(conn, kind) if kind else None
-    encoder = encoder_for(library.home.config())
-    tracks = [t for t in TRACKS if sig.focuses[t]] or ["need"]
-    scored = [track_scores(sig, t, encoder) for t in tracks]
-    stacked = np.vstack([scores for scores, _ in scored])
-    best = stacked.max(axis=0)
-    which = stacked.argmax(axis=0)
-    if not any(sig.focuses.values()) and not sig.liked:
-        best = best + centrality(sig)
-    position = {int(i): r for r, i in enumerate(sig.index.ids)}
-    shown = [position[i] for i in picked if i in position]
-    rows: list[int] = []
-    order = iter(np.argsort(-best))
+        state = (week, profile.fingerprint(library), library.store.change_state(conn), graph_rows.state(conn),
+                 concept_rows.links_state(conn), overlay.stat().st_mtime_ns if overlay.exists() else 0,
+                 library.home.config().get("embedding_model"), tuple((p.item_id, p.state) for p in plan.picks))
+    cached = _RANKINGS.get((library.database_url, kind))
+    ranking = cached[1] if cached and cached[0] == state else _rank(library, week, kind, plan.picks)
+    _RANKINGS[(library.database_url, kind)] = (state, ranking)
+    sig, rows = ranking.sig, ranking.rows
+    shown = [sig.index.position[i] for i in ranking.picked if i in sig.index.position]
     while len(rows) < offset + limit:  # a page of rows, never a second copy of a work shown before it
         batch = []
-        for row in order:
+        for row in ranking.order:
             item_id = int(sig.index.ids[row])
-            if not np.isfinite(best[row]) or item_id in picked or (of_kind is not None and item_id not in of_kind):
+            if not np.isfinite(ranking.best[row]) or item_id in ranking.picked or \
+                    (ranking.of_kind is not None and item_id not in ranking.of_kind):
                 continue
             batch.append(int(row))
             if len(batch) >= 2 * (offset + limit - len(rows)):
@@ -64,11 +86,27 @@ def inbox(library: Library, limit: int = 20, offset: int = 0, kind: str | None =
         rows += one_copy(sig.index, sig.describe, batch, shown + rows)
     out = []
     for row in rows[offset:offset + limit]:
-        track_index = int(which[row])
-        track = tracks[track_index]
-        reason = reasons.dump(reason_for(sig, track, row, int(scored[track_index][1][row])))
-        out.append(InboxEntry(int(sig.index.ids[row]), float(best[row]), track, reason))
+        track_index = int(ranking.which[row])
+        track = ranking.tracks[track_index]
+        if row not in ranking.reasons:
+            ranking.reasons[row] = reasons.dump(reason_for(sig, track, row, int(ranking.scored[track_index][1][row])))
+        out.append(InboxEntry(int(sig.index.ids[row]), float(ranking.best[row]), track, ranking.reasons[row]))
     return out
+
+
+def _rank(library: Library, week: str, kind: str | None, picks: list[Pick]) -> _Ranking:
+    sig = load_signals(library, week)
+    with library.store.begin() as conn:
+        of_kind = library.store.ids_of_kind(conn, kind) if kind else None
+    encoder = encoder_for(library.home.config())
+    tracks = [t for t in TRACKS if sig.focuses[t]] or ["need"]
+    scored = [track_scores(sig, t, encoder) for t in tracks]
+    stacked = np.vstack([scores for scores, _ in scored])
+    best = stacked.max(axis=0)
+    if not any(sig.focuses.values()) and not sig.liked:
+        best = best + centrality(sig)
+    return _Ranking(sig, tracks, scored, best, stacked.argmax(axis=0), {p.item_id for p in picks}, of_kind,
+                    iter(np.argsort(-best).tolist()))
 
 
 INBOX_ACTIONS = ("accept", "skip", "archive", "like", "dislike")

@@ -83,7 +83,7 @@ def load_signals(library: Library, week: str) -> Signals:
         known = library.store.ids_with_status(conn, ("done", "reading"))
         skipped = {p.item_id for p in plan_rows.picks(conn, week) if p.state == "skipped"}
         mentioned = graph_rows.mentioned(conn)  # cited, not captured: nothing to study yet
-    position = {int(i): r for r, i in enumerate(index.ids)}
+    position = index.position
     focuses: dict[str, list[Focus]] = {track: [] for track in TRACKS}
     for f in focus_rows:
         focuses[f.track].append(f)
@@ -102,7 +102,7 @@ def load_signals(library: Library, week: str) -> Signals:
 
 def _describe(library: Library, item_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
     with library.store.begin() as conn:
-        return library.store.titles(conn, item_ids)
+        return graph_rows.titles(conn, item_ids)
 
 
 def week_plan(library: Library, week: str | None = None, refresh: bool = False) -> Plan:
@@ -113,7 +113,7 @@ def week_plan(library: Library, week: str | None = None, refresh: bool = False) 
     _add_dives(library, week, stamp)
     with library.store.begin() as conn:
         stored = plan_rows.picks(conn, week)
-        if not library.find(limit=1)[1]:
+        if library.is_empty():
             raise LayerwiseError("the library is empty: capture something first (`layerwise add`, `import`, `feed add`)")
     live = [p for p in stored if p.state != "skipped"]
     settings = profile.settings(library)
@@ -132,7 +132,7 @@ def week_plan(library: Library, week: str | None = None, refresh: bool = False) 
             plan.notes.append(f"most words of the focus '{shorten(focus.text)}' do not occur in your library; "
                               "its picks rest on meaning alone and may be weak")
     kept = [p for p in live if p.state in ("accepted", "done")]
-    position = {int(i): r for r, i in enumerate(sig.index.ids)}
+    position = sig.index.position
     taken = [position[p.item_id] for p in kept if p.item_id in position]
     encoder = encoder_for(library.home.config())
     new_picks = _fill(library, sig, settings, week, kept, taken, encoder)
@@ -248,7 +248,7 @@ def _refill(library: Library, week: str) -> Plan:
         stored = plan_rows.picks(conn, week)
     live = [p for p in stored if p.state != "skipped"]
     sig = load_signals(library, week)
-    position = {int(i): r for r, i in enumerate(sig.index.ids)}
+    position = sig.index.position
     taken = [position[p.item_id] for p in live if p.item_id in position]
     stamp = live[0].profile if live else profile.fingerprint(library)
     additions = _fill(library, sig, profile.settings(library), week, live, taken, encoder_for(library.home.config()))

@@ -18,6 +18,7 @@ from layerwise.errors import LayerwiseError, NotFound
 from layerwise.rank.works import SAME_WORK
 from layerwise.represent.index import load_index
 from layerwise.represent.scores import zscore
+from layerwise.store import graph as graph_rows
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -60,7 +61,7 @@ def _one_copy(library: Library, index: Index, query_row: int, rows: np.ndarray, 
     wanted = (limit or len(order)) * 2 + 10
     head = [int(rows[i]) for i in order[:wanted]]
     with library.store.begin() as conn:
-        keys = {i: k for i, (_, k) in library.store.titles(conn, [int(index.ids[r]) for r in head + [query_row]]).items()}
+        keys = {i: k for i, (_, k) in graph_rows.titles(conn, [int(index.ids[r]) for r in head + [query_row]]).items()}
     kept: list[int] = [query_row]
     seen = {keys.get(int(index.ids[query_row]))} - {None}
     out = []

@@ -47,6 +47,11 @@ class Index:
         return order[np.searchsorted(self.ids, item_ids, sorter=order)]
 
     @functools.cached_property
+    def position(self) -> dict[int, int]:
+        """Item id -> row, built once per index (0.15 s at 170k items)."""
+        return {item_id: row for row, item_id in enumerate(self.ids.tolist())}
+
+    @functools.cached_property
     def vocabulary(self) -> dict[str, int]:
         """Term -> column. Read on first use: ~0.3 s of JSON at 170k items that `similar` on a stored item never
         needs."""

@@ -148,6 +148,11 @@ class Store:
         run(conn, "DELETE FROM meta WHERE key = :k", {"k": key})
         run(conn, "INSERT INTO meta (key, value) VALUES (:k, :v)", {"k": key, "v": value})
 
+    def has_items(self, conn: Connection) -> bool:
+        """Whether any item is captured (a mentioned placeholder is not)."""
+        return scalar(conn, "SELECT 1 FROM items WHERE NOT EXISTS (SELECT 1 FROM mentions m WHERE m.item_id = items.id) "
+                            "LIMIT 1") is not None
+
     def max_item_id(self, conn: Connection) -> int:
         return int(scalar(conn, "SELECT coalesce(max(id), 0) FROM items"))
 
@@ -195,13 +200,6 @@ class Store:
             for item_id in column(conn, f"SELECT item_id FROM mentions WHERE item_id IN ({marks})"):
                 found[item_id].mentioned = True
         return [found[i] for i in item_ids if i in found]
-
-    def titles(self, conn: Connection, item_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
-        """(title, title key) per item: what reasons quote and what tells two copies of one work apart."""
-        out: dict[int, tuple[str, str | None]] = {}
-        for chunk in chunks(list(item_ids), 500):
-            out.update((r[0], (r[1], r[2])) for r in tuples(conn, f"SELECT id, title, title_key FROM items WHERE id IN ({id_list(chunk)})"))
-        return out
 
     def find(self, conn: Connection, **filters: Any) -> tuple[list[int], int]:
         """Ids of matching items (best first when searching, newest first otherwise) and the total count."""

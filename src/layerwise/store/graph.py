@@ -152,3 +152,17 @@ def enrich_candidates(conn: Connection, since: str | None, source: str, again: b
         where.append("items.added_at >= :since")
         params["since"] = since
     return column(conn, f"SELECT id FROM items WHERE {' AND '.join(where)} ORDER BY id", params)
+
+
+def state(conn: Connection) -> tuple[object, ...]:
+    """Changes whenever the graph does: citations added or resolved, endorsements added."""
+    return (*tuples(conn, "SELECT count(*), count(to_item), max(added_at) FROM citations")[0],
+            *tuples(conn, "SELECT count(*), max(added_at) FROM endorsements")[0])
+
+
+def titles(conn: Connection, item_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+    """(title, title key) per item: what reasons quote and what tells two copies of one work apart."""
+    out: dict[int, tuple[str, str | None]] = {}
+    for chunk in chunks(list(item_ids), 500):
+        out.update((r[0], (r[1], r[2])) for r in tuples(conn, f"SELECT id, title, title_key FROM items WHERE id IN ({id_list(chunk)})"))
+    return out

@@ -29,7 +29,7 @@ def study_home(request: Request, ref: str = "") -> HTMLResponse:
     """Sessions still running, this week's picks to start one on, and a form for any item or concept."""
     library = request.app.state.library
     picks = []
-    if library.find(limit=1)[1]:
+    if not library.is_empty():
         if (wait := preparing(request, "your picks to study")) is not None:
             return wait
         plan = week_plan(library)

@@ -43,7 +43,7 @@ def inbox(request: Request, q: str = "", kind: str = "", offset: int = 0) -> HTM
         if (wait := preparing(request, "the ranked inbox")) is not None:
             return wait
         total = None
-        entries = [] if not library.find(limit=1)[1] else ranked(library, limit=PAGE_SIZE, offset=offset, kind=kind or None)
+        entries = [] if library.is_empty() else ranked(library, limit=PAGE_SIZE, offset=offset, kind=kind or None)
         items = library.items_by_id([e.item_id for e in entries])
         rows = [{"item": items[e.item_id], "track": e.track, "reason": e.because}
                 for e in entries if e.item_id in items]
@@ -82,7 +82,7 @@ def item(request: Request, ref: str) -> HTMLResponse:
 @router.get("/week", response_class=HTMLResponse)
 def week(request: Request) -> HTMLResponse:
     library = request.app.state.library
-    if not library.find(limit=1)[1]:
+    if library.is_empty():
         return page(request, "week.html", plan=None, empty=True)
     if (wait := preparing(request, "this week's plan")) is not None:
         return wait

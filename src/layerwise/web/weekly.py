@@ -27,7 +27,7 @@ def review_page(request: Request, week: str = "") -> HTMLResponse:
     found = weekly.review(library, week)
     monday, sunday = week_days(week)
     ahead = weekly.next_week(week, date.today())
-    plan = week_plan(library, ahead) if found.reviewed_at and library.find(limit=1)[1] and ready(request) else None
+    plan = week_plan(library, ahead) if found.reviewed_at and not library.is_empty() and ready(request) else None
     items = library.items_by_id([p.item_id for p in plan.picks]) if plan else {}
     return page(request, "week_review.html", review=found, monday=monday, sunday=sunday, focuses=focuses(library),
                 learned=weekly.LEARNED, change=weekly.CHANGE, ahead=ahead, plan=plan, items=items,
