@@ -69,7 +69,7 @@ def test_inbox_triage_moves_items_into_the_week_and_out_of_the_ranking(client, s
     page = client.get("/inbox").text
     rows = re.findall(r'data-item="(\d+)"', page)
     assert len(rows) == 30
-    assert 'class="reason"' in page and 'data-key="a"' in page
+    assert '<ul class="reasons"><li class="reason ' in page and 'data-key="a"' in page  # typed reasons
     week_ids = {p.item_id for p in week_plan(sample).picks}
     assert not week_ids & {int(r) for r in rows}  # the inbox is what the week did not pick
     first, second, third, fourth = rows[:4]

@@ -14,6 +14,8 @@ from layerwise.rank.inbox import inbox as ranked
 from layerwise.rank.inbox import triage as triage_item
 from layerwise.rank.plan import act, week_plan
 from layerwise.rank.profile import focuses, settings
+from layerwise.rank.reasons import Reason
+from layerwise.rank.reasons import load as load_reasons
 from layerwise.references import links
 from layerwise.reinforce.due import due_week
 from layerwise.study import notes
@@ -38,14 +40,14 @@ def inbox(request: Request, q: str = "", kind: str = "", offset: int = 0) -> HTM
     kind = kind if kind in KINDS else ""
     if q.strip():  # full-text search needs no representations: it answers while they are prepared
         found, total = library.find(q, limit=PAGE_SIZE, offset=offset, kind=kind or None)
-        rows = [{"item": i, "track": "", "reason": "matches your search"} for i in found]
+        rows = [{"item": i, "track": "", "reasons": [Reason("search", "matches your search")]} for i in found]
     else:
         if (wait := preparing(request, "the ranked inbox")) is not None:
             return wait
         total = None
         entries = [] if library.is_empty() else ranked(library, limit=PAGE_SIZE, offset=offset, kind=kind or None)
         items = library.items_by_id([e.item_id for e in entries])
-        rows = [{"item": items[e.item_id], "track": e.track, "reason": e.because}
+        rows = [{"item": items[e.item_id], "track": e.track, "reasons": load_reasons(e.reason)}
                 for e in entries if e.item_id in items]
     linked = concepts_of(library, [r["item"].id for r in rows]) if ready(request) else {}
     for row in rows:
@@ -91,8 +93,7 @@ def week(request: Request) -> HTMLResponse:
     prefs = settings(library)
     tracks: dict[str, list[dict[str, Any]]] = {"need": [], "want": []}
     for p in plan.picks:
-        tracks.setdefault(p.track, []).append({"pick": p, "item": items[p.item_id],
-                                               "reason": p.because})
+        tracks.setdefault(p.track, []).append({"pick": p, "item": items[p.item_id], "reasons": p.reasons})
     done = sum(1 for p in plan.picks if p.state == "done")
     buckets = {b: sum(1 for p in plan.picks if p.bucket == b) for b in BUCKETS}
     return page(request, "week.html", plan=plan, tracks=tracks, budget=prefs.budget, done=done, buckets=buckets,
