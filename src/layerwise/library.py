@@ -89,7 +89,7 @@ class Library:
         """
         report = IngestReport()
         stamp = utc_stamp()
-        with self.store.begin() as conn:
+        with self.store.begin(writer=True) as conn:
             index: dedupe.KeyIndex = dedupe.MemoryKeys.load(self.store, conn) if bulk else dedupe.DatabaseKeys(self.store, conn)
             linker = references.Linker.start(conn, stamp)
             next_id = self.store.max_item_id(conn) + 1

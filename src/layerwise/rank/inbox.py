@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
@@ -50,6 +51,7 @@ class _Ranking:
     order: Iterator[int]
     rows: list[int] = field(default_factory=list)
     reasons: dict[int, str] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 # per library, kind: the state a ranking was made under and the ranking. A page load asks only for the state (a few
@@ -69,6 +71,11 @@ def inbox(library: Library, limit: int = 20, offset: int = 0, kind: str | None =
     cached = _RANKINGS.get((library.database_url, kind))
     ranking = cached[1] if cached and cached[0] == state else _rank(library, week, kind, plan.picks)
     _RANKINGS[(library.database_url, kind)] = (state, ranking)
+    with ranking.lock:  # two requests of the web app may read one ranking further at once
+        return _page(ranking, limit, offset)
+
+
+def _page(ranking: _Ranking, limit: int, offset: int) -> list[InboxEntry]:
     sig, rows = ranking.sig, ranking.rows
     shown = [sig.index.position[i] for i in ranking.picked if i in sig.index.position]
     while len(rows) < offset + limit:  # a page of rows, never a second copy of a work shown before it

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from layerwise.errors import DatabaseDamaged, LayerwiseError, SchemaTooNew
 from layerwise.records import Item
-from layerwise.store import health, search
+from layerwise.store import health, search, sqlite
 from layerwise.store.sql import chunks, column, first_line, id_list, rows, run, scalar, text, tuples
 from layerwise.times import utc_now
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 SCHEMA_REVISIONS = ("0001_initial", "0002_profile_and_plan", "0003_concept_layers", "0004_item_concepts",
                     "0005_meta", "0006_study", "0007_cards", "0008_session_clock",
                     "0009_week_reviews", "0010_items_added_at", "0011_reference_graph")
+WRITER_LOCK = 0x6C77  # PostgreSQL advisory lock key of the library's writers ("lw")
 KEY_COLUMNS = ("arxiv_id", "doi", "canonical_url", "title_key")  # what dedupe looks items up by
 COUNTED_COLUMNS = ("kind", "status", "year", "venue")
 ITEM_COLUMNS = ("id", "kind", "title", "abstract", "body", "authors", "published", "year", "venue", "url",
@@ -49,7 +50,8 @@ class Store:
             except OSError as exc:
                 raise LayerwiseError(f"cannot create the library folder: {exc.strerror}", where=str(path.parent)) from None
             self.engine: Engine = create_engine(url)
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", sqlite.pragmas)
+            event.listen(self.engine, "begin", sqlite.begin)
         elif url.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
             url = url.replace("postgres://", "postgresql://", 1)
             if url.startswith("postgresql://"):
@@ -65,13 +67,20 @@ class Store:
 
     # -- connections -------------------------------------------------------------------------------
     @contextmanager
-    def begin(self) -> Iterator[Connection]:
-        """One transaction: committed on success, rolled back on any error or Ctrl-C."""
+    def begin(self, writer: bool = False) -> Iterator[Connection]:
+        """One transaction: committed on success, rolled back on any error or Ctrl-C. A `writer` (an import)
+        takes the library's write lock first and waits for another writer to finish, so two imports at once
+        never claim the same ids: SQLite's BEGIN IMMEDIATE, PostgreSQL's transaction advisory lock."""
         from sqlalchemy.exc import DatabaseError, OperationalError
 
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            with self.engine.connect() as conn:
+                if writer:
+                    conn.execution_options(layerwise_writer=True)
+                with conn.begin():
+                    if writer and self.dialect == "postgresql":
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
+                    yield conn
         except DatabaseError as exc:
             if health.damaged(exc):
                 raise self._damaged(exc) from None
@@ -286,16 +295,6 @@ class Store:
 def _check_column(name: str, allowed: Sequence[str]) -> None:
     if name not in allowed:  # the name goes into the SQL text: only known columns (an `assert` vanishes under -O)
         raise ValueError(f"not a column to use here: {name!r}")
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.execute("PRAGMA cache_size=-65536")  # 64 MB: bulk imports maintain several indexes and the FTS index
-    cur.close()
 
 
 def open_store(url: str) -> Store:
