@@ -117,6 +117,9 @@ def test_list_sorted_by_citations_and_show_with_its_links(library, cli, monkeypa
     assert shown["cited_by"][0]["title"] == "Attention? Attention!"
     text = cli("show", str(most[0]["id"])).out
     assert "cited by 1 item in your library" in text and "mentioned" in text
+    numbers = json.loads(cli("overview", "--json").out)["graph"]
+    assert numbers["citations"] > 20 and 0 < numbers["mentioned"] <= numbers["citations_resolved"]
+    assert "reference graph" in cli("overview").out
 
 
 def test_quoted_titles_and_years_in_references():

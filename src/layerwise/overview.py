@@ -8,6 +8,7 @@ from typing import Any
 
 from layerwise.library import Library
 from layerwise.store import feeds as feed_rows
+from layerwise.store import graph
 
 
 def overview(library: Library, top: int = 8) -> dict[str, Any]:
@@ -25,6 +26,7 @@ def overview(library: Library, top: int = 8) -> dict[str, Any]:
         feeds = feed_rows.all_feeds(conn)
         recent_ids, total = store.find(conn, limit=5)
         recent = store.items(conn, recent_ids)
+        references = graph.summary(conn)
     return {
         "items": total,
         "by_kind": dict(kinds),
@@ -36,4 +38,5 @@ def overview(library: Library, top: int = 8) -> dict[str, Any]:
         "feeds": len(feeds),
         "feeds_failing": sum(1 for f in feeds if f.last_error),
         "recent": [{"id": i.id, "title": i.title, "kind": i.kind} for i in recent],
+        "graph": references,
     }

@@ -34,6 +34,12 @@ def _print_overview(data: dict) -> None:
         out.print(Text("published per month", style="italic"))
         for month, n in data["by_month"].items():
             out.print(f"  {month}  {'█' * max(1, round(30 * n / peak)):<30} {n:,}")
+    ref = data["graph"]
+    if ref["citations"] or ref["endorsements"] or ref["counted"]:
+        out.print(Text("reference graph", style="italic"))
+        out.print(f"  {ref['citations']:,} citations ({ref['citations_resolved']:,} resolved), {ref['endorsements']:,} "
+                  f"recommendations from {ref['lists']:,} lists, {ref['counted']:,} items with an outside citation count, "
+                  f"{ref['mentioned']:,} cited works not captured yet (`layerwise list --mentioned --sort cited`)")
     if data["recent"]:
         out.print(Text("latest captured", style="italic"))
         for item in data["recent"]:

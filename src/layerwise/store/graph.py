@@ -166,3 +166,12 @@ def titles(conn: Connection, item_ids: Sequence[int]) -> dict[int, tuple[str, st
     for chunk in chunks(list(item_ids), 500):
         out.update((r[0], (r[1], r[2])) for r in tuples(conn, f"SELECT id, title, title_key FROM items WHERE id IN ({id_list(chunk)})"))
     return out
+
+
+def summary(conn: Connection) -> dict[str, int]:
+    """The graph in numbers: citations (resolved to a captured item or not), endorsing lists, mentioned works."""
+    cited, resolved = tuples(conn, "SELECT count(*), count(to_item) FROM citations")[0]
+    lists, endorsed = tuples(conn, "SELECT count(DISTINCT list), count(*) FROM endorsements")[0]
+    return {"citations": int(cited), "citations_resolved": int(resolved), "lists": int(lists),
+            "endorsements": int(endorsed), "mentioned": int(column(conn, "SELECT count(*) FROM mentions")[0]),
+            "counted": int(column(conn, "SELECT count(*) FROM items WHERE cited_by IS NOT NULL")[0])}
