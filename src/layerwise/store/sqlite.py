@@ -12,17 +12,20 @@ BUSY_WAIT = 30  # seconds any other statement waits for a lock
 
 
 def begin(conn: Connection) -> None:
-    """Transactions begin here, not in the driver: a writer waits for the write lock up to WRITER_WAIT."""
+    """A writer (an import) begins with BEGIN IMMEDIATE, taking the write lock before it reads anything, and waits
+    for it up to WRITER_WAIT. Everything else keeps the driver's way: no transaction until the first change, so
+    a reader's snapshot is never stale when it writes (an import committing meanwhile cannot fail it)."""
+    raw = conn.connection.dbapi_connection
     if conn.get_execution_options().get("layerwise_writer"):
+        raw.isolation_level = None  # type: ignore[union-attr]
         conn.exec_driver_sql(f"PRAGMA busy_timeout={WRITER_WAIT * 1000}")
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
+        raw.isolation_level = ""  # type: ignore[union-attr]
         conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_WAIT * 1000}")
-        conn.exec_driver_sql("BEGIN")
 
 
 def pragmas(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.isolation_level = None  # the "begin" event starts each transaction, as BEGIN or BEGIN IMMEDIATE
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
