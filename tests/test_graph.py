@@ -71,6 +71,8 @@ def test_a_link_to_a_page_captured_later_resolves_then(library, apis):
 def test_reading_lists_endorse_their_entries_and_labels_do_not_make_a_second_copy(library):
     report = library.import_file(str(data_file("files", "reading-lists", "applied-ml.md")))
     assert report.added > 400 and not report.skipped
+    again = library.import_file(str(data_file("files", "reading-lists", "applied-ml.md")))
+    assert (again.added, again.merged) == (0, 0)  # a second import changes nothing (a shared URL stays released)
     found, total = library.find('"Mixed Negative Sampling"', limit=None)
     assert total == 1  # the entry and its "(Paper)" link are one work
     entry = found[0]

@@ -199,8 +199,9 @@ _FILL_FIELDS = ("venue", "url", "arxiv_id", "doi", "canonical_url", "published",
 _GENERIC_KINDS = ("page", "post")
 
 
-def merge(existing: Item, incoming: Item) -> bool:
-    """Fold `incoming` into `existing` in place; True if anything changed."""
+def merge(existing: Item, incoming: Item, index: KeyIndex | None = None) -> bool:
+    """Fold `incoming` into `existing` in place; True if anything changed. With the library's keys, a unique key
+    another item owns is released again before comparing, so re-importing a file changes nothing."""
     before = existing.to_row()
     before_tags = list(existing.tags)
     if existing.mentioned and not incoming.mentioned:
@@ -234,6 +235,8 @@ def merge(existing: Item, incoming: Item) -> bool:
         existing.cited_by = incoming.cited_by
     for pair in incoming.refs:
         existing.add_ref(*pair)
+    if index is not None:
+        release_taken_keys(index, existing)
     return existing.to_row() != before or existing.tags != before_tags
 
 

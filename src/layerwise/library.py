@@ -133,11 +133,10 @@ class Library:
                         linker.folds[match], match = twin, twin  # the placeholder was this work all along
                         target = new.get(match) or changed.get(match) or self.store.items(conn, [match])[0]
                     was_mentioned, known_refs = target.mentioned, set(target.refs)
-                    row_changed = dedupe.merge(target, record)
+                    row_changed = dedupe.merge(target, record, index)
                     # a reference another item already owns (an id reused across venues) stays with it
                     record.refs = [r for r in target.refs if r not in known_refs and index.by_ref(*r) in (None, match)]
                     if row_changed:
-                        dedupe.release_taken_keys(index, target)
                         target.updated_at = stamp
                         if match not in new:
                             changed[match] = target

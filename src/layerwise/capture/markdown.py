@@ -62,6 +62,8 @@ def read(text: str, where: str, source: str) -> Iterator[Item | Skip]:
                 item.extra["links"] = alternates
                 item.arxiv_id = next((ids.arxiv_id(u) for u in alternates.values() if ids.arxiv_id(u)), None)
                 item.doi = next((ids.doi(u) for u in alternates.values() if ids.doi(u)), None)
+                if (item.arxiv_id or item.doi) and item.kind in ("page", "post"):
+                    item.kind = "paper"  # as a merge would make it: the entry stands for the paper
             item.body = f"From: {context}" if context else None
             if cited := _CITED_AS.search(item_text or ""):  # "(2015), G. Hinton et al."
                 item.year, item.authors = int(cited.group(1)), [cited.group(2).strip()]
