@@ -1,0 +1,115 @@
+"""The cost curve: libraries of growing size built from the real corpora (../shared/data/corpora), and beyond
+their 170k records synthetic variants of them (the same records under new ids, with a word of the title
+changed), each measured in a process of its own.
+
+    python benchmarks/bench_scale.py [--sizes 10000,100000,170000,300000]
+
+For each size: the import, the first index build (tf-idf and embeddings), `week` chosen anew and `similar`
+warm in the process, a full-text search, and the process's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from table import print_table  # noqa: E402
+
+CORPORA = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora"
+FILES = ("arxiv-2025-26.jsonl.gz", "conference-papers.jsonl.gz")
+
+
+def records(size: int) -> Iterator[str]:
+    """`size` JSON lines: the corpora's records, then copies of them under new ids and altered titles."""
+    made, copy = 0, 0
+    while made < size:
+        for name in FILES:
+            with gzip.open(CORPORA / name, "rt") as lines:
+                for line in lines:
+                    record = json.loads(line)
+                    if copy:  # a new work for dedupe: no shared id, address or title
+                        record["id"] = f"copy{copy}-{record.get('id')}"
+                        for key in ("arxiv", "doi", "site", "pdf", "abs", "url"):
+                            record.pop(key, None)
+                        record["title"] = f"Variant {copy} of {record.get('title', '')}"
+                    yield json.dumps(record) + "\n"
+                    made += 1
+                    if made >= size:
+                        return
+        copy += 1
+
+
+def measure(size: int, home: Path) -> dict[str, float]:
+    from layerwise.library import Library
+    from layerwise.rank import profile
+    from layerwise.rank.plan import week_plan
+    from layerwise.rank.similar import similar
+    from layerwise.represent.index import load_index
+
+    data = home / "records.jsonl"
+    with data.open("w") as out:
+        out.writelines(records(size))
+    library = Library(home / "home")
+    start = time.perf_counter()
+    library.import_file(str(data), source="scale")
+    imported = time.perf_counter() - start
+    start = time.perf_counter()
+    index = load_index(library)
+    built = time.perf_counter() - start
+    profile.add_focus(library, "need", "serving a two-tower retrieval model with low latency on Kubernetes")
+    profile.add_focus(library, "want", "mechanistic interpretability of transformers")
+    week_plan(library, refresh=True)
+    weeks = []
+    for _ in range(3):
+        start = time.perf_counter()
+        week_plan(library, refresh=True)
+        weeks.append(time.perf_counter() - start)
+    query = str(int(index.ids[len(index.ids) // 2]))
+    similar(library, query, limit=10)
+    sims = []
+    for _ in range(5):
+        start = time.perf_counter()
+        similar(library, query, limit=10)
+        sims.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    library.find("speculative decoding", limit=20)
+    searched = time.perf_counter() - start
+    items = library.find(limit=1)[1]
+    return {"items": items, "import": imported, "index": built, "week": statistics.median(weeks),
+            "similar": statistics.median(sims), "search": searched,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,100000,170000,300000")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process: measure one size
+    args = parser.parse_args()
+    if args.one:
+        with tempfile.TemporaryDirectory() as home:
+            print(json.dumps(measure(args.one, Path(home))))
+        return
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        out = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True, text=True, check=True)
+        m = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append((f"{int(m['items']):,}", f"{m['import']:,.1f} s", f"{m['index']:,.1f} s",
+                     f"{1000 * m['week']:,.0f} ms", f"{1000 * m['similar']:,.0f} ms", f"{1000 * m['search']:,.1f} ms",
+                     f"{m['peak_mb']:,.0f} MB"))
+        print(rows[-1], flush=True)
+    print_table(("items", "import", "index build", "week (anew, warm)", "similar (warm)", "search", "peak memory"),
+                rows, "Growth: each size in a process of its own, 2 cores")
+
+
+if __name__ == "__main__":
+    main()
