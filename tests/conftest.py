@@ -44,6 +44,26 @@ def data_file(*parts: str) -> Path:
     return path
 
 
+def downgrade_library(url: str, revision: str) -> None:
+    """Take a library back to an earlier schema revision with the migrations' own downgrades: a library as the
+    previous release left it, for the upgrade tests."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    import layerwise.store
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(layerwise.store.__file__).parent / "migrations"))
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+    engine.dispose()
+
+
 def _reset_postgres(url: str) -> None:
     import psycopg
 

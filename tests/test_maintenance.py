@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import data_file
+from conftest import data_file, downgrade_library
 from layerwise.library import Library
 from layerwise.sample import SAMPLE_PATH
+from layerwise.store import SCHEMA_REVISIONS
 
 
 def _library(home: Path) -> Path:
@@ -91,16 +92,15 @@ def test_backups_by_hand_and_before_an_upgrade(tmp_path, cli, monkeypatch):
     with sqlite3.connect(copy) as conn:
         assert conn.execute("SELECT count(*) FROM items").fetchone()[0] >= 3000
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    with sqlite3.connect(database) as conn:  # the library as the previous release left it
-        for table in ("mentions", "endorsements", "citations"):
-            conn.execute(f"DROP TABLE {table}")
-        conn.execute("ALTER TABLE items DROP COLUMN cited_by")
-        conn.execute("UPDATE alembic_version SET version_num = '0010_items_added_at'")
+    previous, head = SCHEMA_REVISIONS[-2:]
+    downgrade_library(f"sqlite:///{database}", previous)  # the library as the previous release left it
     assert cli("overview").code == 0  # upgraded on open ...
-    kept = sorted((home / "backups").glob("*before-0011_reference_graph.sqlite3"))
+    kept = sorted((home / "backups").glob(f"*before-{head}.sqlite3"))
     assert len(kept) == 1  # ... after a copy as it was
     with sqlite3.connect(kept[0]) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0010_items_added_at"
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == previous
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == head
 
 
 def test_a_healthy_library_passes_check_on_both_engines(db_url, cli, monkeypatch):
@@ -144,3 +144,13 @@ def test_kill_9_during_an_import_leaves_the_library_as_it_was_and_the_import_can
     assert cli("check").code == 0
     again = cli("import", str(records))
     assert again.code == 0 and json.loads(cli("list", "--json").out)["total"] > 20_000
+
+
+def test_a_repair_knows_every_table(sqlite_library):
+    """Salvage copies the tables it names: a table added by a migration and left out would be lost in a repair."""
+    from layerwise.store.health import TABLES
+
+    sqlite_library.open()
+    with sqlite3.connect(sqlite_library.database_file) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {t for t in tables if not t.startswith(("items_fts", "sqlite_", "alembic_"))} == set(TABLES)

@@ -9,17 +9,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from layerwise import dedupe, ids, references
+from layerwise import dedupe, lookup, references
 from layerwise.capture.contract import FeedEntry
 from layerwise.capture.formats import read_file
 from layerwise.capture.targets import resolve_target
-from layerwise.errors import LayerwiseError, NotFound
+from layerwise.errors import LayerwiseError
 from layerwise.home import Home, open_home
+from layerwise.net import Guard
 from layerwise.records import Item, Skip
 from layerwise.store import Store, sqlite_file
 from layerwise.store import feeds as feed_rows
-from layerwise.store import profile as plan_rows
-from layerwise.times import iso_week, utc_stamp
+from layerwise.store import people as people_rows
+from layerwise.store import statuses as status_rows
+from layerwise.store.people import Person
+from layerwise.times import utc_stamp
 from layerwise.vocab import STATUSES
 
 BATCH = 2000
@@ -51,9 +54,14 @@ class IngestReport:
 
 
 class Library:
-    def __init__(self, home: Home | str | None = None, database_url: str | None = None) -> None:
+    """One library as one person sees it: the shared items, feeds and graph, and `user`'s own profile, plan,
+    sessions and cards (no user: the library's first person, the only one of a library nobody shares)."""
+
+    def __init__(self, home: Home | str | None = None, database_url: str | None = None, user: str | None = None) -> None:
         self.home = home if isinstance(home, Home) else open_home(home)
         self._database_url = database_url
+        self.user = str(user or self.home.config().get("user") or "").strip().lower() or None
+        self.signs_in = False  # a web server: it acts for nobody itself, each request for the person signed in
 
     @property
     def database_url(self) -> str:
@@ -66,7 +74,43 @@ class Library:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.database_url)
+        store = Store(self.database_url)
+        with store.begin() as conn:
+            person = people_rows.by_name(conn, self.user) if self.user else None
+            anonymous = self.user is None and not self.signs_in and people_rows.shared(conn)
+        if anonymous or (self.user and (person is None or person.removed_at)):
+            store.close()
+            raise LayerwiseError("this library is shared by a team: say who you are with --user NAME or LAYERWISE_USER"
+                                 if anonymous else f"no person named {self.user!r} shares this library")
+        return store if person is None else store.for_person(person.id)
+
+    @cached_property
+    def person(self) -> Person:
+        with self.store.begin() as conn:
+            found = people_rows.by_id(conn, self.store.person)
+        assert found is not None  # person 1 always exists, others are never deleted
+        return found
+
+    def as_person(self, person: Person) -> Library:
+        """The same library (one database pool) as another person sees it: the web app, per signed-in request."""
+        view = Library(self.home, self._database_url, person.name)
+        view.__dict__.update(store=self.store.for_person(person.id), person=person)
+        return view
+
+    def fetch_guard(self) -> Guard | None:
+        """A library shared by a team fetches only from public addresses (net.Guard, `fetch_allow` in config.toml
+        lets named hosts or networks through); a one-person library fetches whatever its person names."""
+        with self.store.begin() as conn:
+            shared = people_rows.shared(conn)
+        return Guard(tuple(str(a) for a in self.home.config().get("fetch_allow", []))) if shared else None
+
+    @cached_property
+    def desk(self) -> Home:
+        """Where the acting person's own files live (notes, journal, katas, digests, settings): the home itself for
+        its own person (no --user, or the `user` its config.toml names), else people/NAME/ inside it."""
+        if self.user is None or self.user == self.home.config().get("user"):
+            return self.home
+        return Home(self.home.path / "people" / self.user)
 
     def open(self) -> Library:
         """Open the database now (it opens on first use otherwise): a library written by a newer layerwise, or
@@ -169,7 +213,7 @@ class Library:
 
     def add(self, target: str, *, tags: Sequence[str] = (), kind: str | None = None) -> tuple[Item, bool]:
         """Capture one thing (arXiv id or URL, DOI, web URL, PDF path). Returns the item and whether it is new."""
-        item = resolve_target(target)
+        item = resolve_target(target, self.fetch_guard())
         item.tags.extend(tags)
         if kind:
             item.kind = kind
@@ -193,62 +237,14 @@ class Library:
         """Subscriptions from an OPML file: recorded now, fetched by the next `layerwise sync`."""
         report = IngestReport()
         with self.store.begin() as conn:
-            existing = feed_rows.all_feeds(conn)
-            names = feed_rows.FeedNames(f.name for f in existing)
-            urls = {f.url for f in existing}
-            new = []
-            for entry in entries:
-                if entry.url in urls or not entry.url.startswith(("http://", "https://")):
-                    report.unchanged += 1
-                    continue
-                urls.add(entry.url)
-                new.append({"url": entry.url, "name": names.new(entry.title, entry.url),
-                            "title": entry.title, "site_url": entry.site_url, "added_at": utc_stamp()})
-            feed_rows.insert_many(conn, new)
-            report.feeds_added += len(new)
+            report.feeds_added, report.unchanged = feed_rows.subscribe(
+                conn, ((e.url, e.title, e.site_url) for e in entries), utc_stamp())
         return report
 
     # -- references --------------------------------------------------------------------------------
     def resolve(self, ref: str) -> int:
-        """An item id from the library's own id, `SOURCE:ID`, an arXiv id, a DOI, a URL, or `pick:N` (the
-        pick numbered N in this week's plan, as `layerwise week` shows it)."""
-        ref = ref.strip()
-        if match := re.fullmatch(r"pick:(\d+)", ref, re.IGNORECASE):
-            return self._pick(int(match.group(1)))
-        with self.store.begin() as conn:
-            if re.fullmatch(r"#?\d+", ref):
-                item_id = int(ref.lstrip("#"))
-                if self.store.items(conn, [item_id]):
-                    return item_id
-                raise NotFound(f"no item with id {item_id}")
-            source, sep, external = ref.partition(":")
-            if sep and re.fullmatch(r"[A-Za-z0-9][\w\-.]*", source) and source.lower() not in ("http", "https"):
-                if owner := self.store.ref_owner(conn, source, external):
-                    return owner
-            if arxiv := ids.arxiv_id(ref):
-                if owner := self.store.ref_owner(conn, "arxiv", arxiv):
-                    return owner
-            if doi := ids.doi(ref):
-                if owner := self.store.ref_owner(conn, "doi", doi):
-                    return owner
-            if url := ids.canonical_url(ref):
-                owners = self.store.ids_where(conn, "canonical_url", url)
-                if owners:
-                    return owners[0]
-            owners = self.store.ref_owner_any_source(conn, ref)
-            if len(owners) == 1:
-                return owners[0]
-        raise NotFound(f"no item matches {ref!r} (use an id from `layerwise list`, SOURCE:ID, an arXiv id, a DOI or a URL)")
-
-    def _pick(self, position: int) -> int:
-        with self.store.begin() as conn:
-            picks = [p for p in plan_rows.picks(conn, iso_week()) if p.state != "skipped"]
-        if not picks:
-            raise NotFound("this week has no plan yet: `layerwise week` makes it")
-        found = next((p for p in picks if p.position == position), None)
-        if found is None:
-            raise NotFound(f"this week's plan has no pick {position} (see `layerwise week`)")
-        return found.item_id
+        """An item id from the library's own id, `SOURCE:ID`, an arXiv id, a DOI, a URL, or `pick:N`."""
+        return lookup.resolve(self.store, ref)
 
     def display_refs(self, item_ids: Sequence[int]) -> dict[int, str]:
         """A reference per item for output: its first external id (SOURCE:ID), else its library id."""
@@ -289,7 +285,7 @@ class Library:
         status = _check_choice("status", status, STATUSES)
         item_ids = [self.resolve(r) for r in refs]
         with self.store.begin() as conn:
-            self.store.set_status(conn, item_ids, status, utc_stamp())
+            status_rows.set_status(conn, item_ids, status, utc_stamp())
         return item_ids
 
     def tag(self, refs: Sequence[str], tags: Sequence[str], remove: bool = False) -> list[int]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from layerwise.errors import LayerwiseError
 from layerwise.library import Library
 from layerwise.represent.index import drop_index, index_problem
-from layerwise.store import backup_path, health, salvage_library
+from layerwise.store import health, salvage_library
 from layerwise.store.health import Finding
 from layerwise.times import utc_now
 
@@ -27,7 +27,7 @@ def check(library: Library) -> list[Finding]:
 def backup(library: Library) -> Path:
     """A consistent copy of the library file in `backups/` beside it (SQLite; PostgreSQL has pg_dump)."""
     path = _sqlite_file(library, "backed up")
-    target = backup_path(path, "by-hand")
+    target = health.backup_path(path, "by-hand")
     health.backup(path, target)
     return target
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -19,6 +21,7 @@ from layerwise.errors import FetchError
 USER_AGENT = f"layerwise/{__version__} (local-first reading library; +https://pypi.org/project/layerwise/)"
 MAX_BYTES = 50 * 1024 * 1024
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+MAX_REDIRECTS = 10
 
 
 @dataclass
@@ -31,6 +34,50 @@ class Response:
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+@dataclass(frozen=True)
+class Guard:
+    """What a shared server may fetch: public addresses only, so no member can point a feed or a capture at the
+    server's own network (SSRF: cloud metadata, an admin port, a database). Every hop of a redirect is checked;
+    the name is resolved once, checked, and the connection made to that very address (a name cannot resolve
+    somewhere else between the check and the connection). `allow` names hosts, addresses or networks
+    (10.0.0.0/8) let through anyway: `fetch_allow` in config.toml."""
+
+    allow: tuple[str, ...] = ()
+
+    def address(self, url: Any) -> str:
+        """The checked address to connect to for an httpx URL, or a FetchError saying why not."""
+        import ipaddress
+        import socket
+
+        if url.scheme not in ("http", "https"):
+            raise FetchError(f"a shared library fetches only http(s) URLs, not {url.scheme}:", where=str(url))
+        host = url.host
+        try:
+            found = socket.getaddrinfo(host, url.port or (443 if url.scheme == "https" else 80), type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            raise FetchError(f"cannot resolve {host} ({exc})", where=str(url)) from None
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
+        for ip in addresses:
+            plain = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped else ip
+            if not (plain.is_global and not plain.is_multicast) and not self._allowed(host, plain):
+                raise FetchError(f"refused: {host} is a private, loopback or link-local address ({plain}), which a "
+                                 "shared library does not fetch (fetch_allow in config.toml lets it)", where=str(url))
+        return str(addresses[0])
+
+    def _allowed(self, host: str, ip: Any) -> bool:
+        import ipaddress
+
+        for entry in self.allow:
+            if entry.lower() == host.lower():
+                return True
+            try:
+                if ip in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                continue
+        return False
 
 
 def _setting(name: str, default: float) -> float:
@@ -47,7 +94,9 @@ class Http:
     for the whole request, retries included. A server that sends a byte every few seconds never trips the
     first; a watchdog closes the connection when the second runs out."""
 
-    def __init__(self, timeout: float | None = None, retries: int | None = None, deadline: float | None = None) -> None:
+    def __init__(self, timeout: float | None = None, retries: int | None = None, deadline: float | None = None,
+                 guard: Guard | None = None) -> None:
+        self.guard = guard
         self.timeout = timeout if timeout is not None else _setting("LAYERWISE_HTTP_TIMEOUT", 20.0)
         self.retries = int(retries if retries is not None else _setting("LAYERWISE_HTTP_RETRIES", 2))
         self.deadline = deadline if deadline is not None else _setting("LAYERWISE_HTTP_DEADLINE", 60.0)
@@ -59,7 +108,7 @@ class Http:
         import httpx
 
         if self._client is None:  # again after a watchdog closed it
-            self._client = httpx.Client(timeout=self.timeout, follow_redirects=True, max_redirects=10,
+            self._client = httpx.Client(timeout=self.timeout, follow_redirects=True, max_redirects=MAX_REDIRECTS,
                                         headers={"User-Agent": USER_AGENT})
         return self._client
 
@@ -96,7 +145,7 @@ class Http:
                 attempts += 1
                 left = self.deadline - (time.monotonic() - started)
                 try:
-                    with self.client.stream("GET", url, headers=headers, timeout=min(self.timeout, left)) as resp:
+                    with self._open(url, headers, min(self.timeout, left)) as (resp, final):
                         if resp.status_code in RETRY_STATUSES and attempt < self.retries:
                             last_error = f"HTTP {resp.status_code}"
                             continue
@@ -111,7 +160,7 @@ class Http:
                             body += chunk
                             if len(body) > max_bytes:
                                 raise FetchError(f"response is over the {max_bytes // 2**20} MB limit", where=url)
-                        return Response(str(resp.url), resp.status_code, {k.lower(): v for k, v in resp.headers.items()},
+                        return Response(final, resp.status_code, {k.lower(): v for k, v in resp.headers.items()},
                                         bytes(body))
                 except httpx.TimeoutException:
                     last_error = f"timed out after {min(self.timeout, left):g} s"
@@ -137,6 +186,32 @@ class Http:
         raise FetchError(f"{last_error} ({tries})", where=url)
 
 
-def fetch(url: str, **kwargs: Any) -> Response:
-    with Http() as http:
+    @contextmanager
+    def _open(self, url: str, headers: dict[str, str] | None, timeout: float) -> Iterator[tuple[Any, str]]:
+        """The response to GET url (redirects followed) and the URL it finally came from. With a guard, each hop
+        goes to its checked address, with the name in the Host header and in TLS (SNI and the certificate)."""
+        import httpx
+
+        if self.guard is None:
+            with self.client.stream("GET", url, headers=headers, timeout=timeout) as resp:
+                yield resp, str(resp.url)
+            return
+        current = httpx.URL(url)
+        for _hop in range(MAX_REDIRECTS + 1):
+            pinned = current.copy_with(host=self.guard.address(current))
+            request = self.client.build_request("GET", pinned, headers={**(headers or {}), "Host": current.netloc.decode()},
+                                                timeout=timeout, extensions={"sni_hostname": current.host})
+            resp = self.client.send(request, stream=True, follow_redirects=False)
+            try:
+                if not (resp.is_redirect and "location" in resp.headers):
+                    yield resp, str(current)
+                    return
+                current = current.join(resp.headers["location"])
+            finally:
+                resp.close()
+        raise httpx.TooManyRedirects("too many redirects", request=request)
+
+
+def fetch(url: str, guard: Guard | None = None, **kwargs: Any) -> Response:
+    with Http(guard=guard) as http:
         return http.get(url, **kwargs)

@@ -9,13 +9,14 @@ from typing import Any
 from layerwise.library import Library
 from layerwise.store import feeds as feed_rows
 from layerwise.store import graph
+from layerwise.store import statuses as status_rows
 
 
 def overview(library: Library, top: int = 8) -> dict[str, Any]:
     store = library.store
     with store.begin() as conn:
         kinds = store.counts(conn, "kind")
-        statuses = dict(store.counts(conn, "status"))
+        statuses = dict(status_rows.counts(conn))
         sources = store.source_counts(conn)
         tags = store.tag_counts(conn)[:top]
         categories: Counter[str] = Counter()

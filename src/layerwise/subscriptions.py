@@ -12,7 +12,7 @@ from typing import Any
 from layerwise.capture.feeds import ParsedFeed, discover, looks_like_html, parse
 from layerwise.errors import FetchError, LayerwiseError, NotFound
 from layerwise.library import IngestReport, Library
-from layerwise.net import Http
+from layerwise.net import Guard, Http
 from layerwise.store import feeds as feed_rows
 from layerwise.times import utc_stamp
 
@@ -36,7 +36,7 @@ def subscribe(library: Library, url: str, name: str | None = None) -> tuple[dict
     existing = list_feeds(library)
     if any(f["url"] == url for f in existing):
         raise LayerwiseError("already subscribed", where=url)
-    with Http() as http:
+    with Http(guard=library.fetch_guard()) as http:
         response = http.get(url)
         if looks_like_html(response.content):
             found = discover(response.content, response.url)
@@ -102,8 +102,9 @@ def sync(library: Library, only: Iterable[str] = (), on_feed: Callable[[SyncResu
         if not feeds:
             raise NotFound(f"no feed named {', '.join(sorted(wanted))}")
     results: dict[int, SyncResult] = {}
+    guard = library.fetch_guard()
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(feeds)))) as pool:
-        pending = [pool.submit(_fetch, feed) for feed in feeds]
+        pending = [pool.submit(_fetch, feed, guard) for feed in feeds]
         for future in as_completed(pending):
             fetched = future.result()
             result = _store(library, fetched)  # the library is written from this thread only
@@ -113,7 +114,7 @@ def sync(library: Library, only: Iterable[str] = (), on_feed: Callable[[SyncResu
     return [results[f["id"]] for f in feeds]
 
 
-def _fetch(feed: dict[str, Any]) -> _Fetched:
+def _fetch(feed: dict[str, Any], guard: Guard | None) -> _Fetched:
     """In a worker thread: the network and the parsing, nothing that touches the library."""
     headers = {}
     if feed.get("etag"):
@@ -121,7 +122,7 @@ def _fetch(feed: dict[str, Any]) -> _Fetched:
     if feed.get("last_modified"):
         headers["If-Modified-Since"] = feed["last_modified"]
     try:
-        with Http() as http:
+        with Http(guard=guard) as http:
             response = http.get(feed["url"], headers=headers)
         parsed = parse(response.content, feed["url"], feed["name"]) if response.status != 304 else None
         return _Fetched(feed, response.status, response.headers, parsed)

@@ -11,13 +11,16 @@ from layerwise.capture import doi as crossref
 from layerwise.capture import feeds, files, pdf, web
 from layerwise.capture.formats import detect_format
 from layerwise.errors import FetchError, LayerwiseError
-from layerwise.net import fetch
+from layerwise.net import Guard, fetch
 from layerwise.records import Item
 
 
-def resolve_target(target: str) -> Item:
-    """What `layerwise add` was given, fetched and parsed into an item (not yet stored)."""
+def resolve_target(target: str, guard: Guard | None = None) -> Item:
+    """What `layerwise add` was given, fetched and parsed into an item (not yet stored); with a guard (a shared
+    library), web pages only from public addresses."""
     target = target.strip()
+    if guard is not None and target.lower().startswith("file:"):
+        raise LayerwiseError("a shared library does not capture file: URLs", where=target)
     path = Path(target).expanduser()
     if not target.startswith(("http://", "https://")) and path.exists():
         fmt = detect_format(path)
@@ -33,12 +36,12 @@ def resolve_target(target: str) -> Item:
     if doi and (arxiv := ids.arxiv_from_doi(doi)):
         return arxiv_api.fetch(arxiv)
     if target.startswith(("http://", "https://")):
-        return _fetch_page(target)
+        return _fetch_page(target, guard)
     raise LayerwiseError("not an arXiv id, DOI, http(s) URL or existing PDF file", where=target)
 
 
-def _fetch_page(url: str) -> Item:
-    response = fetch(url)
+def _fetch_page(url: str, guard: Guard | None) -> Item:
+    response = fetch(url, guard=guard)
     if response.content.startswith(b"%PDF-") or response.content_type == "application/pdf":
         item = pdf.parse(response.content, url, url=url)
         return item

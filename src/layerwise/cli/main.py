@@ -19,9 +19,11 @@ if TYPE_CHECKING:
 class Context:
     """Carries the chosen home; opens the library (and its database) only when a command needs it."""
 
-    def __init__(self, home: str | None, database_url: str | None, args: list[str] | None = None) -> None:
+    def __init__(self, home: str | None, database_url: str | None, args: list[str] | None = None,
+                 user: str | None = None) -> None:
         self.home = home
         self.database_url = database_url
+        self.user = user
         self.args = args or []  # the command line, to keep the nudge out of --json output
         self._library: Library | None = None
 
@@ -32,7 +34,7 @@ class Context:
             # pulls in every reader and the store, which `--help` and `--version` must not wait for
             from layerwise.library import Library
 
-            self._library = Library(self.home, database_url=self.database_url)
+            self._library = Library(self.home, database_url=self.database_url, user=self.user)
         return self._library
 
 
@@ -109,6 +111,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                'Repair the library: rebuild the full-text index and the representations; if the file lost pages, copy every readable row into a new library file and keep the damaged one beside it.'),
     "backup": ("maintenance", "backup",
                'Copy the library file into backups/ in the home (consistent even while layerwise runs).'),
+    "user": ("people", "user",
+             'The people sharing this library (team mode): add them with a token for the web app, list, revoke, remove.'),
     "serve": ("serve", "serve",
               "The web app: inbox triage with the keyboard, this week's plan, a study timer with the note editor, the concept map, review, digest and stats."),
 }
@@ -147,14 +151,16 @@ def _first_words(text: str, width: int) -> str:
               help="Library folder (default: $LAYERWISE_HOME, else the platform's user data folder).")
 @click.option("--database-url", envvar="LAYERWISE_DATABASE_URL", metavar="URL",
               help="Use this database instead of the home's SQLite file, e.g. postgresql://host/db.")
+@click.option("--user", envvar="LAYERWISE_USER", metavar="NAME",
+              help="Who acts, in a library shared by a team (default: the `user` in the home's config.toml).")
 @click.pass_context
-def cli(ctx: click.Context, home: str | None, database_url: str | None) -> None:
+def cli(ctx: click.Context, home: str | None, database_url: str | None, user: str | None) -> None:
     """layerwise: learn what matters, when it matters.
 
     Capture papers, posts, talks and feeds into one local library, turn the flood into a short weekly
     plan, study it in timeboxes, write it down, review it, and see it all in the browser (`serve`).
     """
-    ctx.obj = Context(home, database_url, ctx.obj if isinstance(ctx.obj, list) else None)
+    ctx.obj = Context(home, database_url, ctx.obj if isinstance(ctx.obj, list) else None, user)
     ctx.call_on_close(lambda: ctx.obj._library.close() if ctx.obj._library else None)
 
 

@@ -23,7 +23,7 @@ def maybe_nudge(library: Library, command: str | None) -> None:
     """Called on a terminal, without --json (cli/main.py checks that before it imports this module)."""
     if command in QUIET:
         return
-    shown = library.home.path / ".nudged"
+    shown = library.desk.path / ".nudged"
     if not settings(library).nudge or (shown.exists() and time.time() - shown.stat().st_mtime < EVERY):
         return
     lines = nudges(library)

@@ -71,7 +71,7 @@ def config_show(ctx: click.Context, as_json: bool) -> None:
     else:
         for key, value in current.items():
             click.echo(f"{key} = {value}")
-        click.echo(f"(in {ctx.obj.library.home.config_path})")
+        click.echo(f"(in {ctx.obj.library.desk.config_path})")
 
 
 @config.command("set")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from layerwise import people
 from layerwise.errors import LayerwiseError
 from layerwise.web.app import create_app
 
@@ -13,7 +14,8 @@ BACKLOG = 2048  # uvicorn's default
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to bind. Anything but loopback requires an access token (generated unless --token).")
+              help="Address to bind. Anything but loopback requires an access token (generated unless --token); a "
+                   "team's library always asks each person to sign in.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--token", envvar="LAYERWISE_TOKEN", metavar="TOKEN",
               help="Access token to require (default: none on loopback, a fresh random one otherwise).")
@@ -27,9 +29,13 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
 
     import uvicorn
 
-    if host not in LOOPBACK and not token:
+    library = ctx.obj.library
+    library.signs_in = True  # each request acts for the person signed in, the server for nobody
+    team = people.shared(library.open())
+    if team:  # people sign in with their own tokens (docs/team.md)
+        token = None
+    elif host not in LOOPBACK and not token:
         token = secrets.token_urlsafe(24)
-    library = ctx.obj.library.open()
     app = create_app(library, token=token)
     try:  # bind first, so a taken port is one clear line rather than a server log
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -45,7 +51,9 @@ def serve(ctx: click.Context, host: str, port: int, token: str | None) -> None:
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
     click.echo(f"layerwise is serving {library.home.path} at {url}")
-    if token:
+    if team:
+        click.echo("a team's library: each person signs in with their token (`layerwise user token NAME`)", err=True)
+    elif token:
         click.echo("anyone with this URL can use your library: share it only with yourself", err=True)
     click.echo("Ctrl-C to stop", err=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", backlog=BACKLOG)

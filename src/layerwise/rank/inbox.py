@@ -19,6 +19,7 @@ from layerwise.rank.works import one_copy
 from layerwise.represent.dense import encoder_for
 from layerwise.store import concepts as concept_rows
 from layerwise.store import graph as graph_rows
+from layerwise.store import statuses as status_rows
 from layerwise.times import iso_week
 from layerwise.vocab import TRACKS
 
@@ -54,9 +55,9 @@ class _Ranking:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-# per library, kind: the state a ranking was made under and the ranking. A page load asks only for the state (a few
+# per library, person and kind: the state a ranking was made under and the ranking. A page load asks only for the state (a few
 # indexed queries): the profile's fingerprint, the items and the graph, this week's picks.
-_RANKINGS: dict[tuple[str, str | None], tuple[tuple[object, ...], _Ranking]] = {}
+_RANKINGS: dict[tuple[str, int, str | None], tuple[tuple[object, ...], _Ranking]] = {}
 
 
 def inbox(library: Library, limit: int = 20, offset: int = 0, kind: str | None = None) -> list[InboxEntry]:
@@ -65,12 +66,14 @@ def inbox(library: Library, limit: int = 20, offset: int = 0, kind: str | None =
     plan = week_plan(library, week)
     overlay = library.home.path / OVERLAY
     with library.store.begin() as conn:
-        state = (week, profile.fingerprint(library), library.store.change_state(conn), graph_rows.state(conn),
+        state = (week, profile.fingerprint(library), library.store.change_state(conn), status_rows.state(conn),
+                 graph_rows.state(conn),
                  concept_rows.links_state(conn), overlay.stat().st_mtime_ns if overlay.exists() else 0,
                  library.home.config().get("embedding_model"), tuple((p.item_id, p.state) for p in plan.picks))
-    cached = _RANKINGS.get((library.database_url, kind))
+    key = (library.database_url, library.store.person, kind)
+    cached = _RANKINGS.get(key)
     ranking = cached[1] if cached and cached[0] == state else _rank(library, week, kind, plan.picks)
-    _RANKINGS[(library.database_url, kind)] = (state, ranking)
+    _RANKINGS[key] = (state, ranking)
     with ranking.lock:  # two requests of the web app may read one ranking further at once
         return _page(ranking, limit, offset)
 

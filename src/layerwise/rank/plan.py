@@ -37,6 +37,7 @@ from layerwise.represent.index import load_index
 from layerwise.store import graph as graph_rows
 from layerwise.store import profile as plan_rows
 from layerwise.store import sessions as session_rows
+from layerwise.store import statuses as status_rows
 from layerwise.store.profile import Focus, StoredPick
 from layerwise.times import iso_week, utc_stamp, week_days
 from layerwise.vocab import FINISHED_STATUSES, TRACKS
@@ -79,8 +80,8 @@ def load_signals(library: Library, week: str) -> Signals:
     with library.store.begin() as conn:
         focus_rows = plan_rows.focuses(conn)
         feedback = plan_rows.feedback(conn)
-        excluded_ids = library.store.ids_with_status(conn, FINISHED_STATUSES)
-        known = library.store.ids_with_status(conn, ("done", "reading"))
+        excluded_ids = status_rows.ids_with(conn, FINISHED_STATUSES)
+        known = status_rows.ids_with(conn, ("done", "reading"))
         skipped = {p.item_id for p in plan_rows.picks(conn, week) if p.state == "skipped"}
         mentioned = graph_rows.mentioned(conn)  # cited, not captured: nothing to study yet
     position = index.position
@@ -217,11 +218,11 @@ def act(library: Library, position: int, action: str, week: str | None = None) -
         if action == "accept":
             plan_rows.set_pick_state(conn, week, pick.item_id, "accepted")
             plan_rows.add_feedback(conn, pick.item_id, 1, "accepted pick", now)
-            library.store.set_status(conn, [pick.item_id], "planned", now)
+            status_rows.set_status(conn, [pick.item_id], "planned", now)
         elif action == "done":
             plan_rows.set_pick_state(conn, week, pick.item_id, "done")
             plan_rows.add_feedback(conn, pick.item_id, 1, "finished pick", now)
-            library.store.set_status(conn, [pick.item_id], "done", now)
+            status_rows.set_status(conn, [pick.item_id], "done", now)
         elif action in ("skip", "swap"):
             plan_rows.set_pick_state(conn, week, pick.item_id, "skipped")
             if action == "skip":  # "not for me"; a swap is only "not this one"
@@ -292,6 +293,6 @@ def add_to_week(library: Library, ref: str, track: str | None = None, week: str 
                              reason=reasons.one("inbox", "you took it from the inbox"), state="accepted", bucket="core",
                              profile=profile.fingerprint(library)), now)
         plan_rows.add_feedback(conn, item.library_id, 1, "taken from the inbox", now)
-        library.store.set_status(conn, [item.library_id], "planned", now)
+        status_rows.set_status(conn, [item.library_id], "planned", now)
     _keep_plan(library, week)
     return week_plan(library, week)

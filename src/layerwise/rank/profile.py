@@ -104,8 +104,8 @@ def _validated(values: dict[str, Any], where: str | None = None) -> Settings:
 
 
 def settings(library: Library) -> Settings:
-    config = {k: v for k, v in library.home.config().items() if k in DEFAULTS}
-    return _validated(config, where=str(library.home.config_path))
+    config = {k: v for k, v in library.desk.config().items() if k in DEFAULTS}
+    return _validated(config, where=str(library.desk.config_path))
 
 
 def set_setting(library: Library, key: str, value: str) -> Settings:
@@ -129,7 +129,7 @@ def set_setting(library: Library, key: str, value: str) -> Settings:
         except ValueError:
             raise LayerwiseError(f"{key} takes a number, not {value!r}") from None
     candidate = _validated({**settings(library).as_dict(), key: parsed})
-    library.home.set_config(key, parsed)
+    library.desk.set_config(key, parsed)
     return candidate
 
 

@@ -59,7 +59,7 @@ def _text(html: str) -> str:
 
 
 def media_dir(library: Library) -> Path:
-    path = library.home.path / "media"
+    path = library.desk.path / "media"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

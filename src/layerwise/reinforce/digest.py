@@ -152,7 +152,7 @@ def _email_template() -> jinja2.Template:
 
 
 def digests_dir(library: Library) -> Path:
-    path = library.home.path / "digests"
+    path = library.desk.path / "digests"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

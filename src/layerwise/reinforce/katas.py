@@ -104,7 +104,7 @@ def get(name: str) -> Kata:
 
 
 def workspace(library: Library) -> Path:
-    path = library.home.path / "katas"
+    path = library.desk.path / "katas"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -24,6 +24,7 @@ from layerwise.store import cards as card_rows
 from layerwise.store import concepts as concept_rows
 from layerwise.store import profile as plan_rows
 from layerwise.store import sessions as session_rows
+from layerwise.store import statuses as status_rows
 from layerwise.store.profile import Choice, StoredPick
 from layerwise.study import glossary, journal
 from layerwise.study.sessions import history
@@ -204,7 +205,7 @@ def decide(library: Library, week: str, position: int, choice: str, when: str | 
         # let go: back to the inbox, with no rating against it; carried or scheduled: planned again
         status = {("let-go", "planned"): "inbox", ("carry", "inbox"): "planned", ("schedule", "inbox"): "planned"}
         if (choice, item.status) in status:
-            library.store.set_status(conn, [pick.item_id], status[choice, item.status], now)
+            status_rows.set_status(conn, [pick.item_id], status[choice, item.status], now)
         made = Choice(pick.item_id, choice, day.isoformat() if day else None)
         plan_rows.save_choice(conn, week, made, now)
     return made

@@ -2,8 +2,9 @@
 
 `Store` holds the engine and is the repository of items, their references and tags. The other entity groups
 have a module each, functions over a connection: `feeds`, `profile` (focuses, feedback, the weekly plan),
-`concepts` (layers, item-concept links), `sessions` (study sessions, deeper dives), `cards` (cards, reviews);
-`search` is the full-text index of either engine. No module outside `store/` runs SQL.
+`concepts` (layers, item-concept links), `sessions` (study sessions, deeper dives), `cards` (cards, reviews),
+`people` (people, tokens, web sessions); `search` is the full-text index of either engine. No module outside
+`store/` runs SQL. Personal rows are read and written for the person a connection acts for (`sql.me`).
 
 Schema changes are Alembic migrations in `migrations/versions`, applied on open. A database whose
 revision this code does not know was written by a newer layerwise and is refused.
@@ -11,6 +12,7 @@ revision this code does not know was written by a newer layerwise and is refused
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -18,9 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from layerwise.errors import DatabaseDamaged, LayerwiseError, SchemaTooNew
 from layerwise.records import Item
-from layerwise.store import health, search, sqlite
-from layerwise.store.sql import chunks, column, first_line, id_list, rows, run, scalar, text, tuples
-from layerwise.times import utc_now
+from layerwise.store import health, search, sqlite, statuses
+from layerwise.store.sql import OWNER, chunks, column, first_line, id_list, me, rows, run, scalar, text, tuples
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -29,13 +30,13 @@ if TYPE_CHECKING:
 # matches the migration scripts.
 SCHEMA_REVISIONS = ("0001_initial", "0002_profile_and_plan", "0003_concept_layers", "0004_item_concepts",
                     "0005_meta", "0006_study", "0007_cards", "0008_session_clock",
-                    "0009_week_reviews", "0010_items_added_at", "0011_reference_graph")
+                    "0009_week_reviews", "0010_items_added_at", "0011_reference_graph", "0012_people")
 WRITER_LOCK = 0x6C77  # PostgreSQL advisory lock key of the library's writers ("lw")
 KEY_COLUMNS = ("arxiv_id", "doi", "canonical_url", "title_key")  # what dedupe looks items up by
-COUNTED_COLUMNS = ("kind", "status", "year", "venue")
+COUNTED_COLUMNS = ("kind", "year", "venue")
 ITEM_COLUMNS = ("id", "kind", "title", "abstract", "body", "authors", "published", "year", "venue", "url",
-                "arxiv_id", "doi", "canonical_url", "title_key", "categories", "status", "extra",
-                "cited_by", "added_at", "updated_at")
+                "arxiv_id", "doi", "canonical_url", "title_key", "categories", "extra", "cited_by", "added_at",
+                "updated_at")
 
 
 class Store:
@@ -63,7 +64,14 @@ class Store:
         else:
             raise LayerwiseError(f"unsupported database URL {url!r} (use sqlite:///PATH or postgresql://...)")
         self.dialect = self.engine.dialect.name
+        self.person = OWNER
         self._migrate()
+
+    def for_person(self, person: int) -> Store:
+        """The same database (one pool) acting for another person: their focuses, plan, ratings, sessions, cards."""
+        view = copy.copy(self)
+        view.person = person
+        return view
 
     # -- connections -------------------------------------------------------------------------------
     @contextmanager
@@ -75,8 +83,7 @@ class Store:
 
         try:
             with self.engine.connect() as conn:
-                if writer:
-                    conn.execution_options(layerwise_writer=True)
+                conn.execution_options(layerwise_person=self.person, layerwise_writer=writer)
                 with conn.begin():
                     if writer and self.dialect == "postgresql":
                         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
@@ -93,6 +100,7 @@ class Store:
         """A connection for checks that change nothing: whatever they run is rolled back, and a damaged file
         is theirs to report (no commit that fails on it)."""
         with self.engine.connect() as conn:
+            conn.execution_options(layerwise_person=self.person)
             try:
                 yield conn
             finally:
@@ -140,7 +148,7 @@ class Store:
         from alembic.config import Config
 
         if current is not None and self.path is not None:  # an existing library: a copy first, as it was
-            health.backup(self.path, backup_path(self.path, f"before-{SCHEMA_REVISIONS[-1]}"))
+            health.backup(self.path, health.backup_path(self.path, f"before-{SCHEMA_REVISIONS[-1]}"))
 
         config = Config()
         config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
@@ -172,6 +180,8 @@ class Store:
         params = ", ".join(f":{c}" for c in ITEM_COLUMNS)
         run(conn, f"INSERT INTO items ({cols}) VALUES ({params})", items)
         search.index_items(conn, [r["id"] for r in items])
+        for status in {r["status"] for r in items if r.get("status", "inbox") != "inbox"}:  # an import of a reading log
+            statuses.set_status(conn, [r["id"] for r in items if r.get("status") == status], status, items[0]["added_at"])
         if self.dialect == "postgresql":
             # ids are assigned by the importer so batches can reference them; move the sequence past them
             run(conn, "SELECT setval(pg_get_serial_sequence('items', 'id'), (SELECT max(id) FROM items))")
@@ -190,16 +200,13 @@ class Store:
     def remove_tags(self, conn: Connection, tags: Sequence[dict[str, Any]]) -> None:
         run(conn, "DELETE FROM item_tags WHERE item_id = :item_id AND tag = :tag", tags)
 
-    def set_status(self, conn: Connection, item_ids: Sequence[int], status: str, now: str) -> None:
-        run(conn, "UPDATE items SET status = :status, updated_at = :now WHERE id = :id",
-            [{"id": i, "status": status, "now": now} for i in item_ids])
-
     def items(self, conn: Connection, item_ids: Sequence[int]) -> list[Item]:
         """Items for these ids, in the order given, with their refs and tags attached."""
         found: dict[int, Item] = {}
         for chunk in chunks(list(item_ids), 500):
             marks = id_list(chunk)
-            for row in rows(conn, f"SELECT {', '.join(ITEM_COLUMNS)} FROM items WHERE id IN ({marks})"):
+            for row in rows(conn, f"SELECT {', '.join(ITEM_COLUMNS)}, {statuses.MINE} FROM items WHERE id IN ({marks})",
+                            {"me": me(conn)}):
                 item = Item.from_row(row)
                 found[row["id"]] = item
             for row in rows(conn, f"SELECT item_id, source, ref FROM item_refs WHERE item_id IN ({marks}) ORDER BY added_at, source"):
@@ -238,9 +245,6 @@ class Store:
     def refs_of_source(self, conn: Connection, source: str) -> list[tuple[int, str]]:
         """(item id, ref) of every reference under one source, e.g. the map's starting resources."""
         return [(int(i), str(r)) for i, r in tuples(conn, "SELECT item_id, ref FROM item_refs WHERE source = :s", {"s": source})]
-
-    def ids_with_status(self, conn: Connection, statuses: Sequence[str]) -> set[int]:
-        return set(column(conn, "SELECT id FROM items WHERE status IN :s", {"s": list(statuses)}, "s"))
 
     def ids_of_kind(self, conn: Connection, kind: str) -> set[int]:
         return set(column(conn, "SELECT id FROM items WHERE kind = :k", {"k": kind}))
@@ -295,15 +299,6 @@ class Store:
 def _check_column(name: str, allowed: Sequence[str]) -> None:
     if name not in allowed:  # the name goes into the SQL text: only known columns (an `assert` vanishes under -O)
         raise ValueError(f"not a column to use here: {name!r}")
-
-
-def open_store(url: str) -> Store:
-    return Store(url)
-
-
-def backup_path(database: Path, label: str) -> Path:
-    """Where a backup of a library file goes: `backups/` beside it, named by the time and why."""
-    return database.parent / "backups" / f"library-{utc_now().strftime('%Y%m%d-%H%M%S')}-{label}.sqlite3"
 
 
 def sqlite_file(url: str) -> Path | None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from layerwise.store.sql import rows, run, scalar, tuples
+from layerwise.store.sql import me, rows, run, scalar, tuples
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -44,21 +44,24 @@ class LinkedItem:
 # -- layers --------------------------------------------------------------------------------------------
 def layer_changes(conn: Connection) -> list[tuple[str, str, str]]:
     """Every change of layer, oldest first: (slug, layer, at)."""
-    return [(str(s), str(la), str(at)) for s, la, at in tuples(conn, "SELECT slug, layer, at FROM concept_layers ORDER BY id")]
+    return [(str(s), str(la), str(at)) for s, la, at in tuples(conn, "SELECT slug, layer, at FROM concept_layers "
+                                                                      "WHERE person = :me ORDER BY id", {"me": me(conn)})]
 
 
 def current_layers(conn: Connection) -> dict[str, str]:
     """The latest layer of every concept that has one."""
-    return {slug: layer for slug, layer in tuples(conn, "SELECT slug, layer FROM concept_layers ORDER BY id")}
+    return {slug: layer for slug, layer in tuples(conn, "SELECT slug, layer FROM concept_layers WHERE person = :me ORDER BY id",
+                                                  {"me": me(conn)})}
 
 
 def layer_history(conn: Connection, slug: str) -> list[dict[str, Any]]:
-    return rows(conn, "SELECT layer, source, at FROM concept_layers WHERE slug = :s ORDER BY id", {"s": slug})
+    return rows(conn, "SELECT layer, source, at FROM concept_layers WHERE person = :me AND slug = :s ORDER BY id",
+                {"s": slug, "me": me(conn)})
 
 
 def add_layer(conn: Connection, slug: str, layer: str, source: str, at: str) -> None:
-    run(conn, "INSERT INTO concept_layers (slug, layer, source, at) VALUES (:s, :l, :src, :at)",
-        {"s": slug, "l": layer, "src": source, "at": at})
+    run(conn, "INSERT INTO concept_layers (person, slug, layer, source, at) VALUES (:me, :s, :l, :src, :at)",
+        {"s": slug, "l": layer, "src": source, "at": at, "me": me(conn)})
 
 
 # -- links -----------------------------------------------------------------------------------------------
@@ -92,9 +95,9 @@ def linked_items(conn: Connection, slugs: Sequence[str]) -> list[LinkedItem]:
     """The links of these concepts, with each item's kind and status."""
     if not slugs:
         return []
-    found = tuples(conn, "SELECT c.item_id, c.slug, c.confidence, i.kind, i.status FROM item_concepts c "
-                         "JOIN items i ON i.id = c.item_id WHERE c.state != 'removed' AND c.slug IN :s",
-                   {"s": list(slugs)}, "s")
+    found = tuples(conn, "SELECT c.item_id, c.slug, c.confidence, i.kind, coalesce(s.status, 'inbox') FROM item_concepts c "
+                         "JOIN items i ON i.id = c.item_id LEFT JOIN item_status s ON s.item_id = i.id AND s.person = :me "
+                         "WHERE c.state != 'removed' AND c.slug IN :s", {"s": list(slugs), "me": me(conn)}, "s")
     return [LinkedItem(*r) for r in found]
 
 

@@ -93,3 +93,20 @@ class FeedNames:
         self.next[base] = n
         self.taken.add(name)
         return name
+
+
+def subscribe(conn: Connection, entries: Iterable[tuple[str, str | None, str | None]], now: str) -> tuple[int, int]:
+    """Subscribe to feeds given as (url, title, site url), each http(s) URL once: (subscribed, already there or
+    not a web feed)."""
+    existing = all_feeds(conn)
+    names = FeedNames(f.name for f in existing)
+    urls = {f.url for f in existing}
+    new, unchanged = [], 0
+    for url, title, site_url in entries:
+        if url in urls or not url.startswith(("http://", "https://")):
+            unchanged += 1
+            continue
+        urls.add(url)
+        new.append({"url": url, "name": names.new(title, url), "title": title, "site_url": site_url, "added_at": now})
+    insert_many(conn, new)
+    return len(new), unchanged

@@ -18,13 +18,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from layerwise.store.sql import first_line, run, tuples
+from layerwise.times import utc_now
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 # Every table a library holds, parents before children (the order rows are salvaged in).
-TABLES = ("items", "item_refs", "item_tags", "feeds", "focuses", "feedback", "picks", "concept_layers",
-          "item_concepts", "meta", "sessions", "dives", "cards", "reviews")
+TABLES = ("items", "item_refs", "item_tags", "feeds", "people", "tokens", "web_sessions", "focuses", "feedback", "picks",
+          "concept_layers", "item_concepts", "meta", "sessions", "dives", "cards", "reviews", "week_reviews",
+          "review_choices", "citations", "endorsements", "mentions", "item_status")
 ROWID_LIMIT = 2**63 - 1
 
 
@@ -77,6 +79,11 @@ def rebuild_search(conn: Connection) -> None:
     """Build SQLite's full-text index again from the items (PostgreSQL's is a generated column)."""
     if conn.dialect.name == "sqlite":
         run(conn, "INSERT INTO items_fts (items_fts) VALUES ('rebuild')")
+
+
+def backup_path(database: Path, label: str) -> Path:
+    """Where a backup of a library file goes: `backups/` beside it, named by the time and why."""
+    return database.parent / "backups" / f"library-{utc_now().strftime('%Y%m%d-%H%M%S')}-{label}.sqlite3"
 
 
 def backup(database: Path, target: Path) -> None:

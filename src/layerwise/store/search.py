@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from layerwise.store.sql import between, chunks, column, id_list, run, text
+from layerwise.store.sql import between, chunks, column, id_list, me, run, text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -56,10 +56,13 @@ def find(conn: Connection, *, query: str | None = None, kind: str | None = None,
         return [], 0
     where: list[str] = []
     params: dict[str, Any] = {}
-    for name, value in (("kind", kind), ("status", status)):
-        if value:
-            where.append(f"items.{name} = :{name}")
-            params[name] = value
+    if kind:
+        where.append("items.kind = :kind")
+        params["kind"] = kind
+    if status:  # the acting person's: an item they gave no status is in their inbox
+        mine = "EXISTS (SELECT 1 FROM item_status s WHERE s.person = :me AND s.item_id = items.id"
+        where.append(f"NOT {mine})" if status == "inbox" else f"{mine} AND s.status = :status)")
+        params.update(status=status, me=me(conn))
     if source:
         where.append("EXISTS (SELECT 1 FROM item_refs r WHERE r.item_id = items.id AND r.source = :source)")
         params["source"] = source

@@ -14,6 +14,14 @@ if TYPE_CHECKING:
     from sqlalchemy.sql.elements import TextClause
 
 
+OWNER = 1  # the first person of every library: the one person of a library nobody shares
+
+
+def me(conn: Connection) -> int:
+    """The person this connection acts for (`Store.for_person`): every personal row is read and written as theirs."""
+    return int(conn.get_execution_options().get("layerwise_person", OWNER))
+
+
 def text(sql: str, *expanding: str) -> TextClause:
     """A SQL statement; parameters named in `expanding` take a list (`WHERE id IN :ids`)."""
     from sqlalchemy import bindparam

@@ -13,6 +13,7 @@ from layerwise.concepts.graph import load
 from layerwise.concepts.overlay import OVERLAY, concept_map
 from layerwise.errors import LayerwiseError, NotFound
 from layerwise.store import sessions as session_rows
+from layerwise.store import statuses as status_rows
 from layerwise.study import notes
 from layerwise.study.notes import _replace, append_to_section, find_item_note, read, safe_name, vault
 
@@ -115,7 +116,7 @@ def terms(library: Library) -> list[Term]:
 
 def _studied_ids(library: Library) -> set[int]:
     with library.store.begin() as conn:
-        return library.store.ids_with_status(conn, ("reading", "done")) | session_rows.studied_item_ids(conn)
+        return status_rows.ids_with(conn, ("reading", "done")) | session_rows.studied_item_ids(conn)
 
 
 def _mentions(library: Library, term: str, studied: set[int]) -> set[int]:

@@ -34,7 +34,7 @@ OUTCOME_WORDS = {"summarize": "summarized in my notes", "bookmark": "bookmarked,
 
 
 def journal_dir(library: Library) -> Path:
-    path = library.home.path / "journal"
+    path = library.desk.path / "journal"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -43,7 +43,7 @@ class Note:
 
 
 def vault(library: Library) -> Path:
-    path = library.home.path / "notes"
+    path = library.desk.path / "notes"
     path.mkdir(parents=True, exist_ok=True)  # recreated if the user deleted the folder
     return path
 

@@ -26,6 +26,7 @@ from layerwise.records import Item
 from layerwise.store import concepts as concept_rows
 from layerwise.store import profile as plan_rows
 from layerwise.store import sessions as session_rows
+from layerwise.store import statuses as status_rows
 from layerwise.study import notes
 from layerwise.times import iso_week, local_stamp, parse_day, utc_precise
 from layerwise.vocab import CONCEPT_LAYERS, OUTCOMES, REACHES, SESSION_LAYERS, STATUS_AFTER, at_least
@@ -168,7 +169,7 @@ def finish(library: Library, session_id: int, target: Target, seconds: float, ou
     with library.store.begin() as conn:
         session_rows.close(conn, session_id, seconds, outcome, local_stamp())
         if target.item is not None and target.item.status != "done":
-            library.store.set_status(conn, [target.item.library_id], STATUS_AFTER[outcome], local_stamp())
+            status_rows.set_status(conn, [target.item.library_id], STATUS_AFTER[outcome], local_stamp())
         if target.item is not None and target.track:
             if outcome == "summarize":  # a pick studied and summed up is done
                 plan_rows.advance_pick(conn, iso_week(), target.item.library_id, "done")

@@ -1,6 +1,8 @@
 """The local web app: server-rendered pages over the same library core as the CLI.
 
 Security, in the order a request meets it:
+  person   a team's library (people added with `layerwise user add`): every page but sign-in needs a session,
+           opened with a personal access token (web/signin.py); each request acts as its person only;
   host     bound to loopback, only requests addressed to loopback names are served (no DNS rebinding);
   token    bound to another address, every request needs the access token (`?token=` once, then a cookie);
   csrf     every POST carries a token derived from a secret kept in the home (forms: a hidden field, scripts:
@@ -18,7 +20,7 @@ import threading
 from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 import anyio
 from fastapi import FastAPI, Request
@@ -29,7 +31,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from layerwise.errors import LayerwiseError, NotFound
-from layerwise.web import concepts, reinforce, render, study, triage, weekly
+from layerwise.web import concepts, reinforce, render, signin, study, triage, weekly
 from layerwise.web.warmup import Warmup
 
 if TYPE_CHECKING:
@@ -72,11 +74,14 @@ def csrf_secret(library: Library) -> bytes:
 def create_app(library: Library, token: str | None = None, allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS) -> FastAPI:
     """The app over one library. With a token, every request must carry it and any Host is accepted."""
     app = FastAPI(title="layerwise", docs_url=None, redoc_url=None, openapi_url=None)
+    library.signs_in = True  # the server acts for nobody: each request for the person signed in (team mode)
     app.state.library = library
+    app.state.throttle = signin.Throttle()
     app.state.warmup = Warmup(library)
     app.state.lock = threading.Lock()
     app.state.token = token
-    app.state.csrf = hmac.new(csrf_secret(library), b"csrf", sha256).hexdigest()
+    secret = csrf_secret(library)
+    app.state.csrf = hmac.new(secret, b"csrf", sha256).hexdigest()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     render.install(templates.env)
     templates.env.globals.update(nav=NAV, csrf=app.state.csrf)
@@ -85,9 +90,19 @@ def create_app(library: Library, token: str | None = None, allowed_hosts: tuple[
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Response:
-        if token is None and request.url.hostname not in allowed_hosts:
+        session = request.cookies.get(signin.SESSION_COOKIE, "")
+        team, person = await anyio.to_thread.run_sync(signin.who, library, session)
+        request.state.library, request.state.person = (library.as_person(person), person) if person else (library, None)
+        # a person's forms carry a token of their own session: another member cannot forge one for them
+        request.state.csrf = hmac.new(secret, session.encode(), sha256).hexdigest() if person else app.state.csrf
+        if team:  # a team's library: every page but sign-in needs a person signed in, whatever the address
+            if person is None and not request.url.path.startswith(signin.OPEN_PATHS):
+                if request.method == "GET":
+                    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+                return PlainTextResponse("sign in first: this library is shared by a team", status_code=401)
+        elif token is None and request.url.hostname not in allowed_hosts:
             return PlainTextResponse("layerwise serves this address only on 127.0.0.1 or localhost", status_code=421)
-        if token is not None:
+        elif token is not None:
             given = request.query_params.get("token")
             if given is not None and hmac.compare_digest(given, token):
                 response = RedirectResponse(request.url.remove_query_params("token"), status_code=303)
@@ -100,7 +115,7 @@ def create_app(library: Library, token: str | None = None, allowed_hosts: tuple[
             sent = request.headers.get("x-csrf-token")
             if sent is None and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
                 sent = parse_qs((await request.body()).decode("utf-8", "replace")).get("csrf", [""])[0]
-            if not sent or not hmac.compare_digest(sent, app.state.csrf):
+            if not sent or not hmac.compare_digest(sent, request.state.csrf):
                 return PlainTextResponse("refused: this form did not come from layerwise (reload the page)",
                                          status_code=403)
         # One request at a time touches the library (the CLI may write too: SQLite WAL and busy timeouts).
@@ -138,6 +153,6 @@ def create_app(library: Library, token: str | None = None, allowed_hosts: tuple[
     def favicon() -> Response:
         return Response(status_code=204)
 
-    for module in (triage, weekly, study, concepts, reinforce):
+    for module in (signin, triage, weekly, study, concepts, reinforce):
         app.include_router(module.router)
     return app

@@ -22,7 +22,7 @@ router = APIRouter()
 
 @router.get("/map", response_class=HTMLResponse)
 def concept_map_page(request: Request, slug: str = "", depth: int = 2) -> HTMLResponse:
-    library = request.app.state.library
+    library = request.state.library
     cmap = concept_map(library)
     ahead = frontier(library, limit=None)
     centre = slug or (ahead[0].slug if ahead else next(iter(cmap.concepts)))
@@ -36,7 +36,7 @@ def concept_map_page(request: Request, slug: str = "", depth: int = 2) -> HTMLRe
 
 @router.get("/map/{slug}", response_class=HTMLResponse)
 def concept_page(request: Request, slug: str) -> HTMLResponse:
-    library = request.app.state.library
+    library = request.state.library
     if (wait := preparing(request, "this concept's items")) is not None:
         return wait
     data = describe(library, slug, items=30)
@@ -49,5 +49,5 @@ def concept_page(request: Request, slug: str) -> HTMLResponse:
 
 @router.post("/map/{slug}/mark")
 def concept_mark(request: Request, slug: str, layer: str = Form(...)) -> RedirectResponse:
-    mark(request.app.state.library, slug, layer)
+    mark(request.state.library, slug, layer)
     return RedirectResponse(f"/map/{slug}", status_code=303)

@@ -19,7 +19,7 @@ router = APIRouter()
 @router.get("/review", response_class=HTMLResponse)
 def review(request: Request, reviewed: int = 0) -> HTMLResponse:
     """The most overdue card; its answer is revealed in the page (Space), then graded (1-4)."""
-    library = request.app.state.library
+    library = request.state.library
     cards.sync(library)
     due = scheduler.due(library)
     return page(request, "review.html", card=due[0] if due else None, left=len(due), reviewed=reviewed,
@@ -28,7 +28,7 @@ def review(request: Request, reviewed: int = 0) -> HTMLResponse:
 
 @router.post("/review/{card_id}")
 def grade(request: Request, card_id: int, rating: str = Form(...), reviewed: int = Form(0)) -> RedirectResponse:
-    scheduler.grade(request.app.state.library, card_id, rating)
+    scheduler.grade(request.state.library, card_id, rating)
     return RedirectResponse(f"/review?reviewed={reviewed + 1}", status_code=303)
 
 
@@ -36,14 +36,14 @@ def grade(request: Request, card_id: int, rating: str = Form(...), reviewed: int
 def digest(request: Request, week: str = "", by: str = "track") -> HTMLResponse:
     week = parse_week(week)
     by = by if by in ("track", "concept") else "track"
-    chosen = weekly.links(request.app.state.library, week)
+    chosen = weekly.links(request.state.library, week)
     return page(request, "digest.html", week=week, by=by, links=chosen, html=weekly.to_html(week, chosen, by),
                 markdown=weekly.markdown(week, chosen, by))
 
 
 @router.get("/digest/download")
 def digest_download(request: Request, week: str = "", fmt: str = "md", by: str = "track") -> Response:
-    library = request.app.state.library
+    library = request.state.library
     week = parse_week(week)
     by = by if by in ("track", "concept") else "track"
     if fmt == "atom":
@@ -63,7 +63,7 @@ def digest_download(request: Request, week: str = "", fmt: str = "md", by: str =
 @router.post("/digest/publish")
 def digest_publish(request: Request, week: str = Form("")) -> RedirectResponse:
     """Keep this week's digest, so the Atom feed carries it."""
-    library = request.app.state.library
+    library = request.state.library
     week = parse_week(week)
     weekly.save(library, week, weekly.links(library, week))
     return RedirectResponse(f"/digest?week={week}&published=1", status_code=303)
@@ -72,4 +72,4 @@ def digest_publish(request: Request, week: str = Form("")) -> RedirectResponse:
 @router.get("/stats", response_class=HTMLResponse)
 def stats(request: Request, period: str = "week") -> HTMLResponse:
     period = period if period in ("week", "month") else "week"
-    return page(request, "stats.html", data=measure(request.app.state.library, period), period=period)
+    return page(request, "stats.html", data=measure(request.state.library, period), period=period)

@@ -34,11 +34,15 @@ def install(env: Any) -> None:
     env.globals["layer_colours"] = LAYER_COLOURS
 
 
-def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render a template with the current page's name for the navigation."""
+def page(request: Request, name: str, status_code: int = 200, headers: dict[str, str] | None = None,
+         **context: Any) -> HTMLResponse:
+    """Render a template with the current page's name for the navigation, and who is signed in (team mode)."""
     templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, name, {"page": name.split(".")[0].split("_")[0], **context},
-                                      status_code=status_code)
+    return templates.TemplateResponse(request, name, {"page": name.split(".")[0].split("_")[0],
+                                                      "person": getattr(request.state, "person", None),
+                                                      "csrf": getattr(request.state, "csrf", None) or
+                                                      request.app.state.csrf, **context},
+                                      status_code=status_code, headers=headers)
 
 
 def local_path(path: str) -> str:

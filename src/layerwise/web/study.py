@@ -27,7 +27,7 @@ EXTEND_MINUTES = 15
 @router.get("/study", response_class=HTMLResponse)
 def study_home(request: Request, ref: str = "") -> HTMLResponse:
     """Sessions still running, this week's picks to start one on, and a form for any item or concept."""
-    library = request.app.state.library
+    library = request.state.library
     picks = []
     if not library.is_empty():
         if (wait := preparing(request, "your picks to study")) is not None:
@@ -42,7 +42,7 @@ def study_home(request: Request, ref: str = "") -> HTMLResponse:
 @router.post("/study/start")
 def study_start(request: Request, ref: str = Form(...), layer: str = Form(""),
                 minutes: float = Form(0)) -> RedirectResponse:
-    begun = sessions.begin(request.app.state.library, ref, layer or None, minutes if minutes > 0 else None, on_clock=True)
+    begun = sessions.begin(request.state.library, ref, layer or None, minutes if minutes > 0 else None, on_clock=True)
     return RedirectResponse(f"/study/{begun.session_id}", status_code=303)
 
 
@@ -52,7 +52,7 @@ def _note_of(library: Library, ref: str, layer: str) -> str:
 
 @router.get("/study/{session_id}", response_class=HTMLResponse)
 def study_session(request: Request, session_id: int) -> HTMLResponse:
-    library = request.app.state.library
+    library = request.state.library
     clock = session_clock.clock(library, session_id)
     relative = _note_of(library, clock.ref, clock.layer)
     file = notes.note_path(library, relative)
@@ -62,7 +62,7 @@ def study_session(request: Request, session_id: int) -> HTMLResponse:
 
 @router.get("/study/{session_id}/clock")
 def study_clock(request: Request, session_id: int) -> JSONResponse:
-    clock = session_clock.clock(request.app.state.library, session_id)
+    clock = session_clock.clock(request.state.library, session_id)
     return JSONResponse({"elapsed": clock.elapsed, "remaining": clock.remaining, "planned": clock.planned_seconds,
                          "running": clock.running, "extended": clock.extended})
 
@@ -71,7 +71,7 @@ def study_clock(request: Request, session_id: int) -> JSONResponse:
 def study_action(request: Request, session_id: int, action: str, outcome: str = Form(""), summary: str = Form(""),
                  when: str = Form("")) -> RedirectResponse:
     """pause, resume, extend (once), or finish with the forced choice."""
-    library = request.app.state.library
+    library = request.state.library
     if action == "pause":
         session_clock.pause(library, session_id)
     elif action == "resume":
@@ -94,12 +94,12 @@ def study_action(request: Request, session_id: int, action: str, outcome: str = 
 
 @router.get("/notes", response_class=HTMLResponse)
 def notes_list(request: Request, q: str = "") -> HTMLResponse:
-    return page(request, "notes.html", notes=notes.search(request.app.state.library, q or None), q=q)
+    return page(request, "notes.html", notes=notes.search(request.state.library, q or None), q=q)
 
 
 @router.get("/notes/edit", response_class=HTMLResponse)
 def note_edit(request: Request, path: str, saved: int = 0, back: str = "") -> HTMLResponse:
-    library = request.app.state.library
+    library = request.state.library
     file = notes.note_path(library, path)
     text = file.read_text(encoding="utf-8", errors="replace")
     return page(request, "note_edit.html", path=path, text=text, version=notes.version(file), saved=bool(saved),
@@ -109,7 +109,7 @@ def note_edit(request: Request, path: str, saved: int = 0, back: str = "") -> HT
 @router.post("/notes/edit", response_class=HTMLResponse)
 def note_save(request: Request, path: str = Form(...), text: str = Form(""), version: str = Form(""),
               back: str = Form("")) -> Response:
-    library = request.app.state.library
+    library = request.state.library
     file = notes.note_path(library, path)
     try:
         notes.save_edit(file, text, version)

@@ -35,7 +35,7 @@ def _source(item: Any) -> str:
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox(request: Request, q: str = "", kind: str = "", offset: int = 0) -> HTMLResponse:
     """Ranked items with their reasons; with a query, full-text search results instead."""
-    library = request.app.state.library
+    library = request.state.library
     offset = max(0, offset)
     kind = kind if kind in KINDS else ""
     if q.strip():  # full-text search needs no representations: it answers while they are prepared
@@ -64,7 +64,7 @@ def triage(request: Request, ref: str, action: str, back: str = Form("/inbox")) 
         raise NotFound(f"no action {action!r}")
     if action == "accept" and (wait := preparing(request, "the inbox")) is not None:
         return wait  # taking an item into the week replans it: not before the representations are ready
-    triage_item(request.app.state.library, ref, action)
+    triage_item(request.state.library, ref, action)
     if request.headers.get("x-requested-with") == "layerwise":  # keyboard triage: the page updates itself
         return JSONResponse({"ref": ref, "action": action})
     return RedirectResponse(local_path(back) or "/inbox", status_code=303)
@@ -72,7 +72,7 @@ def triage(request: Request, ref: str, action: str, back: str = Form("/inbox")) 
 
 @router.get("/items/{ref}", response_class=HTMLResponse)
 def item(request: Request, ref: str) -> HTMLResponse:
-    library = request.app.state.library
+    library = request.state.library
     found = library.get(ref)
     note = notes.find_item_note(library, found.id)
     concepts = concepts_of(library, [found.id]).get(found.id, []) if ready(request) else []
@@ -83,7 +83,7 @@ def item(request: Request, ref: str) -> HTMLResponse:
 
 @router.get("/week", response_class=HTMLResponse)
 def week(request: Request) -> HTMLResponse:
-    library = request.app.state.library
+    library = request.state.library
     if library.is_empty():
         return page(request, "week.html", plan=None, empty=True)
     if (wait := preparing(request, "this week's plan")) is not None:
@@ -106,7 +106,7 @@ def week_calendar(request: Request) -> Response:
     """The week's timeboxes, dives and review as calendar events (what `layerwise week --ics` writes)."""
     if (wait := preparing(request, "this week's calendar")) is not None:
         return wait
-    return Response(week_ics(request.app.state.library), media_type="text/calendar; charset=utf-8",
+    return Response(week_ics(request.state.library), media_type="text/calendar; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="layerwise-week.ics"'})
 
 
@@ -116,5 +116,5 @@ def week_action(request: Request, position: int, action: str) -> Response:
         raise NotFound(f"no action {action!r}")
     if (wait := preparing(request, "this week's plan")) is not None:
         return wait
-    act(request.app.state.library, position, action)
+    act(request.state.library, position, action)
     return RedirectResponse("/week", status_code=303)

@@ -22,7 +22,7 @@ router = APIRouter()
 
 @router.get("/week/review", response_class=HTMLResponse)
 def review_page(request: Request, week: str = "") -> HTMLResponse:
-    library = request.app.state.library
+    library = request.state.library
     week = parse_week(week) if week else weekly.default_week(library)
     found = weekly.review(library, week)
     monday, sunday = week_days(week)
@@ -39,13 +39,13 @@ def decide(request: Request, week: str, position: int, choice: str = Form(...), 
     if choice not in REVIEW_CHOICES:
         raise NotFound(f"no choice {choice!r}")
     week = parse_week(week)
-    weekly.decide(request.app.state.library, week, position, choice, day or None)
+    weekly.decide(request.state.library, week, position, choice, day or None)
     return RedirectResponse(f"/week/review?week={week}#picks", status_code=303)
 
 
 @router.post("/week/review/{week}/reflection")
 def reflect(request: Request, week: str, learned: str = Form(""), change: str = Form("")) -> RedirectResponse:
-    library = request.app.state.library
+    library = request.state.library
     week = parse_week(week)
     weekly.save_reflection(library, weekly.review(library, week), learned, change)
     return RedirectResponse(f"/week/review?week={week}#reflection", status_code=303)
@@ -53,7 +53,7 @@ def reflect(request: Request, week: str, learned: str = Form(""), change: str = 
 
 @router.post("/week/review/{week}/done")
 def finish(request: Request, week: str) -> RedirectResponse:
-    library = request.app.state.library
+    library = request.state.library
     week = parse_week(week)
     weekly.finish(library, week)
     return RedirectResponse(f"/week/review?week={week}#ahead", status_code=303)
