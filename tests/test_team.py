@@ -249,3 +249,116 @@ def test_a_shared_library_fetches_from_its_own_network_only_when_allowed(sqlite_
     assert http_server.hits("/post")[0]["host"] == f"localhost:{port}"  # connected to the checked address, by name
     redirected = cli("add", f"http://localhost:{port}/hop")  # ... and a redirect to its address is checked again
     assert redirected.code == 2 and "refused: 127.0.0.1" in redirected.err
+
+
+# -- the team's week and the curator's digest -------------------------------------------------------------
+def test_the_teams_week_shared_summaries_and_the_curators_digest(team, tmp_path):
+    from layerwise.people import NotAllowed
+    from layerwise.rank.plan import act
+    from layerwise.reinforce import team as team_week
+    from layerwise.times import iso_week
+
+    library, tokens = team
+    alice, bob = (library.as_person(p) for p in people.everyone(library))
+    add_focus(alice, "need", "retrieval-augmented generation")
+    add_focus(bob, "need", "retrieval-augmented generation")
+    shared_item = week_plan(alice).picks[0].item_id
+    act(alice, 1, "accept")
+    act(alice, 2, "done")
+    week_plan(bob)  # proposed only: the team does not see it
+    for person, words in ((alice, "Retrieval beats closed-book QA."), (bob, "A retriever and a generator, trained together.")):
+        sessions.log(person, str(shared_item), "explore", 10, "summarize", summary=words)
+        team_week.share(person, str(shared_item))
+    mark(bob, "rag", "deepened")
+    mark(alice, "rag", "skimmed")
+
+    week = team_week.week(alice, iso_week())
+    top = week[0]
+    assert top.item_id == shared_item and sorted(top.summed_up) == ["alice", "bob"] and sorted(top.finished) == ["alice", "bob"]
+    assert [s["author"] for s in top.shared] == ["alice", "bob"]
+    assert all("bob" not in t.accepted + t.finished for t in week[1:])  # bob's other picks, only proposed, stay his
+    assert sum("alice" in t.finished for t in week) == 2  # the summed-up pick is done too
+    assert team_week.who_knows(alice, "rag")[0]["people"] == [{"name": "bob", "layer": "deepened"},
+                                                                {"name": "alice", "layer": "skimmed"}]
+    with pytest.raises(Exception, match="no Summary yet"):
+        team_week.share(bob, str(week[-1].item_id))
+
+    draft = team_week.draft(alice, iso_week())
+    assert "(summary by alice)" in draft and "(summary by bob)" in draft
+    sections = draft.split("\n## ")
+    edited = "\n## ".join([sections[0], sections[2], sections[1].replace("Retrieval beats closed-book QA.",
+                                                                         "Why we care: our search stack is RAG.")])
+    with pytest.raises(NotAllowed):
+        team_week.publish(bob, iso_week(), edited)
+    links = team_week.publish(alice, iso_week(), edited)
+    assert [x["item_id"] for x in links] == [week[1].item_id, shared_item]  # the curator's order, one left out
+    assert team_week.draft(bob, iso_week()).count("\n## ") == 2  # the published week is the draft now
+    markdown, email = team_week.markdown(iso_week(), links), team_week.to_html(iso_week(), links)
+    assert markdown.startswith(f"# Team digest, {iso_week()}") and "Why we care: our search stack is RAG." in markdown
+    assert "<script" not in email and "Why we care" in email
+    assert team_week.atom(bob).count(b"<entry>") == 1
+
+    app = create_app(library)
+    browser = _sign_in(app, tokens["bob"])
+    assert "Why we care" not in browser.get(f"/items/{shared_item}").text  # the item shows members' own words
+    page = browser.get(f"/items/{shared_item}").text
+    assert "Shared by the team" in page and "A retriever and a generator" in page and "alice" in page
+    team_page = browser.get("/team?who=rag").text
+    assert "summed up: alice, bob" in team_page and "bob <span class=\"meta\">(deepened)</span>" in team_page
+    team_week.unshare(bob, str(shared_item))
+    assert [s["author"] for s in team_week.shared_on(bob, shared_item)] == ["alice"]
+
+
+def test_team_commands_and_the_curators_digest_from_the_cli(cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("LAYERWISE_HOME", str(tmp_path / "home"))
+    assert cli("demo").code == 0
+    assert cli("user", "add", "alice").code == 0 and cli("user", "add", "bob").code == 0
+    pick = json.loads(cli("week", "--json").out)["picks"][0]["id"]
+    assert cli("study", str(pick), "--layer", "explore", "--minutes", "5", "--outcome", "summarize",
+               "--summary", "Worth a team read.").code == 0
+    assert cli("team", "share", str(pick)).code == 0
+    shown = cli("team")
+    assert shown.code == 0 and "finished: alice" in shown.out and "alice shared: Worth a team read." in shown.out
+    assert "[rag]" in cli("team", "who", "rag").out
+    draft = tmp_path / "draft.md"
+    assert cli("digest", "--team", "-o", str(draft)).code == 0 and "<!-- item" in draft.read_text()
+    refused = cli("--user", "bob", "digest", "--team", "--publish", str(draft))
+    assert refused.code == 2 and "only a curator publishes" in refused.err
+    published = cli("digest", "--team", "--publish", str(draft), "--format", "html")
+    assert published.code == 0 and "Team digest" in published.out and "Worth a team read." in published.out
+    assert cli("--user", "bob", "digest", "--team", "--format", "atom").out.count("<entry>") == 1
+
+
+# -- embeddings computed once per item, for every machine ------------------------------------------------
+def test_a_second_machine_reads_the_embeddings_instead_of_computing_them(db_url, tmp_path):
+    import numpy as np
+    from sqlalchemy import text
+
+    from layerwise.represent.index import load_index
+
+    first = Library(tmp_path / "first-home", database_url=db_url)
+    first.import_file(str(SAMPLE_PATH), source="arxiv")
+    embedded: list[int] = []
+    built = load_index(first, progress=embedded.append)
+    assert embedded[-1] == len(built.ids)
+    with first.store.begin() as conn:
+        kept = conn.execute(text("SELECT count(*) FROM item_vectors")).scalar()
+    assert kept == (len(built.ids) if db_url.startswith("postgresql") else 0)  # SQLite: one machine, the index is enough
+
+    second = Library(tmp_path / "second-home", database_url=db_url)  # another server: an empty index/ folder
+    again: list[int] = []
+    read = load_index(second, progress=again.append)
+    if db_url.startswith("postgresql"):
+        assert again == []  # nothing embedded
+        assert np.abs(read.dense[read.rows(built.ids.tolist())] - built.dense).max() < 2e-3  # float16 precision
+        changed = int(built.ids[5])
+        with second.store.begin() as conn:  # an item's text changes: its vector is computed again, and only it
+            conn.execute(text("UPDATE items SET title = title || ' (revised)', updated_at = '2999-01-01T00:00:00Z' "
+                              "WHERE id = :i"), {"i": changed})
+        third: list[int] = []
+        load_index(Library(tmp_path / "third-home", database_url=db_url), progress=third.append)
+        assert third[-1] == 1
+    else:
+        assert again[-1] == len(built.ids)
+    first.close()
+    second.close()

@@ -111,6 +111,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                'Repair the library: rebuild the full-text index and the representations; if the file lost pages, copy every readable row into a new library file and keep the damaged one beside it.'),
     "backup": ("maintenance", "backup",
                'Copy the library file into backups/ in the home (consistent even while layerwise runs).'),
+    "team": ("team", "team",
+             "The team's week: what people accepted, finished and summed up, with the summaries they shared; `team who` says who knows which concept."),
     "user": ("people", "user",
              'The people sharing this library (team mode): add them with a token for the web app, list, revoke, remove.'),
     "serve": ("serve", "serve",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,7 +14,11 @@ from layerwise.errors import LayerwiseError
 from layerwise.reinforce import cards, katas
 from layerwise.reinforce import digest as weekly
 from layerwise.reinforce import review as scheduler
+from layerwise.reinforce import team as team_week
 from layerwise.times import parse_week
+
+if TYPE_CHECKING:
+    from layerwise.library import Library
 
 KEYS = {"1": "again", "2": "hard", "3": "good", "4": "easy", "a": "again", "h": "hard", "g": "good", "e": "easy"}
 
@@ -81,23 +87,50 @@ def _summary(data: dict, results: list[dict], as_json: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(("md", "html", "atom")), default="md", show_default=True)
 @click.option("--by", type=click.Choice(("track", "concept")), default="track", show_default=True, help="How links are grouped.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write here instead of printing.")
+@click.option("--team", "for_team", is_flag=True,
+              help="The team's digest: the five most valuable items the team studied, with members' shared summaries; "
+                   "a Markdown draft for the curator to edit until published.")
+@click.option("--publish", "draft", type=click.Path(exists=True, dir_okay=False),
+              help="With --team: publish the curator's edited draft (curators only).")
 @click.pass_context
-def digest(ctx: click.Context, week: str | None, fmt: str, by: str, output: str | None) -> None:
+def digest(ctx: click.Context, week: str | None, fmt: str, by: str, output: str | None, for_team: bool,
+           draft: str | None) -> None:
     """The week's best five links with your own summaries and why each matters: Markdown, HTML for an email,
     or an Atom feed that keeps every week you made a digest for."""
     week = parse_week(week)
     library = ctx.obj.library
-    chosen = weekly.links(library, week)
-    weekly.save(library, week, chosen)
-    if fmt == "atom":
-        data = weekly.atom(library)
+    if for_team or draft:
+        data, count = _team_digest(library, week, fmt, draft)
     else:
-        data = (weekly.markdown(week, chosen, by) if fmt == "md" else weekly.to_html(week, chosen, by)).encode()
+        chosen = weekly.links(library, week)
+        weekly.save(library, week, chosen)
+        count = len(chosen)
+        if fmt == "atom":
+            data = weekly.atom(library)
+        else:
+            data = (weekly.markdown(week, chosen, by) if fmt == "md" else weekly.to_html(week, chosen, by)).encode()
     if output:
         write_atomically(output, data)
-        click.echo(f"{len(chosen)} links for {week} written to {output}", err=True)
+        click.echo(f"{count} links for {week} written to {output}", err=True)
     else:
         click.echo(data.decode(), nl=False)
+
+
+def _team_digest(library: Library, week: str, fmt: str, draft: str | None) -> tuple[bytes, int]:
+    """A published week as md/html (or the team's feed); before it is published, the draft to edit."""
+    if draft is not None:
+        links = team_week.publish(library, week, Path(draft).read_text(encoding="utf-8"))
+        click.echo(f"published the team's digest for {week}: {len(links)} links", err=True)
+    done = team_week.published(library, week)
+    if fmt == "atom":
+        return team_week.atom(library), len(done[0]["links"]) if done else 0
+    if not done:
+        if fmt == "html":
+            raise LayerwiseError(f"the team's digest for {week} is not published yet: `layerwise digest --team -o "
+                                 "draft.md`, edit it, then `--publish draft.md`")
+        return team_week.draft(library, week).encode(), len(team_week.propose(library, week))
+    links = done[0]["links"]
+    return (team_week.markdown(week, links) if fmt == "md" else team_week.to_html(week, links)).encode(), len(links)
 
 
 @click.group("kata")

@@ -108,8 +108,8 @@ def _md_url(url: str) -> str | None:
     return quote(url, safe=":/?#@!$&'*+,;=%~-._[]")
 
 
-def markdown(week: str, chosen: list[Link], by: str = "track") -> str:
-    lines = [f"# layerwise digest, {week}", ""]
+def markdown(week: str, chosen: list[Link], by: str = "track", heading: str = "layerwise digest") -> str:
+    lines = [f"# {heading}, {week}", ""]
     if not chosen:
         return "\n".join(lines + ["Nothing finished or studied this week yet.", ""])
     for group, members in _groups(chosen, by):
@@ -117,7 +117,7 @@ def markdown(week: str, chosen: list[Link], by: str = "track") -> str:
         for link in members:
             url = _md_url(link.url)
             title = f"[{_md(link.title)}]({url})" if url else _md(link.title)
-            lines.append(f"- **{title}** ({_md(link.kind)}). Why it matters: {_md(link.why)}.")
+            lines.append(f"- **{title}** ({_md(link.kind)})." + (f" Why it matters: {_md(link.why)}." if link.why else ""))
             if link.summary:
                 lines += ["  " + line if line else "" for line in ("\n" + link.summary).splitlines()[1:]]
         lines.append("")
@@ -125,6 +125,8 @@ def markdown(week: str, chosen: list[Link], by: str = "track") -> str:
 
 
 def _groups(chosen: list[Link], by: str) -> list[tuple[str, list[Link]]]:
+    if by == "order":  # one list, in the order given (a curator's)
+        return [("This week", chosen)] if chosen else []
     key = (lambda link: link.concept or "other") if by == "concept" else \
         (lambda link: {"need": "Need to learn", "want": "Want to learn"}.get(link.track, "Also studied"))
     groups: dict[str, list[Link]] = {}
@@ -133,10 +135,12 @@ def _groups(chosen: list[Link], by: str) -> list[tuple[str, list[Link]]]:
     return list(groups.items())
 
 
-def to_html(week: str, chosen: list[Link], by: str = "track") -> str:
+def to_html(week: str, chosen: list[Link], by: str = "track", heading: str = "layerwise digest",
+            groups: list[tuple[str, list[Link]]] | None = None) -> str:
     """A complete HTML document for an email client (templates/digest_email.html): inline styles, no scripts,
     every captured string escaped by the template, the user's Markdown rendered with raw HTML disabled."""
-    return _email_template().render(week=week, groups=_groups(chosen, by)) + "\n"
+    return _email_template().render(week=week, heading=heading,
+                                    groups=_groups(chosen, by) if groups is None else groups) + "\n"
 
 
 @functools.cache
@@ -165,14 +169,19 @@ def save(library: Library, week: str, chosen: list[Link]) -> None:
 
 def atom(library: Library, title: str = "layerwise digest", feed_url: str = "urn:layerwise:digest") -> bytes:
     """An Atom feed (written by feedgen) with one entry per saved week, newest first."""
-    from feedgen.feed import FeedGenerator
-
     weeks = []
     for path in sorted(digests_dir(library).glob("*-W*.json"), reverse=True):
         try:
             weeks.append(json.loads(path.read_text(encoding="utf-8")))
         except (json.JSONDecodeError, OSError):
             continue  # a damaged week is left out, the others stay
+    return feed(weeks, title, feed_url)
+
+
+def feed(weeks: list[dict[str, Any]], title: str, feed_url: str, by: str = "track") -> bytes:
+    """Atom for weeks of links ({week, saved_at, links}), newest first."""
+    from feedgen.feed import FeedGenerator
+
     feed = FeedGenerator()
     feed.id(feed_url)
     feed.title(title)
@@ -187,7 +196,7 @@ def atom(library: Library, title: str = "layerwise digest", feed_url: str = "urn
         entry.updated(data["saved_at"])
         entry.published(_stamp(week_days(data["week"])[0]))
         entry.summary("; ".join(x.title for x in chosen) or "nothing this week")
-        entry.content(to_html(data["week"], chosen), type="html")
+        entry.content(to_html(data["week"], chosen, by, heading=title), type="html")
         for link in chosen:
             if link.url.startswith(("http://", "https://")):
                 entry.link(href=link.url, rel="related", title=link.title)

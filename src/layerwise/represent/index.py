@@ -24,6 +24,7 @@ from layerwise.represent import chunks
 from layerwise.represent import dense as embeddings
 from layerwise.represent.dense import Encoder
 from layerwise.represent.lexical import TOKEN_PATTERN
+from layerwise.store import vectors as vector_rows
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -180,6 +181,7 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
     appended as a chunk; anything else rewrites the index whole (without embedding again what it holds)."""
     from scipy import sparse
 
+    before = _state(library)[1]
     fresh = _rows_since(library, meta.get("changed", ""))
     fresh_ids = np.array([r[0] for r in fresh], dtype=np.int64)
     keep = ~np.isin(index.ids, fresh_ids)
@@ -190,7 +192,8 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
     texts = [item_text(r[1], r[2]) for r in fresh]
     new_ids = np.array([r[0] for r in fresh], dtype=np.int64)
     new_tfidf = index.vectorize(texts)
-    new_dense = encoder.encode(texts) if texts else np.zeros((0, index.dense.shape[1]), dtype=np.float32)
+    new_dense = _embed(library, encoder, new_ids, texts, before) if texts else np.zeros((0, index.dense.shape[1]),
+                                                                                        dtype=np.float32)
     count, changed = _state(library)
     if not keep.all() or len(meta.get("chunks", [])) >= MAX_CHUNKS:
         rows = np.flatnonzero(keep)
@@ -212,6 +215,28 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
     return Index(ids=np.concatenate([index.ids, new_ids]), tfidf=sparse.vstack([index.tfidf, new_tfidf]).tocsr(),
                  dense=chunks.dense_view(folder, meta), vocabulary_source=index.vocabulary_source, idf=index.idf,
                  _vectorizer=index._vectorizer)
+
+
+def _embed(library: Library, encoder: Encoder, ids: np.ndarray, texts: list[str], stamp: str) -> np.ndarray:
+    """Embeddings of these items. On PostgreSQL the vectors another machine already computed come from the
+    database, and what is computed here goes back to it: each item is embedded once for every machine.
+    `stamp` is the library's change stamp read before the texts were (a later change makes the vector stale)."""
+    if library.store.dialect != "postgresql" or not len(ids) or not ids[0]:  # id 0: the empty library's stand-in
+        return encoder.encode(texts)
+    with library.store.begin() as conn:
+        known = vector_rows.known(conn, encoder.name, ids.tolist())
+    todo = [n for n, i in enumerate(ids.tolist()) if i not in known]
+    made = encoder.encode([texts[n] for n in todo]) if todo else None
+    dim = made.shape[1] if made is not None else len(next(iter(known.values())))
+    out = np.zeros((len(ids), dim), dtype=np.float32)
+    for n, i in enumerate(ids.tolist()):
+        if i in known:
+            out[n] = known[i]
+    if made is not None:
+        out[todo] = made
+        with library.store.begin() as conn:
+            vector_rows.save(conn, encoder.name, ((int(ids[n]), made[k]) for k, n in enumerate(todo)), stamp)
+    return out
 
 
 def _rows_by_id(library: Library, item_ids: list[int]) -> list[tuple[int, str, str | None]]:
@@ -245,9 +270,9 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
             if int(i) in old_rows:
                 dense[n] = reuse.dense[old_rows[int(i)]]
         if todo:
-            dense[todo] = encoder.encode([texts[n] for n in todo])
+            dense[todo] = _embed(library, encoder, ids[todo], [texts[n] for n in todo], changed)
     else:
-        dense = encoder.encode(texts)
+        dense = _embed(library, encoder, ids, texts, changed)
     index = Index(ids=ids, tfidf=tfidf, dense=dense,
                   vocabulary_source={k: int(v) for k, v in vectorizer.vocabulary_.items()},
                   idf=vectorizer.idf_.astype(np.float64))

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 # matches the migration scripts.
 SCHEMA_REVISIONS = ("0001_initial", "0002_profile_and_plan", "0003_concept_layers", "0004_item_concepts",
                     "0005_meta", "0006_study", "0007_cards", "0008_session_clock",
-                    "0009_week_reviews", "0010_items_added_at", "0011_reference_graph", "0012_people")
+                    "0009_week_reviews", "0010_items_added_at", "0011_reference_graph", "0012_people",
+                    "0013_team")
 WRITER_LOCK = 0x6C77  # PostgreSQL advisory lock key of the library's writers ("lw")
 KEY_COLUMNS = ("arxiv_id", "doi", "canonical_url", "title_key")  # what dedupe looks items up by
 COUNTED_COLUMNS = ("kind", "year", "venue")

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 # Every table a library holds, parents before children (the order rows are salvaged in).
 TABLES = ("items", "item_refs", "item_tags", "feeds", "people", "tokens", "web_sessions", "focuses", "feedback", "picks",
           "concept_layers", "item_concepts", "meta", "sessions", "dives", "cards", "reviews", "week_reviews",
-          "review_choices", "citations", "endorsements", "mentions", "item_status")
+          "review_choices", "citations", "endorsements", "mentions", "item_status", "shared_notes",
+          "team_digests", "item_vectors")
 ROWID_LIMIT = 2**63 - 1
 
 

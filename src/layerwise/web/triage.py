@@ -17,6 +17,7 @@ from layerwise.rank.profile import focuses, settings
 from layerwise.rank.reasons import Reason
 from layerwise.rank.reasons import load as load_reasons
 from layerwise.references import links
+from layerwise.reinforce import team
 from layerwise.reinforce.due import due_week
 from layerwise.study import notes
 from layerwise.study.schedule import week_ics
@@ -78,7 +79,8 @@ def item(request: Request, ref: str) -> HTMLResponse:
     concepts = concepts_of(library, [found.id]).get(found.id, []) if ready(request) else []
     return page(request, "item.html", item=found, concepts=concepts,
                 note=notes.relative(library, note) if note else None,
-                source=_source(found), graph=links(library.store, found.library_id))
+                source=_source(found), graph=links(library.store, found.library_id),
+                shared=team.shared_on(library, found.library_id))
 
 
 @router.get("/week", response_class=HTMLResponse)

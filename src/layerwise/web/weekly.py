@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from layerwise.errors import NotFound
 from layerwise.rank.plan import week_plan
 from layerwise.rank.profile import focuses
-from layerwise.reinforce import weekly
+from layerwise.reinforce import team, weekly
 from layerwise.times import iso_week, parse_week, week_days
 from layerwise.vocab import REVIEW_CHOICES
 from layerwise.web.render import page
@@ -57,3 +57,12 @@ def finish(request: Request, week: str) -> RedirectResponse:
     week = parse_week(week)
     weekly.finish(library, week)
     return RedirectResponse(f"/week/review?week={week}#ahead", status_code=303)
+
+
+@router.get("/team", response_class=HTMLResponse)
+def team_page(request: Request, week: str = "", who: str = "") -> HTMLResponse:
+    """What the team accepted, finished and summed up this week, and who knows which concept."""
+    library = request.state.library
+    week = parse_week(week) if week else iso_week()
+    return page(request, "team.html", week=week, items=team.week(library, week), who=who,
+                experts=team.who_knows(library, who or None)[:40], published=team.published(library, week))
