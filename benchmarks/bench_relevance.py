@@ -92,6 +92,11 @@ def main() -> None:
                              ("baseline: tf-idf + linear SVM (arxiv-sanity)", svm_rank)):
             map_score, ndcg = relevance.evaluate(ranker, qrels)
             rows.append((name, map_score, ndcg))
+        # the same ranker with the embeddings rounded to float16, as a shared library keeps them in PostgreSQL
+        loaded = index_module.load_index(library)
+        loaded.dense = np.asarray(loaded.dense, dtype=np.float16).astype(np.float32)
+        map_score, ndcg = relevance.evaluate(default, qrels)
+        rows.insert(1, ("layerwise default, embeddings kept as float16", map_score, ndcg))
         library.close()
     print(f"\nCSFCube dev: {len(qrels)} query-facet pairs, {len(papers):,} papers; index built in {build:.1f} s\n")
     print_table(["ranker", "MAP", "NDCG%20"], [(name, f"{m:.1f}", f"{n:.1f}") for name, m, n in rows])

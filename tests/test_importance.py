@@ -149,7 +149,13 @@ def test_the_inbox_keeps_its_ranking_until_something_it_depends_on_changes(sampl
     monkeypatch.setattr(inbox_module, "load_signals", lambda *a: calls.append(1) or real(*a))
     first = inbox(sample, limit=10)
     assert inbox(sample, limit=10) == first and inbox(sample, limit=5, offset=5) == first[5:] and len(calls) == 1
-    sample.set_status([str(first[0].item_id)], "done")  # an item finished: out of the inbox
+    sample.set_status([str(first[3].item_id)], "archived")  # archived: hidden from the ranking as it stands
+    assert first[3].item_id not in [e.item_id for e in inbox(sample, limit=10)] and len(calls) == 1
+    assert [e.item_id for e in inbox(sample, limit=9)] == [e.item_id for e in first if e != first[3]]
+    sample.set_status([str(first[3].item_id)], "inbox")  # back in its place, still without ranking anew
+    again = inbox(sample, limit=10)
+    assert again == first and len(calls) == 1
+    sample.set_status([str(first[0].item_id)], "done")  # an item finished: out of the inbox, and read counts in scores
     assert first[0].item_id not in [e.item_id for e in inbox(sample, limit=10)] and len(calls) == 2
     profile.rate(sample, str(first[1].item_id), -1)  # a rating changes the profile
     inbox(sample, limit=10)

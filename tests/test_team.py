@@ -362,3 +362,27 @@ def test_a_second_machine_reads_the_embeddings_instead_of_computing_them(db_url,
         assert again[-1] == len(built.ids)
     first.close()
     second.close()
+
+
+def test_every_route_of_a_teams_library_needs_a_person_signed_in(team):
+    """Not one page, action or download of a team's library answers a browser that has not signed in."""
+    from fastapi.routing import APIRoute
+
+    library, _ = team
+    app = create_app(library)
+    stranger = TestClient(app)
+    csrf = _csrf(stranger.get("/login").text)
+    checked = 0
+    routes = [r for part in app.routes for r in getattr(getattr(part, "original_router", None), "routes", [part])]
+    for route in routes:
+        if not isinstance(route, APIRoute) or route.path in ("/login", "/logout", "/favicon.ico"):
+            continue
+        path = re.sub(r"\{[^}]+\}", "1", route.path)
+        for method in route.methods:
+            response = stranger.request(method, path, data={"csrf": csrf}, follow_redirects=False)
+            if method == "GET":
+                assert response.status_code == 303 and response.headers["location"].startswith("/login"), path
+            else:
+                assert response.status_code == 401, (method, path)
+            checked += 1
+    assert checked >= 29  # every route the app has (a new one is checked without listing it)

@@ -21,7 +21,9 @@ from layerwise.store import concepts as concept_rows
 from layerwise.store import graph as graph_rows
 from layerwise.store import statuses as status_rows
 from layerwise.times import iso_week
-from layerwise.vocab import TRACKS
+from layerwise.vocab import FINISHED_STATUSES, TRACKS
+
+KNOWN = ("done", "reading")  # statuses the scores depend on (what was read counts as valued)
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -48,6 +50,7 @@ class _Ranking:
     best: np.ndarray
     which: np.ndarray
     picked: set[int]
+    finished: set[int]  # items out of the ranking by their status when it was made (others are hidden as they go)
     of_kind: set[int] | None
     order: Iterator[int]
     rows: list[int] = field(default_factory=list)
@@ -66,22 +69,29 @@ def inbox(library: Library, limit: int = 20, offset: int = 0, kind: str | None =
     plan = week_plan(library, week)
     overlay = library.home.path / OVERLAY
     with library.store.begin() as conn:
-        state = (week, profile.fingerprint(library), library.store.change_state(conn), status_rows.state(conn),
+        # archiving or dropping an item hides it from the ranking as it stands; what was read counts in the scores
+        finished = status_rows.ids_with(conn, FINISHED_STATUSES)
+        state = (week, profile.fingerprint(library), library.store.change_state(conn), status_rows.state(conn, KNOWN),
                  graph_rows.state(conn),
                  concept_rows.links_state(conn), overlay.stat().st_mtime_ns if overlay.exists() else 0,
                  library.home.config().get("embedding_model"), tuple((p.item_id, p.state) for p in plan.picks))
     key = (library.database_url, library.store.person, kind)
     cached = _RANKINGS.get(key)
-    ranking = cached[1] if cached and cached[0] == state else _rank(library, week, kind, plan.picks)
+    fresh = cached is not None and cached[0] == state and cached[1].finished <= finished  # none came back from finished
+    ranking = cached[1] if cached is not None and fresh else _rank(library, week, kind, plan.picks, finished)
     _RANKINGS[key] = (state, ranking)
     with ranking.lock:  # two requests of the web app may read one ranking further at once
-        return _page(ranking, limit, offset)
+        return _page(ranking, limit, offset, finished)
 
 
-def _page(ranking: _Ranking, limit: int, offset: int) -> list[InboxEntry]:
+def _page(ranking: _Ranking, limit: int, offset: int, hidden: set[int]) -> list[InboxEntry]:
     sig, rows = ranking.sig, ranking.rows
     shown = [sig.index.position[i] for i in ranking.picked if i in sig.index.position]
-    while len(rows) < offset + limit:  # a page of rows, never a second copy of a work shown before it
+
+    def visible() -> list[int]:
+        return [r for r in rows if int(sig.index.ids[r]) not in hidden]
+
+    while len(visible()) < offset + limit:  # a page of rows, never a second copy of a work shown before it
         batch = []
         for row in ranking.order:
             item_id = int(sig.index.ids[row])
@@ -89,13 +99,13 @@ def _page(ranking: _Ranking, limit: int, offset: int) -> list[InboxEntry]:
                     (ranking.of_kind is not None and item_id not in ranking.of_kind):
                 continue
             batch.append(int(row))
-            if len(batch) >= 2 * (offset + limit - len(rows)):
+            if len(batch) >= 2 * (offset + limit - len(visible())):
                 break
         if not batch:
             break
         rows += one_copy(sig.index, sig.describe, batch, shown + rows)
     out = []
-    for row in rows[offset:offset + limit]:
+    for row in visible()[offset:offset + limit]:
         track_index = int(ranking.which[row])
         track = ranking.tracks[track_index]
         if row not in ranking.reasons:
@@ -104,7 +114,7 @@ def _page(ranking: _Ranking, limit: int, offset: int) -> list[InboxEntry]:
     return out
 
 
-def _rank(library: Library, week: str, kind: str | None, picks: list[Pick]) -> _Ranking:
+def _rank(library: Library, week: str, kind: str | None, picks: list[Pick], finished: set[int]) -> _Ranking:
     sig = load_signals(library, week)
     with library.store.begin() as conn:
         of_kind = library.store.ids_of_kind(conn, kind) if kind else None
@@ -115,7 +125,7 @@ def _rank(library: Library, week: str, kind: str | None, picks: list[Pick]) -> _
     best = stacked.max(axis=0)
     if not any(sig.focuses.values()) and not sig.liked:
         best = best + centrality(sig)
-    return _Ranking(sig, tracks, scored, best, stacked.argmax(axis=0), {p.item_id for p in picks}, of_kind,
+    return _Ranking(sig, tracks, scored, best, stacked.argmax(axis=0), {p.item_id for p in picks}, finished, of_kind,
                     iter(np.argsort(-best).tolist()))
 
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from layerwise.rank.concepts import ConceptSignals
 from layerwise.rank.importance import ALONGSIDE_TOP, Importance, foundation_bonus
+from layerwise.rank.learned import learned_scores
 from layerwise.rank.reasons import Reason, dump, load, quoted, render
 from layerwise.rank.works import SAME_WORK, work_keys
 from layerwise.represent.dense import Encoder
@@ -37,10 +38,6 @@ from layerwise.vocab import BUCKETS
 POOL = 300
 
 MMR_LAMBDA = 0.7
-
-MIN_LABELS = 5
-
-UNLABELLED_NEGATIVES = 10000
 
 IMPORTANCE_WEIGHT = 1.0  # one unit of importance is worth one standard deviation of the best candidates' scores
 
@@ -89,28 +86,6 @@ def _mean_similarity(sig: Signals, rows: list[int]) -> np.ndarray:
     return zscore(sig.index.dense @ centre)
 
 
-def _learned(sig: Signals) -> np.ndarray | None:
-    """A per-user linear model on tf-idf once there are enough likes: likes against dislikes and a sample of
-    unjudged items (weak negatives, as arxiv-sanity and Scholar Inbox use the rest of the library). Measured
-    in benchmarks/bench_personal.py: as good as arxiv-sanity's SVM over the whole library at a quarter of
-    the time; the same model on embeddings found a third as many of a curator's hidden picks."""
-    if len(sig.liked) < MIN_LABELS:
-        return None
-    from sklearn.linear_model import LogisticRegression
-
-    rng = np.random.default_rng(len(sig.liked) * 7919 + len(sig.disliked))
-    judged = set(sig.liked) | set(sig.disliked)
-    pool = np.setdiff1d(np.arange(len(sig.index.ids)), list(judged))
-    unlabelled = rng.choice(pool, size=min(len(pool), UNLABELLED_NEGATIVES), replace=False).tolist() if len(pool) else []
-    negatives = sig.disliked + unlabelled
-    if not negatives:
-        return None
-    y = np.array([1] * len(sig.liked) + [0] * len(negatives))
-    model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=2000)
-    model.fit(sig.index.tfidf[sig.liked + negatives], y)
-    return zscore(np.asarray(model.decision_function(sig.index.tfidf)).ravel())
-
-
 def track_scores(sig: Signals, track: str, encoder: Encoder) -> tuple[np.ndarray, np.ndarray]:
     """Scores of every index row for a track, and which focus (index into the track's list) gave each."""
     n = len(sig.index.ids)
@@ -120,7 +95,7 @@ def track_scores(sig: Signals, track: str, encoder: Encoder) -> tuple[np.ndarray
         score, best = stacked.max(axis=0), stacked.argmax(axis=0)
     else:
         score, best = np.zeros(n), np.full(n, -1)
-    learned = _learned(sig)
+    learned = learned_scores(sig.index, sig.liked, sig.disliked)
     if learned is not None:  # enough likes: the model subsumes the likes' centroid and the dislikes
         score = score + learned
     else:

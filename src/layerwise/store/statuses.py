@@ -23,9 +23,10 @@ def set_status(conn: Connection, item_ids: Sequence[int], status: str, now: str)
         run(conn, "INSERT INTO item_status (person, item_id, status, at) VALUES (:me, :id, :status, :now)", mine)
 
 
-def state(conn: Connection) -> tuple[int, str]:
-    """How many statuses the acting person set, and when last: a ranking made before is stale after."""
-    row = conn.execute(text("SELECT count(*), max(at) FROM item_status WHERE person = :me"), {"me": me(conn)}).one()
+def state(conn: Connection, statuses: Sequence[str]) -> tuple[int, str]:
+    """How many items the acting person has in these statuses, and when one last got there."""
+    row = conn.execute(text("SELECT count(*), max(at) FROM item_status WHERE person = :me AND status IN :s", "s"),
+                       {"me": me(conn), "s": list(statuses)}).one()
     return int(row[0]), str(row[1] or "")
 
 
