@@ -201,7 +201,8 @@ def run(engine: str, url: str | None, args: argparse.Namespace, people: int) -> 
     base = re.search(r"(http://\S+?)/", server.stdout.readline()).group(1)  # type: ignore[union-attr]
     rows = []
     try:
-        print(f"  ready after {wait_ready(base, tokens['alice']):.0f} s of preparing", flush=True)
+        prepare_seconds = wait_ready(base, tokens["alice"])
+        print(f"  ready after {prepare_seconds:.0f} s of preparing", flush=True)
         baseline, elapsed = asyncio.run(load(base, {"alice": tokens["alice"]}, min(args.seconds, 20)))
         rows.append(_row(engine, "1 person, no sync (baseline)", baseline, elapsed, ""))
         served = {"body": feed_of(0, 0)}  # subscribed while empty: the entries come with the sync, under load
@@ -221,6 +222,13 @@ def run(engine: str, url: str | None, args: argparse.Namespace, people: int) -> 
         checks = _check(env, team, before + works)
         rows.append(_row(engine, f"{people} people + sync of {args.sync:,} ({sync_seconds:.0f} s)", team, elapsed,
                          checks))
+        if url:  # another machine on the same database: its own empty home, the embeddings read from PostgreSQL
+            other = {**env, "LAYERWISE_HOME": tempfile.mkdtemp(prefix="layerwise-team-second-"), "LAYERWISE_USER": "alice"}
+            started = time.perf_counter()
+            cli(other, "week", "--refresh")  # picks chosen anew: the index is built in the empty home
+            print(f"  a second machine's first `week --refresh` (empty home, same database): "
+                  f"{time.perf_counter() - started:.1f} s, against {prepare_seconds:.0f} s of preparing on the first",
+                  flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
