@@ -78,8 +78,9 @@ def main() -> None:
     start = time.perf_counter()
     y = np.zeros(n_items)
     y[list(liked_rows)] = 1
-    clf = svm.LinearSVC(class_weight="balanced", max_iter=10000, tol=1e-6, C=0.1).fit(index.tfidf, y)
-    rows.append(("baseline: arxiv-sanity tf-idf + SVM", hits(np.argsort(-clf.decision_function(index.tfidf))),
+    joined = index.tfidf.tocsr()  # one matrix for sklearn (the index may be several chunks)
+    clf = svm.LinearSVC(class_weight="balanced", max_iter=10000, tol=1e-6, C=0.1).fit(joined, y)
+    rows.append(("baseline: arxiv-sanity tf-idf + SVM", hits(np.argsort(-clf.decision_function(joined))),
                  time.perf_counter() - start))
     rng = np.random.default_rng(0)
     random_hits = np.mean([hits(rng.permutation(n_items)) for _ in range(20)], axis=0)

@@ -1,6 +1,7 @@
 """`similar`: the default ranker over a real library, --among semantics, the cached index."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -146,16 +147,53 @@ def test_a_sync_appends_a_chunk_and_a_change_compacts_the_index(sqlite_library, 
     reread = _fresh_process(library).load_index(library)  # read back from the chunks
     assert len(reread.ids) == len(first.ids) + 3 and similar(library, "b:b1", limit=1).results
     assert reread.dense.shape == (len(reread.ids), first.dense.shape[1]) and reread.tfidf.shape[0] == len(reread.ids)
+    assert type(reread.tfidf).__name__ == "Stacked"  # the chunks are read as they are, not joined
     monkeypatch.setattr(index, "MAX_CHUNKS", 2)
+    c0 = (folder / "c0" / "ids.npy").stat().st_mtime_ns
     _sync(library, tmp_path, "c", ["Continuous batching"])
-    index.load_index(library)
-    assert json.loads((folder / "meta.json").read_text())["chunks"] == ["c0"]  # compacted
-    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["c0"]
-    assert len(_fresh_process(library).load_index(library).ids) == len(first.ids) + 4
-    _sync(library, tmp_path, "a", ["Paged attention for serving large language models, revised"])  # a change
+    joined = index.load_index(library)  # the appended chunks are joined into one; the first is not rewritten
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["chunks"][0] == "c0" and len(meta["chunks"]) == 2 and meta["sizes"] == [len(first.ids), 4]
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == meta["chunks"]
+    assert (folder / "c0" / "ids.npy").stat().st_mtime_ns == c0
+    reread = _fresh_process(library).load_index(library)
+    assert reread.ids.tolist() == joined.ids.tolist() and len(reread.ids) == len(first.ids) + 4
+    assert (reread.tfidf[list(range(len(reread.ids)))] != joined.tfidf[list(range(len(joined.ids)))]).nnz == 0
+    assert similar(library, "c:c0", limit=1).results
+    time.sleep(1.1)  # items' change stamps count seconds: a change within the second the index was written is
+    # seen with the next change (a known limit)
+    path = tmp_path / "a-abstract.jsonl"  # a change: the paper gets its abstract
+    path.write_text(json.dumps({"id": "a0", "title": "Paged attention for serving large language models",
+                                "abstract": "Key-value cache blocks paged like virtual memory."}) + "\n")
+    assert library.import_file(str(path), source="a").merged == 1
     changed = index.load_index(library)
     assert json.loads((folder / "meta.json").read_text())["chunks"] == ["c0"] and len(changed.ids) == len(first.ids) + 4
-    assert similar(library, "a:a0", limit=1).results
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["c0"]
+    row = changed.position[library.resolve("a:a0")]
+    assert changed.tfidf[row].nnz > joined.tfidf[joined.position[library.resolve("a:a0")]].nnz  # its words are in
+
+
+def test_the_chunks_tf_idf_rows_score_as_the_joined_matrix_would():
+    """An index of several chunks is scored chunk by chunk, never joined (issue 16): every operation ranking
+    uses gives what the joined matrix gives."""
+    import numpy as np
+    from scipy import sparse
+
+    from layerwise.represent.stacked import Stacked, stack
+
+    rng = np.random.default_rng(7)
+    parts = [sparse.random(n, 40, density=0.2, format="csr", dtype=np.float32, random_state=rng) for n in (30, 0, 7, 1)]
+    joined, chunked = sparse.vstack(parts).tocsr(), stack(parts)
+    assert isinstance(chunked, Stacked) and chunked.shape == joined.shape == (38, 40)
+    vector = rng.random(40).astype(np.float32)
+    assert np.allclose(chunked @ vector, joined @ vector)
+    other = sparse.random(40, 3, density=0.5, format="csr", random_state=rng)
+    assert np.allclose((chunked @ other).toarray(), (joined @ other).toarray())
+    rows = [37, 0, 31, 30, 5, 36, 0]  # across chunks, out of order, repeated
+    assert np.array_equal(chunked[rows].toarray(), joined[rows].toarray())
+    assert np.array_equal(chunked[np.int64(31)].toarray(), joined[31].toarray())
+    assert chunked[[]].shape == (0, 40) and np.array_equal(chunked.tocsr().toarray(), joined.toarray())
+    assert stack([parts[0]]) is parts[0]
 
 
 @pytest.mark.parametrize("crash", ["chunk half-written", "chunk written, meta.json not yet"])

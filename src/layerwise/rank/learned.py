@@ -55,4 +55,5 @@ def _fit(index: Index, liked: list[int], disliked: list[int]) -> np.ndarray | No
     y = np.array([1] * len(liked) + [0] * len(negatives))
     model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=2000)
     model.fit(index.tfidf[liked + negatives], y)
-    return zscore(np.asarray(model.decision_function(index.tfidf)).ravel())
+    # the decision function by hand: the index's rows may be several chunks, which sklearn would join first
+    return zscore(np.asarray(index.tfidf @ model.coef_.ravel()).ravel() + float(model.intercept_[0]))

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from layerwise.represent import stacked
+
 DENSE = "dense.f32"
 GROWTH, ROOM = 1.25, 1024  # room left for appended rows when the embeddings file is (re)written
 
@@ -28,9 +30,7 @@ def read_meta(folder: Path) -> dict[str, Any]:
 
 def read(folder: Path, meta: dict[str, Any]) -> tuple[np.ndarray, Any, np.ndarray, Path, np.ndarray]:
     """(ids, tf-idf, embeddings, the vocabulary's file, idf) as `meta.json` lists them; OSError or ValueError
-    when a file is missing or damaged. The arrays of a single chunk stay memory-mapped."""
-    from scipy import sparse
-
+    when a file is missing or damaged. The arrays stay memory-mapped, and several chunks are not joined."""
     chunks = [folder / str(name) for name in meta.get("chunks", [])]
     if not chunks:
         raise ValueError("no chunks")
@@ -41,8 +41,8 @@ def read(folder: Path, meta: dict[str, Any]) -> tuple[np.ndarray, Any, np.ndarra
     rows = sum(len(i) for i in ids)
     if rows != int(meta.get("rows", -1)):
         raise ValueError(f"{rows} rows in the chunks, {meta.get('rows')} in meta.json")
-    return (np.concatenate(ids), tfidf[0] if len(chunks) == 1 else sparse.vstack(tfidf).tocsr(),
-            dense_view(folder, meta), folder / "vocabulary.json", np.load(folder / "idf.npy"))
+    return (np.concatenate(ids), stacked.stack(tfidf), dense_view(folder, meta), folder / "vocabulary.json",
+            np.load(folder / "idf.npy"))
 
 
 def _read_csr(chunk: Path) -> Any:

@@ -3,8 +3,9 @@
 tf-idf (sublinear tf, idf from the whole library) as a sparse matrix, and embeddings from the configured
 static model, in chunks (`index/c0/`, `index/c1-.../`) that `meta.json` lists: a sync appends a chunk of the
 new items, and `meta.json` is replaced last, so a crash (even kill -9) leaves the index as it was and the next
-use appends again, embedding only what is missing. Changed or removed items, a vocabulary that no longer fits,
-or too many chunks rewrite it whole into a temporary folder that is swapped in.
+use appends again, embedding only what is missing. Too many chunks join the appended ones into one; changed
+or removed items, or a vocabulary that no longer fits, rewrite it whole into a temporary folder that is
+swapped in.
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ import numpy as np
 from layerwise.represent import chunks
 from layerwise.represent import dense as embeddings
 from layerwise.represent.dense import Encoder
+from layerwise.represent.embedded import embed_items
 from layerwise.represent.lexical import TOKEN_PATTERN
-from layerwise.store import vectors as vector_rows
+from layerwise.represent.stacked import Stacked, stack
 
 if TYPE_CHECKING:
     from layerwise.library import Library
 
 VERSION = 4
-MAX_CHUNKS = 16  # appended chunks before the index is compacted into one
+MAX_CHUNKS = 16  # chunks before the appended ones are joined into one (the first, the largest, stays)
 
 
 @dataclass
@@ -166,9 +168,13 @@ def pending(library: Library) -> int:
     return max(abs(count - int(meta.get("items", 0))), 1)
 
 
-def _rows_since(library: Library, since: str) -> list[tuple[int, str, str | None]]:
+def _rows_since(library: Library, index: Index, since: str) -> list[tuple[int, str, str | None]]:
+    """Items changed since the index was written. Change stamps count seconds: one stamped in the second the
+    index was written is new if the index lacks it, and taken as unchanged if the index holds it."""
     with library.store.begin() as conn:
-        return library.store.item_texts_since(conn, since)
+        rows = library.store.item_texts_since(conn, since)
+    held = np.isin(np.array([r[0] for r in rows], dtype=np.int64), index.ids)
+    return [r[:3] for r, inside in zip(rows, held) if not (inside and r[3] == since)]
 
 
 def _all_ids(library: Library) -> np.ndarray:
@@ -182,7 +188,7 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
     from scipy import sparse
 
     before = _state(library)[1]
-    fresh = _rows_since(library, meta.get("changed", ""))
+    fresh = _rows_since(library, index, meta.get("changed", ""))
     fresh_ids = np.array([r[0] for r in fresh], dtype=np.int64)
     keep = ~np.isin(index.ids, fresh_ids)
     if len(index.ids) + int((~np.isin(fresh_ids, index.ids)).sum()) != _state(library)[0]:
@@ -192,10 +198,10 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
     texts = [item_text(r[1], r[2]) for r in fresh]
     new_ids = np.array([r[0] for r in fresh], dtype=np.int64)
     new_tfidf = index.vectorize(texts)
-    new_dense = _embed(library, encoder, new_ids, texts, before) if texts else np.zeros((0, index.dense.shape[1]),
+    new_dense = embed_items(library, encoder, new_ids, texts, before) if texts else np.zeros((0, index.dense.shape[1]),
                                                                                         dtype=np.float32)
     count, changed = _state(library)
-    if not keep.all() or len(meta.get("chunks", [])) >= MAX_CHUNKS:
+    if not keep.all():
         rows = np.flatnonzero(keep)
         whole = Index(ids=np.concatenate([index.ids[rows], new_ids]),
                       tfidf=sparse.vstack([index.tfidf[rows], new_tfidf]).tocsr(),
@@ -204,39 +210,28 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
         _save(whole, folder, {**meta, "items": count, "changed": changed})
         return whole
     names, sizes = list(meta["chunks"]), list(meta["sizes"])
-    counts = {k: meta[k] for k in ("rows", "capacity", "dim")}
+    parts = list(index.tfidf.parts) if isinstance(index.tfidf, Stacked) else [index.tfidf]
+    counts, merged = {k: meta[k] for k in ("rows", "capacity", "dim")}, []
     if len(new_ids):
+        tail_ids, tail = new_ids, new_tfidf
+        if len(names) >= MAX_CHUNKS:  # the appended chunks become one; the first (the fitted library) stays as it is
+            merged, first = names[1:], sizes[0]
+            tail_ids = np.concatenate([index.ids[first:], new_ids])
+            tail = sparse.vstack([index.tfidf[np.arange(first, len(index.ids))], new_tfidf]).tocsr()
+            head = parts[0] if parts[0].shape[0] == first else index.tfidf[np.arange(first)]
+            names, sizes, parts = names[:1], sizes[:1], [head]
         names.append(f"c{len(names)}-{uuid.uuid4().hex[:8]}")  # unique: two processes never write one chunk
-        sizes.append(len(new_ids))
-        chunks.write_chunk(folder / names[-1], new_ids, new_tfidf)
+        sizes.append(len(tail_ids))
+        chunks.write_chunk(folder / names[-1], tail_ids, tail)
         counts = chunks.append_dense(folder, meta, new_dense)
+        parts.append(tail)
     meta = {**meta, "items": count, "changed": changed, "chunks": names, "sizes": sizes, **counts}
     chunks.write_meta(folder, meta)
-    return Index(ids=np.concatenate([index.ids, new_ids]), tfidf=sparse.vstack([index.tfidf, new_tfidf]).tocsr(),
+    for name in merged:  # no longer listed: a crash before this leaves only unused folders behind
+        shutil.rmtree(folder / name, ignore_errors=True)
+    return Index(ids=np.concatenate([index.ids, new_ids]), tfidf=stack(parts),
                  dense=chunks.dense_view(folder, meta), vocabulary_source=index.vocabulary_source, idf=index.idf,
                  _vectorizer=index._vectorizer)
-
-
-def _embed(library: Library, encoder: Encoder, ids: np.ndarray, texts: list[str], stamp: str) -> np.ndarray:
-    """Embeddings of these items. On PostgreSQL the vectors another machine already computed come from the
-    database, and what is computed here goes back to it: each item is embedded once for every machine.
-    `stamp` is the library's change stamp read before the texts were (a later change makes the vector stale)."""
-    if library.store.dialect != "postgresql" or not len(ids) or not ids[0]:  # id 0: the empty library's stand-in
-        return encoder.encode(texts)
-    with library.store.begin() as conn:
-        known = vector_rows.known(conn, encoder.name, ids.tolist())
-    todo = [n for n, i in enumerate(ids.tolist()) if i not in known]
-    made = encoder.encode([texts[n] for n in todo]) if todo else None
-    dim = made.shape[1] if made is not None else len(next(iter(known.values())))
-    out = np.zeros((len(ids), dim), dtype=np.float32)
-    for n, i in enumerate(ids.tolist()):
-        if i in known:
-            out[n] = known[i]
-    if made is not None:
-        out[todo] = made
-        with library.store.begin() as conn:
-            vector_rows.save(conn, encoder.name, ((int(ids[n]), made[k]) for k, n in enumerate(todo)), stamp)
-    return out
 
 
 def _rows_by_id(library: Library, item_ids: list[int]) -> list[tuple[int, str, str | None]]:
@@ -270,9 +265,9 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
             if int(i) in old_rows:
                 dense[n] = reuse.dense[old_rows[int(i)]]
         if todo:
-            dense[todo] = _embed(library, encoder, ids[todo], [texts[n] for n in todo], changed)
+            dense[todo] = embed_items(library, encoder, ids[todo], [texts[n] for n in todo], changed)
     else:
-        dense = _embed(library, encoder, ids, texts, changed)
+        dense = embed_items(library, encoder, ids, texts, changed)
     index = Index(ids=ids, tfidf=tfidf, dense=dense,
                   vocabulary_source={k: int(v) for k, v in vectorizer.vocabulary_.items()},
                   idf=vectorizer.idf_.astype(np.float64))

@@ -280,12 +280,12 @@ class Store:
         """(id, title, abstract, updated_at) of every item, by id."""
         return [(int(r[0]), r[1], r[2], str(r[3])) for r in tuples(conn, "SELECT id, title, abstract, updated_at FROM items ORDER BY id")]
 
-    def item_texts_since(self, conn: Connection, stamp: str) -> list[tuple[int, str, str | None]]:
-        """(id, title, abstract) of items changed after a stamp, by id."""
+    def item_texts_since(self, conn: Connection, stamp: str) -> list[tuple[int, str, str | None, str]]:
+        """(id, title, abstract, updated_at) of items changed in or after a stamp's second, by id."""
         # sorted here: `ORDER BY id` would make SQLite scan the table in id order instead of using the
         # updated_at index (150 ms at 170k items for a sync of 100)
-        return sorted((int(r[0]), r[1], r[2]) for r in tuples(
-            conn, "SELECT id, title, abstract FROM items WHERE updated_at > :s", {"s": stamp}))
+        return sorted((int(r[0]), r[1], r[2], str(r[3])) for r in tuples(
+            conn, "SELECT id, title, abstract, updated_at FROM items WHERE updated_at >= :s", {"s": stamp}))
 
     def item_texts_by_id(self, conn: Connection, item_ids: Sequence[int]) -> list[tuple[int, str, str | None]]:
         out: list[tuple[int, str, str | None]] = []
@@ -294,7 +294,10 @@ class Store:
         return out
 
     def item_ids(self, conn: Connection) -> list[int]:
-        return column(conn, "SELECT id FROM items ORDER BY id")
+        # SQLite would read the whole table, abstracts and all, for its row ids (12 s on a cold cache at 170k);
+        # every index holds them too
+        where = " INDEXED BY items_added_at" if self.dialect == "sqlite" else ""
+        return sorted(column(conn, f"SELECT id FROM items{where}"))
 
 
 def _check_column(name: str, allowed: Sequence[str]) -> None:
