@@ -292,3 +292,37 @@ def test_jsonl_line_over_the_limit_is_skipped_without_reading_it_whole(library, 
                     + '{"id": "3", "title": "Third good record here"}\n')
     report = library.import_file(str(path))
     assert report.added == 2 and report.skipped[0].where.endswith(":2") and "16 MB" in report.skipped[0].reason
+
+
+def test_an_import_embeds_and_links_its_items_in_the_same_command(library, cli):
+    """From file to a ready plan in one command (issue 16): the import also computes the representations and
+    the concept links of what it brought, so the first plan waits for nothing; --no-prepare leaves that to
+    first use."""
+    from layerwise.concepts.linking import concepts_of
+    from layerwise.rank.prepare import work
+    from layerwise.represent.index import load_index
+
+    result = cli("import", "--no-prepare", str(data_file("files", "zotero", "library.csl.json")))
+    assert result.code == 3 and work(library) > 0 and not (library.home.path / "index").exists()  # 3: one skipped
+    result = cli("import", str(data_file("files", "bibtex", "top100-deep-learning.bib")))
+    assert result.code == 0 and "added" in result.out and work(library) == 0
+    index = load_index(library)  # current: read back, nothing embedded
+    with library.store.begin() as conn:
+        count = library.store.change_state(conn)[0]
+    assert len(index.ids) == count  # both files' items, the first file's included
+    assert len(concepts_of(library, index.ids.tolist())) > 100  # linked to the concept map already
+
+
+def test_several_files_in_one_import_each_kept_and_a_bad_one_named(library, cli, tmp_path):
+    """`layerwise import A B C`: each file is its own transaction; a broken one is named in one line, the others
+    land, and the exit code says something failed (issue 16)."""
+    broken = tmp_path / "broken.json"
+    broken.write_text("[" * 10_000)
+    bib, csl = data_file("files", "bibtex", "top100-deep-learning.bib"), data_file("files", "zotero", "library.csl.json")
+    result = cli("import", "--no-prepare", "--json", str(bib), str(broken), str(csl))
+    assert result.code == 2 and f"{broken.name}" in result.err and "Traceback" not in result.err
+    reports = json.loads(result.out)
+    assert [r["file"] for r in reports] == [str(bib), str(csl)] and reports[0]["added"] >= 95
+    assert reports[1]["added"] > 700 and all("no title" in s["reason"] for s in reports[1]["skipped"])
+    result = cli("import", "--no-prepare", str(bib), str(bib))
+    assert result.code == 0 and result.out.count("already there") == 2

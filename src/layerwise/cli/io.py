@@ -10,15 +10,17 @@ from layerwise.capture.formats import FORMATS
 from layerwise.cli.output import print_json, progress
 from layerwise.errors import LayerwiseError
 from layerwise.interchange import FORMATS_OUT, export_file, import_file
+from layerwise.library import IngestReport
+from layerwise.rank.prepare import prepare
 from layerwise.reinforce.anki import ImportReport
 
 PARTLY = 3  # the exit code of an import that kept its good records and skipped some
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
-              help="The file's format (default: detected from its content).")
+              help="The files' format (default: detected from each file's content).")
 @click.option("--source", help="Name for this source; its records are then addressable as NAME:ID.")
 @click.option("--id-field", help="JSONL: the field holding each record's own id.")
 @click.option("--title-field", help="JSONL: the field holding the title.")
@@ -26,35 +28,75 @@ PARTLY = 3  # the exit code of an import that kept its good records and skipped 
 @click.option("--authors-field", help="JSONL: the field holding the authors.")
 @click.option("--url-field", help="JSONL: the field holding the URL.")
 @click.option("--date-field", help="JSONL: the field holding the publication date.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (a list when several files).")
+@click.option("--no-prepare", is_flag=True, help="Leave embedding and linking the new items to their first use.")
 @click.pass_context
-def import_(ctx: click.Context, file: str, fmt: str | None, source: str | None, as_json: bool, **fields: str | None) -> None:
-    """Import a file: BibTeX, CSL-JSON, RIS, OPML (feed subscriptions), a Markdown link list, JSONL, a
-    feed file, a PDF, or an Anki deck (.apkg: its cards join your reviews). The format is detected from the content. Records already in the library are
-    merged, not duplicated. The import is one transaction: Ctrl-C leaves the library as it was."""
+def import_(ctx: click.Context, files: tuple[str, ...], fmt: str | None, source: str | None, as_json: bool,
+            no_prepare: bool, **fields: str | None) -> None:
+    """Import files: BibTeX, CSL-JSON, RIS, OPML (feed subscriptions), a Markdown link list, JSONL, a feed file, a PDF, or an Anki deck (.apkg: its cards join your reviews).
+
+    The format is detected from the content. Records already in the library are merged, not duplicated;
+    then the new items are embedded and linked to the concept map, so the next plan is ready at once. Each
+    file is one transaction: Ctrl-C leaves the library without the file being read (files before it stay).
+    Exit code 3 when some records were skipped and the rest kept, 2 when a file kept nothing."""
     mapping = {name.removesuffix("_field"): value for name, value in fields.items() if value}
+    library, reports, failed, unprepared, preparing = ctx.obj.library, [], False, "", False
+    current = files[0]
     try:
-        with progress(f"importing {click.format_filename(file)}") as advance:
-            report = import_file(ctx.obj.library, file, format=fmt, source=source, mapping=mapping, on_record=advance)
+        with progress(f"importing {click.format_filename(current)}") as bar:
+            for current in files:
+                bar.stage(f"importing {click.format_filename(current)}", None)
+                try:
+                    reports.append((current, import_file(library, current, format=fmt, source=source, mapping=mapping,
+                                                         on_record=bar)))
+                except LayerwiseError as exc:
+                    if len(files) == 1:
+                        raise
+                    click.echo(f"error: {exc}", err=True)  # the other files still come in
+                    failed = True
+            preparing = not no_prepare and any(not isinstance(r, ImportReport) and (r.added or r.merged)
+                                               for _, r in reports)
+            if preparing:
+                try:
+                    prepare(library, bar)
+                except (LayerwiseError, OSError) as exc:  # the import is kept; the next command that ranks says it again
+                    unprepared = str(exc)
     except KeyboardInterrupt:
-        click.echo(f"interrupted: nothing from {file} was imported; the library is unchanged", err=True)
-        sys.exit(130)
-    if isinstance(report, ImportReport):  # an Anki deck: cards, not library items
-        if as_json:
-            print_json(report)
+        done = ", ".join(f for f, _ in reports)
+        if preparing:
+            click.echo(f"interrupted: {done} imported; embedding and linking the items finish on first use", err=True)
         else:
-            click.echo(f"{click.format_filename(file)}: {report.summary()}")
-        return
-    if as_json:
-        print_json({"added": report.added, "merged": report.merged, "unchanged": report.unchanged,
-                    "feeds_added": report.feeds_added,
-                    "skipped": [{"where": s.where, "reason": s.reason} for s in report.skipped]})
-    else:
+            click.echo(f"interrupted: nothing from {current} was imported"
+                       + (f"; {done} imported before it" if done else "; the library is unchanged"), err=True)
+        sys.exit(130)
+    _report(reports, as_json, len(files) > 1)
+    if unprepared:
+        click.echo(f"warning: the items were imported, but embedding and linking them failed: {unprepared}", err=True)
+    skipped = [r for _, r in reports if not isinstance(r, ImportReport) and r.skipped]
+    if failed or any(not (r.added + r.merged + r.unchanged) for r in skipped):
+        sys.exit(2)
+    if skipped:  # scripts tell "some records skipped, the rest kept" (3) from "nothing kept" (2)
+        sys.exit(PARTLY)
+
+
+def _report(reports: list[tuple[str, IngestReport | ImportReport]], as_json: bool, several: bool) -> None:
+    shown = []
+    for file, report in reports:
+        if isinstance(report, ImportReport):  # an Anki deck: cards, not library items
+            shown.append({"file": file, **report.__dict__} if as_json else None)
+            if not as_json:
+                click.echo(f"{click.format_filename(file)}: {report.summary()}")
+            continue
+        if as_json:
+            shown.append({"file": file, "added": report.added, "merged": report.merged, "unchanged": report.unchanged,
+                          "feeds_added": report.feeds_added,
+                          "skipped": [{"where": s.where, "reason": s.reason} for s in report.skipped]})
+            continue
         for skip in report.skipped:  # every one, by where it is: the user fixes them in the file
             click.echo(f"skipped {skip.where}: {skip.reason}", err=True)
         click.echo(f"{click.format_filename(file)}: {report.summary()}")
-    if report.skipped:  # scripts tell "some records skipped, the rest kept" (3) from "nothing kept" (2)
-        sys.exit(PARTLY if report.added + report.merged + report.unchanged else 2)
+    if as_json:
+        print_json(shown if several else {k: v for k, v in (shown[0] or {}).items() if k != "file"})
 
 
 @click.command()

@@ -109,7 +109,8 @@ def _show_links(out: Console, links: Links, shown: int = 8) -> None:
 
 @contextmanager
 def progress(label: str, total: int | None = None, every: int = 250) -> Iterator[Any]:
-    """A progress bar on stderr; yields a function to call with the count done so far (redrawn every `every`)."""
+    """A progress bar on stderr; yields a function to call with the count done so far (redrawn every `every`),
+    whose `stage(label, total)` starts the next step of the same command on the same bar."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -117,15 +118,21 @@ def progress(label: str, total: int | None = None, every: int = 250) -> Iterator
     bar = Progress(*columns, console=console(stderr=True), transient=True,
                    disable=not sys.stderr.isatty())
     with bar:
-        task = bar.add_task(label, total=total, rate="")
-        state = {"last": 0}
+        yield _Bar(bar, bar.add_task(label, total=total, rate=""), total, every)
 
-        def advance(done: int) -> None:
-            if done - state["last"] >= every or (total is not None and done >= total):
-                elapsed = bar.tasks[0].elapsed or 0
-                rate = f"{done / elapsed:,.0f}/s" if elapsed > 0.2 else ""
-                bar.update(task, completed=done, rate=rate)
-                state["last"] = done
 
-        yield advance
+class _Bar:
+    def __init__(self, bar: Any, task: Any, total: int | None, every: int) -> None:
+        self.bar, self.task, self.total, self.every, self.last, self.began = bar, task, total, every, 0, 0.0
+
+    def __call__(self, done: int) -> None:
+        if done - self.last >= self.every or (self.total is not None and done >= self.total):
+            elapsed = (self.bar.tasks[0].elapsed or 0) - self.began
+            rate = f"{done / elapsed:,.0f}/s" if elapsed > 0.2 else ""
+            self.bar.update(self.task, completed=done, rate=rate)
+            self.last = done
+
+    def stage(self, label: str, total: int | None) -> None:
+        self.total, self.last, self.began = total, 0, self.bar.tasks[0].elapsed or 0
+        self.bar.update(self.task, description=label, total=total, completed=0, rate="")
 

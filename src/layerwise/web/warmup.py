@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from layerwise.concepts.linking import ensure_linked, unlinked
 from layerwise.errors import LayerwiseError
-from layerwise.represent.index import load_index, pending
+from layerwise.rank.prepare import prepare, work
 from layerwise.web.render import page
 
 if TYPE_CHECKING:
@@ -37,7 +36,7 @@ class Warmup:
         self.thread: threading.Thread | None = None
         self.done = 0
         self.total = 0
-        self.stage = ""
+        self.doing = ""
         self.error: str | None = None
 
     def busy(self) -> bool:
@@ -45,26 +44,29 @@ class Warmup:
 
     def work(self) -> int:
         """Items the representations would embed now; linking counts once those are current."""
-        return pending(self.library) or unlinked(self.library)
+        return work(self.library)
 
     def start(self, total: int) -> None:
         if self.busy():
             return
-        self.done, self.total, self.error, self.stage = 0, total, None, "embedding your items"
+        self.done, self.total, self.error, self.doing = 0, total, None, "embedding your items"
         self.thread = threading.Thread(target=self._run, name="layerwise-warmup", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
         try:
-            load_index(self.library, progress=self._embedded)
-            self.stage = "linking items to the concept map"
-            ensure_linked(self.library)
+            prepare(self.library, self)
         except LayerwiseError as exc:
             self.error = str(exc)
         except Exception as exc:  # reported on the next page rather than lost with the thread
             self.error = f"{type(exc).__name__}: {exc}"
 
-    def _embedded(self, done: int) -> None:
+    def stage(self, label: str, total: int | None) -> None:  # rank.prepare.Progress: what the page shows
+        self.doing = label
+        if total:  # linking counts nothing: the page keeps showing what embedding did
+            self.done, self.total = 0, total
+
+    def __call__(self, done: int) -> None:
         self.done = done
 
 
@@ -86,7 +88,7 @@ def preparing(request: Request, what: str) -> HTMLResponse | None:
         if work <= _threshold():
             return None
         warmup.start(work)
-    response = page(request, "preparing.html", status_code=503, doing=warmup.stage, done=warmup.done,
+    response = page(request, "preparing.html", status_code=503, doing=warmup.doing, done=warmup.done,
                     total=warmup.total, what=what, retry=2)
     response.headers["Retry-After"] = "2"
     return response
