@@ -294,7 +294,7 @@ def test_jsonl_line_over_the_limit_is_skipped_without_reading_it_whole(library, 
     assert report.added == 2 and report.skipped[0].where.endswith(":2") and "16 MB" in report.skipped[0].reason
 
 
-def test_an_import_embeds_and_links_its_items_in_the_same_command(library, cli):
+def test_an_import_embeds_and_links_its_items_in_the_same_command(library, cli, monkeypatch):
     """From file to a ready plan in one command (issue 16): the import also computes the representations and
     the concept links of what it brought, so the first plan waits for nothing; --no-prepare leaves that to
     first use."""
@@ -302,6 +302,7 @@ def test_an_import_embeds_and_links_its_items_in_the_same_command(library, cli):
     from layerwise.rank.prepare import work
     from layerwise.represent.index import load_index
 
+    monkeypatch.setenv("LAYERWISE_DATABASE_URL", library.database_url)  # the command on the fixture's engine
     result = cli("import", "--no-prepare", str(data_file("files", "zotero", "library.csl.json")))
     assert result.code == 3 and work(library) > 0 and not (library.home.path / "index").exists()  # 3: one skipped
     result = cli("import", str(data_file("files", "bibtex", "top100-deep-learning.bib")))
@@ -313,9 +314,10 @@ def test_an_import_embeds_and_links_its_items_in_the_same_command(library, cli):
     assert len(concepts_of(library, index.ids.tolist())) > 100  # linked to the concept map already
 
 
-def test_several_files_in_one_import_each_kept_and_a_bad_one_named(library, cli, tmp_path):
+def test_several_files_in_one_import_each_kept_and_a_bad_one_named(library, cli, tmp_path, monkeypatch):
     """`layerwise import A B C`: each file is its own transaction; a broken one is named in one line, the others
     land, and the exit code says something failed (issue 16)."""
+    monkeypatch.setenv("LAYERWISE_DATABASE_URL", library.database_url)
     broken = tmp_path / "broken.json"
     broken.write_text("[" * 10_000)
     bib, csl = data_file("files", "bibtex", "top100-deep-learning.bib"), data_file("files", "zotero", "library.csl.json")
