@@ -1,10 +1,12 @@
-"""Start-up: how long everyday commands take in a new process on the demo library (3,000 records).
+"""Start-up: how long everyday commands take in a new process on the demo library (3,000 records), or on
+the library in --home (e.g. one with both corpora, 170k items).
 
-    .venv/bin/python benchmarks/bench_startup.py [--runs 15] [--compare OTHER_SRC]
+    .venv/bin/python benchmarks/bench_startup.py [--runs 15] [--compare OTHER_SRC] [--home DIR]
 
 `--compare` runs the same commands with another checkout's `src` first on the path (for example a worktree of
 an earlier commit: `git worktree add /tmp/before HEAD~3`), so a change is measured against what it replaced
-in the same run. The baseline row is the interpreter alone.
+in the same run. The baseline row is the interpreter alone. Modules run from their compiled bytecode, as
+from an installed package (PYTHONDONTWRITEBYTECODE, set on some machines, is dropped so the first run writes it).
 """
 
 from __future__ import annotations
@@ -39,10 +41,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--compare", type=Path, help="another checkout's src folder, measured in the same run")
+    parser.add_argument("--home", type=Path, help="a library to measure on (default: a new demo library)")
     args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="layerwise-startup-"))
-    env = {**os.environ, "LAYERWISE_HOME": str(home), "PYTHONPATH": str(ROOT / "src")}
-    subprocess.run([sys.executable, "-m", "layerwise", "demo"], capture_output=True, env=env, check=True)
+    home = args.home or Path(tempfile.mkdtemp(prefix="layerwise-startup-"))
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env.update(LAYERWISE_HOME=str(home), PYTHONPATH=str(ROOT / "src"))
+    if not args.home:
+        subprocess.run([sys.executable, "-m", "layerwise", "demo"], capture_output=True, env=env, check=True)
     trees = [("this checkout", ROOT / "src")] + ([("--compare", args.compare)] if args.compare else [])
     rows = []
     for command in COMMANDS:
@@ -53,7 +58,7 @@ def main() -> None:
     base = f"{1000 * median_wall([sys.executable, '-c', 'pass'], env, args.runs):.0f}"
     rows.append(["baseline: python -c pass", *([base] * len(trees))])
     print_table(["command (new process)", *[f"{name} (ms)" for name, _ in trees]], rows,
-                f"Start-up on the demo library, median of {args.runs} runs")
+                f"Start-up on {'the demo library' if not args.home else home.name}, median of {args.runs} runs")
 
 
 if __name__ == "__main__":

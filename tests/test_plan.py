@@ -264,3 +264,57 @@ def test_the_weeks_timeboxes_as_calendar_events_at_the_study_slots(cli, tmp_path
     assert cli("week", "--ics", str(again)).code == 0
     uids = sorted(str(e["uid"]) for e in Calendar.from_ical(again.read_bytes()).walk("VEVENT"))
     assert uids == sorted(str(e["uid"]) for e in events)  # re-importing updates the same events
+
+
+def test_the_week_asked_again_is_the_kept_answer_until_anything_changes(sample, cli, monkeypatch):
+    """Cold start (issue 16): `layerwise week` asked again prints the plan it kept, without opening the
+    database, while the library's files are untouched; any write (a rating, a focus, another process's import,
+    a write during the command itself), a new week or another engine makes it run in full again."""
+    from layerwise.cli import plan as plan_command
+    from layerwise.cli import plan_view
+
+    monkeypatch.setenv("LAYERWISE_DATABASE_URL", sample.database_url)
+    profile.add_focus(sample, "need", NEED)
+    sample.close()
+    runs, real = [], plan_command.week_plan
+    monkeypatch.setattr(plan_command, "week_plan", lambda library, **kw: runs.append(1) or real(library, **kw))
+    files = sample.database_file is not None  # SQLite: its files tell when anything was written
+
+    chosen = cli("week", "--json")  # chosen now and saved: a write, so nothing is kept yet
+    stored = cli("week", "--json")  # read back in full, and kept
+    kept, text = cli("week", "--json"), cli("week")
+    assert chosen.out == stored.out == kept.out and "layerwise week" in text.out and text.code == 0
+    assert len(runs) == (2 if files else 4)
+    assert (sample.home.path / ".answers" / "week.json").exists() == files
+
+    first = json.loads(kept.out)["picks"][0]
+    assert "rated +" in cli("rate", str(first["id"]), "+").out
+    liked = cli("week", "--json")
+    assert len(runs) == (3 if files else 5) and json.loads(liked.out)["picks"]  # a rating: the plan looks again
+
+    cli("week", "--json")  # kept again
+    done = len(runs)
+    profile.add_focus(sample, "want", WANT)  # another writer: the CLI sees the files changed
+    sample.close()
+    assert any(p["track"] == "want" for p in json.loads(cli("week", "--json").out)["picks"])
+    assert len(runs) == done + 1
+
+    def writes_meanwhile(library, **kw):  # a write lands while the command runs: what it read may be stale
+        plan = real(library, **kw)
+        profile.add_focus(sample, "want", "graph neural networks")
+        sample.close()
+        runs.append(1)
+        return plan
+
+    monkeypatch.setattr(plan_command, "week_plan", writes_meanwhile)
+    cli("week", "--json")
+    monkeypatch.setattr(plan_command, "week_plan", lambda library, **kw: runs.append(1) or real(library, **kw))
+    done = len(runs)
+    cli("week", "--json")
+    assert len(runs) == done + 1  # nothing was kept from the run a write overlapped
+
+    cli("week", "--json")
+    done = len(runs)
+    monkeypatch.setattr(plan_view, "iso_week", lambda: "2099-W01")  # a new week: the kept plan is last week's
+    cli("week", "--json")
+    assert len(runs) == done + 1

@@ -54,6 +54,11 @@ class Home:
         tmp.write_text(tomli_w.dumps(config), encoding="utf-8")
         tmp.replace(self.config_path)
 
+    def acting_user(self, user: str | None) -> str | None:
+        """Who acts: the name given (--user, $LAYERWISE_USER), else the `user` config.toml names (None: nobody
+        named, a library of one)."""
+        return str(user or self.config().get("user") or "").strip().lower() or None
+
     def database_url(self) -> str:
         url = os.environ.get("LAYERWISE_DATABASE_URL") or self.config().get("database_url")
         if url:

@@ -60,7 +60,7 @@ class Library:
     def __init__(self, home: Home | str | None = None, database_url: str | None = None, user: str | None = None) -> None:
         self.home = home if isinstance(home, Home) else open_home(home)
         self._database_url = database_url
-        self.user = str(user or self.home.config().get("user") or "").strip().lower() or None
+        self.user = self.home.acting_user(user)
         self.signs_in = False  # a web server: it acts for nobody itself, each request for the person signed in
 
     @property

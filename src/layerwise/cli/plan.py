@@ -2,43 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
+from layerwise.answers import keep, state
 from layerwise.atomic import write_atomically
 from layerwise.cli.output import console, print_json
+from layerwise.cli.plan_view import KEPT, plan_answer, print_plan
 from layerwise.rank.inbox import inbox as run_inbox
-from layerwise.rank.plan import act, add_to_week, week_plan
+from layerwise.rank.plan import Plan, act, add_to_week, week_plan
 from layerwise.study.schedule import week_ics
 from layerwise.vocab import KINDS, TRACKS
 
 
-def show_plan(ctx: click.Context, plan, as_json: bool) -> None:  # type: ignore[no-untyped-def]
-    from rich.table import Table
-    from rich.text import Text
-
-    library = ctx.obj.library
-    items = library.items_by_id([p.item_id for p in plan.picks])
-    if as_json:
-        print_json({"week": plan.week, "notes": plan.notes,
-                    "picks": [{"position": p.position, "track": p.track, "bucket": p.bucket, "state": p.state, "reason": p.reason,
-                               "id": p.item_id, "title": items[p.item_id].title, "kind": items[p.item_id].kind,
-                               "url": items[p.item_id].url} for p in plan.picks]})
-        return
-    out = console()
-    for note in plan.notes:
-        out.print(Text(note, style="yellow"))
-    table = Table(title=f"layerwise week {plan.week}: {len(plan.picks)} picks", title_justify="left", show_lines=True)
-    for column in ("#", "track", "pick", "why"):
-        table.add_column(column, overflow="fold")
-    for p in plan.picks:
-        item = items[p.item_id]
-        mark = {"accepted": " ✓ accepted", "done": " ✓ done"}.get(p.state, "")
-        table.add_row(str(p.position), f"{p.track}\n{p.bucket}", Text(f"{item.title} ({item.kind}, [{item.id}])") + Text(mark, style="green"),
-                      Text(p.because))
-    out.print(table)
-    out.print(Text("accept, skip (not for me), swap (not this one) or done: `layerwise week accept 1`; "
-                   "study one: `layerwise study pick:1` (a bare number is an item id); "
-                   "the rest waits in `layerwise inbox`", style="dim"))
+def show_plan(ctx: click.Context, plan: Plan, as_json: bool) -> dict[str, Any]:
+    """Print the plan; returns what was printed, as plain data."""
+    answer = plan_answer(plan, ctx.obj.library.items_by_id([p.item_id for p in plan.picks]))
+    print_plan(answer, as_json)
+    return answer
 
 
 @click.group(invoke_without_command=True)
@@ -53,13 +35,16 @@ def week(ctx: click.Context, refresh: bool, as_json: bool, ics: str | None) -> N
     The plan stays the same when run again this week unless you change a focus, a setting or a rating."""
     if ctx.invoked_subcommand:
         return
+    library = ctx.obj.library
+    before = state(library.home, library.database_url, library.user)  # read before the database opens
     if ics:
-        week_plan(ctx.obj.library, refresh=refresh)
-        write_atomically(ics, week_ics(ctx.obj.library))
+        week_plan(library, refresh=refresh)
+        write_atomically(ics, week_ics(library))
         click.echo(f"the week's timeboxes are in {ics}: import it into your calendar (again after a change; "
                    "the same events are updated)", err=True)
-
-    show_plan(ctx, week_plan(ctx.obj.library, refresh=refresh), as_json)
+    answer = show_plan(ctx, week_plan(library, refresh=refresh), as_json)
+    library.close()  # a closed SQLite library has its files settled (the log checkpointed)
+    keep(library.home, KEPT, library.user, before, state(library.home, library.database_url, library.user), answer)
 
 
 def _act(name: str, help_text: str):  # type: ignore[no-untyped-def]
