@@ -1,7 +1,6 @@
 """`similar`: the default ranker over a real library, --among semantics, the cached index."""
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -160,8 +159,9 @@ def test_a_sync_appends_a_chunk_and_a_change_compacts_the_index(sqlite_library, 
     assert reread.ids.tolist() == joined.ids.tolist() and len(reread.ids) == len(first.ids) + 4
     assert (reread.tfidf[list(range(len(reread.ids)))] != joined.tfidf[list(range(len(joined.ids)))]).nnz == 0
     assert similar(library, "c:c0", limit=1).results
-    time.sleep(1.1)  # items' change stamps count seconds: a change within the second the index was written is
-    # seen with the next change (a known limit)
+    # the change below lands in the very second the index saw last (change stamps count microseconds)
+    second = json.loads((folder / "meta.json").read_text())["changed"][:19]
+    monkeypatch.setattr("layerwise.library.change_stamp", lambda: f"{second}.999999Z")
     path = tmp_path / "a-abstract.jsonl"  # a change: the paper gets its abstract
     path.write_text(json.dumps({"id": "a0", "title": "Paged attention for serving large language models",
                                 "abstract": "Key-value cache blocks paged like virtual memory."}) + "\n")
@@ -237,3 +237,34 @@ def test_an_update_killed_midway_is_repaired_by_the_next_use_without_a_rebuild(s
     repaired = _fresh_process(library).load_index(library)
     assert len(encoded) == 2 and len(repaired.ids) == before + 2  # no rebuild: only the two new items
     assert index.index_problem(library) is None
+
+
+def test_a_change_committed_while_the_index_updates_is_read_at_the_next_use(sqlite_library, tmp_path, monkeypatch):
+    """An import may commit while an index update embeds what it read: the update records the state it read
+    before its rows, so the next use embeds that change too (issue 16: precise invalidation)."""
+    from layerwise.represent import index
+    from layerwise.sample import SAMPLE_PATH
+
+    library = sqlite_library
+    library.import_file(str(SAMPLE_PATH), source="arxiv")
+    _sync(library, tmp_path, "a", ["Paged attention for serving large language models"])
+    first = index.load_index(library)
+    held = first.tfidf[first.position[library.resolve("a:a0")]].nnz
+    _sync(library, tmp_path, "b", ["Quantized KV caches"])
+    real = index._rows_since
+
+    def meanwhile(*args):  # the rows are read; then another process commits a change to a held item
+        rows = real(*args)
+        path = tmp_path / "a-abstract.jsonl"
+        path.write_text(json.dumps({"id": "a0", "title": "Paged attention for serving large language models",
+                                    "abstract": "Key-value cache blocks paged like virtual memory."}) + "\n")
+        assert library.import_file(str(path), source="a").merged == 1
+        return rows
+
+    monkeypatch.setattr(index, "_rows_since", meanwhile)
+    during = index.load_index(library)
+    assert during.tfidf[during.position[library.resolve("a:a0")]].nnz == held  # read before the change
+    monkeypatch.setattr(index, "_rows_since", real)
+    after = index.load_index(library)
+    assert after.tfidf[after.position[library.resolve("a:a0")]].nnz > held
+    assert _fresh_process(library).load_index(library).tfidf[after.position[library.resolve("a:a0")]].nnz > held

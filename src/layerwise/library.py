@@ -22,7 +22,7 @@ from layerwise.store import feeds as feed_rows
 from layerwise.store import people as people_rows
 from layerwise.store import statuses as status_rows
 from layerwise.store.people import Person
-from layerwise.times import utc_stamp
+from layerwise.times import change_stamp, utc_stamp
 from layerwise.vocab import STATUSES
 
 BATCH = 2000
@@ -132,8 +132,8 @@ class Library:
         Ctrl-C or an error rolls the whole batch back, so the library is never left half-imported.
         """
         report = IngestReport()
-        stamp = utc_stamp()
         with self.store.begin(writer=True) as conn:
+            stamp, changed_at = utc_stamp(), change_stamp()  # taken holding the write lock (times.change_stamp)
             index: dedupe.KeyIndex = dedupe.MemoryKeys.load(self.store, conn) if bulk else dedupe.DatabaseKeys(self.store, conn)
             linker = references.Linker.start(conn, stamp)
             next_id = self.store.max_item_id(conn) + 1
@@ -161,7 +161,7 @@ class Library:
                 match = dedupe.find_match(index, record)
                 if match is None:
                     record.id, next_id = next_id, next_id + 1
-                    record.added_at = record.updated_at = stamp
+                    record.added_at, record.updated_at = stamp, changed_at
                     if record.status not in STATUSES:
                         record.status = "inbox"
                     dedupe.release_taken_keys(index, record)
@@ -181,7 +181,7 @@ class Library:
                     # a reference another item already owns (an id reused across venues) stays with it
                     record.refs = [r for r in target.refs if r not in known_refs and index.by_ref(*r) in (None, match)]
                     if row_changed:
-                        target.updated_at = stamp
+                        target.updated_at = changed_at
                         if match not in new:
                             changed[match] = target
                     if row_changed or record.refs or was_mentioned:

@@ -1,7 +1,8 @@
 """Time for layerwise: the stamps it stores and the ISO weeks and days the plan and study work in.
 
-Three stamps, each kept for a reason (rows written by earlier versions compare with new ones as text):
+Four stamps, each kept for a reason (rows written by earlier versions compare with new ones as text):
 - `utc_stamp()`: when a row was added or changed (items, feedback, picks, layers), UTC to the second;
+- `change_stamp()`: an item's last change, UTC to the microsecond, which the index's updates follow;
 - `local_stamp()`: when a study session started or ended, in the user's own time zone, because the journal
   and the stats count the user's days;
 - `utc_precise()`: the running clock of a session in the browser, UTC to the millisecond.
@@ -21,6 +22,13 @@ def utc_now() -> datetime:
 
 def utc_stamp() -> str:
     return utc_now().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def change_stamp() -> str:
+    """An item's change stamp: to the microsecond, and taken under the library's write lock, so writers (which
+    take turns) stamp in the order they commit and never share a stamp: what changed since an index was written
+    is everything stamped after the newest stamp it saw. It sorts with the second-stamps of older versions."""
+    return utc_now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def local_stamp() -> str:

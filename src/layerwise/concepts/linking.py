@@ -123,7 +123,7 @@ def link_all(library: Library, since: int = 0) -> dict[str, int]:
     cmap = concept_map(library)
     similarity = _Similarity(library, cmap)
     counts: dict[str, int] = {}
-    with library.store.begin() as conn:
+    with library.store.begin(writer=True) as conn:  # with the write lock: two processes preparing take turns
         kept = concept_rows.linked_pairs(conn, states=("confirmed", "removed"))
         concept_rows.drop_auto_links(conn, since)
         named: set[int] = set()

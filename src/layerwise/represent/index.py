@@ -101,7 +101,7 @@ def load_index(library: Library, progress: Callable[[int], None] | None = None) 
         return cached[1]
     known = cached[1] if cached and cached[0][2] == model_key else None
     index = _load_current(library, config, model_key, folder, count, changed, progress, known)
-    _CACHE[str(folder)] = ((*_state(library), model_key), index)
+    _CACHE[str(folder)] = ((count, changed, model_key), index)  # the state read before: a later change is seen
     return index
 
 
@@ -169,8 +169,9 @@ def pending(library: Library) -> int:
 
 
 def _rows_since(library: Library, index: Index, since: str) -> list[tuple[int, str, str | None]]:
-    """Items changed since the index was written. Change stamps count seconds: one stamped in the second the
-    index was written is new if the index lacks it, and taken as unchanged if the index holds it."""
+    """Items changed since the newest change the index saw. Writers take turns and stamp under the write lock
+    (`times.change_stamp`), so an item stamped `since` came with that change: new if the index lacks it,
+    unchanged if it holds it."""
     with library.store.begin() as conn:
         rows = library.store.item_texts_since(conn, since)
     held = np.isin(np.array([r[0] for r in rows], dtype=np.int64), index.ids)
@@ -187,7 +188,7 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
     appended as a chunk; anything else rewrites the index whole (without embedding again what it holds)."""
     from scipy import sparse
 
-    before = _state(library)[1]
+    count, changed = _state(library)  # read before the rows: what commits meanwhile is read again next time
     fresh = _rows_since(library, index, meta.get("changed", ""))
     fresh_ids = np.array([r[0] for r in fresh], dtype=np.int64)
     keep = ~np.isin(index.ids, fresh_ids)
@@ -198,9 +199,8 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
     texts = [item_text(r[1], r[2]) for r in fresh]
     new_ids = np.array([r[0] for r in fresh], dtype=np.int64)
     new_tfidf = index.vectorize(texts)
-    new_dense = embed_items(library, encoder, new_ids, texts, before) if texts else np.zeros((0, index.dense.shape[1]),
-                                                                                        dtype=np.float32)
-    count, changed = _state(library)
+    new_dense = embed_items(library, encoder, new_ids, texts, changed) if texts else np.zeros((0, index.dense.shape[1]),
+                                                                                         dtype=np.float32)
     if not keep.all():
         rows = np.flatnonzero(keep)
         whole = Index(ids=np.concatenate([index.ids[rows], new_ids]),

@@ -163,8 +163,9 @@ class Store:
         return None if value is None else str(value)
 
     def set_meta(self, conn: Connection, key: str, value: str) -> None:
-        run(conn, "DELETE FROM meta WHERE key = :k", {"k": key})
-        run(conn, "INSERT INTO meta (key, value) VALUES (:k, :v)", {"k": key, "v": value})
+        # an upsert: two processes preparing at once (PostgreSQL) may both write a key
+        run(conn, "INSERT INTO meta (key, value) VALUES (:k, :v) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            {"k": key, "v": value})
 
     def has_items(self, conn: Connection) -> bool:
         """Whether any item is captured (a mentioned placeholder is not)."""

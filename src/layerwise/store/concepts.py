@@ -142,5 +142,5 @@ def links_state(conn: Connection) -> str:
 
 
 def _touch(conn: Connection) -> None:
-    run(conn, f"DELETE FROM meta WHERE key = '{LINKS_CHANGED}'")
-    run(conn, f"INSERT INTO meta (key, value) VALUES ('{LINKS_CHANGED}', :v)", {"v": uuid.uuid4().hex})
+    run(conn, f"INSERT INTO meta (key, value) VALUES ('{LINKS_CHANGED}', :v) "
+              "ON CONFLICT (key) DO UPDATE SET value = excluded.value", {"v": uuid.uuid4().hex})  # two linkers may meet
