@@ -16,7 +16,7 @@ from typing import Any
 
 from layerwise import __version__
 from layerwise.atomic import write_atomically
-from layerwise.home import CONFIG_NAME, Home
+from layerwise.home import CONFIG_NAME, Home, sqlite_file
 
 FOLDER = ".answers"  # in the home; removing it is always safe
 
@@ -25,13 +25,13 @@ State = list[Any]
 
 def state(home: Home, database_url: str | None, user: str | None) -> State | None:
     """Where the library stands now, as files tell it (None: not known from files, e.g. on PostgreSQL)."""
-    url = database_url or home.database_url()
-    if not url.startswith("sqlite:///"):
+    database = sqlite_file(database_url or home.database_url())
+    if database is None:
         return None
-    database = Path(url.removeprefix("sqlite:///"))
     log = database.with_name(database.name + "-wal")
     parts: State = [__version__, user or ""]
-    for path in (database, log, home.config_path, home.path / "people" / (user or "-") / CONFIG_NAME):
+    configs = [home.config_path] + ([home.path / "people" / user / CONFIG_NAME] if user else [])  # see Library.desk
+    for path in (database, log, *configs):
         try:
             found = os.stat(path)
         except FileNotFoundError:

@@ -66,5 +66,10 @@ class Home:
         return f"sqlite:///{self.path / DB_NAME}"
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a sqlite:/// URL names (None for any other database)."""
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
 def open_home(path: str | Path | None = None) -> Home:
     return Home(Path(path).expanduser() if path else default_home())

@@ -14,10 +14,10 @@ from layerwise.capture.contract import FeedEntry
 from layerwise.capture.formats import read_file
 from layerwise.capture.targets import resolve_target
 from layerwise.errors import LayerwiseError
-from layerwise.home import Home, open_home
+from layerwise.home import Home, open_home, sqlite_file
 from layerwise.net import Guard
 from layerwise.records import Item, Skip
-from layerwise.store import Store, sqlite_file
+from layerwise.store import Store
 from layerwise.store import feeds as feed_rows
 from layerwise.store import people as people_rows
 from layerwise.store import statuses as status_rows

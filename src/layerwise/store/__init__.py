@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from layerwise.errors import DatabaseDamaged, LayerwiseError, SchemaTooNew
+from layerwise.home import sqlite_file
 from layerwise.records import Item
 from layerwise.store import health, search, sqlite, statuses
 from layerwise.store.sql import OWNER, chunks, column, first_line, id_list, me, rows, run, scalar, text, tuples
@@ -45,8 +46,8 @@ class Store:
         from sqlalchemy import create_engine, event
 
         self.url = url
-        if url.startswith("sqlite:///"):
-            path = Path(url.removeprefix("sqlite:///"))
+        path = sqlite_file(url)
+        if path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -304,11 +305,6 @@ class Store:
 def _check_column(name: str, allowed: Sequence[str]) -> None:
     if name not in allowed:  # the name goes into the SQL text: only known columns (an `assert` vanishes under -O)
         raise ValueError(f"not a column to use here: {name!r}")
-
-
-def sqlite_file(url: str) -> Path | None:
-    """The file a sqlite:/// URL names (None for any other database)."""
-    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
 
 
 def salvage_library(damaged: Path, fresh: Path) -> health.Salvage:
