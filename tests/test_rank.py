@@ -193,7 +193,48 @@ def test_the_chunks_tf_idf_rows_score_as_the_joined_matrix_would():
     assert np.array_equal(chunked[rows].toarray(), joined[rows].toarray())
     assert np.array_equal(chunked[np.int64(31)].toarray(), joined[31].toarray())
     assert chunked[[]].shape == (0, 40) and np.array_equal(chunked.tocsr().toarray(), joined.toarray())
-    assert stack([parts[0]]) is parts[0]
+    assert np.shares_memory(stack([parts[0]]).tocsr().data, parts[0].data)  # one chunk: its arrays as they are, no copy
+    # the products `similar` does in NumPy (no SciPy in its process), with and without the chunks' postings
+    sparse_vector = np.where(rng.random(40) < 0.2, vector, 0).astype(np.float32)  # a query: a few terms
+    with_postings = Stacked([c.with_postings() for c in chunked.chunks])
+    for matrix in (chunked, with_postings):
+        for query in (vector, sparse_vector, np.zeros(40, np.float32)):
+            assert np.allclose(matrix.dot(query), joined @ query, atol=1e-6)
+            assert np.allclose(matrix.take(rows).dot(query), joined[rows] @ query, atol=1e-6)
+        assert np.allclose(matrix.mean(rows), np.asarray(joined[rows].mean(axis=0)).ravel())
+        assert np.array_equal(matrix.row(31), joined[31].toarray().ravel())
+        assert matrix.take([]).rows == 0 and matrix.take([]).dot(vector).shape == (0,)
+    postings = with_postings.chunks[0].postings
+    assert postings is not None and np.array_equal(postings.indptr, parts[0].tocsc().indptr)
+
+
+def test_similar_in_a_new_process_needs_neither_sqlalchemy_nor_scipy(sqlite_library):
+    """Cold start (issue 16): `similar REF` on a SQLite library reads it through the sqlite3 module and scores the
+    tf-idf rows in NumPy, so a new process imports neither SQLAlchemy nor SciPy. An index written before the
+    chunks kept their postings gets them on first read, and ranks the same."""
+    import os
+    import subprocess
+    import sys
+
+    from layerwise.sample import SAMPLE_PATH
+
+    library = sqlite_library
+    library.import_file(str(SAMPLE_PATH), source="arxiv")
+    expected = [(r.ref, r.score) for r in similar(library, "1", limit=8).results]
+    postings = sorted((library.home.path / "index" / "c0").glob("postings-*.npy"))
+    assert [p.name for p in postings] == ["postings-data.npy", "postings-indptr.npy", "postings-rows.npy"]
+    for path in postings:
+        path.unlink()
+    code = ("import json, sys\nfrom layerwise.cli.main import main\ntry:\n    main(['similar', '1', '-n', '8', '--json'])\n"
+            "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
+            "print(json.dumps([m for m in ('sqlalchemy', 'scipy', 'sklearn', 'alembic') if m in sys.modules]), file=sys.stderr)")
+    env = {k: v for k, v in os.environ.items() if k != "LAYERWISE_DATABASE_URL"} | {"LAYERWISE_HOME": str(library.home.path)}
+    for loaded in (["scipy"], []):  # the first run makes the postings again (with SciPy), the second reads them
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+        assert run.returncode == 0, run.stderr
+        assert json.loads(run.stderr.strip().splitlines()[-1]) == loaded
+        assert [(r["ref"], r["score"]) for r in json.loads(run.stdout)] == expected
+        assert all(p.exists() for p in postings)
 
 
 @pytest.mark.parametrize("crash", ["chunk half-written", "chunk written, meta.json not yet"])

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from layerwise.errors import SchemaTooNew
+from layerwise.errors import DatabaseDamaged, LayerwiseError, SchemaTooNew
 from layerwise.records import Item
 from layerwise.store import SCHEMA_REVISIONS, Store
 
@@ -46,6 +46,50 @@ def test_sqlite_uses_wal(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'lib.sqlite3'}")
     with store.begin() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_reading_a_sqlite_library_needs_no_sqlalchemy_and_reads_what_it_would(library):
+    """`Store.reading` runs the store's own statements on the sqlite3 module (issue 16: a command that only reads
+    does not wait ~0.3 s for SQLAlchemy); on PostgreSQL it is an ordinary transaction. Either way, the helpers
+    give the same rows, and a parameter that takes a list takes an empty one."""
+    from layerwise.store import sql, sqlite
+
+    store = library.store
+    library.ingest(_papers())
+    statements = [("SELECT id, title, year FROM items ORDER BY id", {}, ()),
+                  ("SELECT id FROM items WHERE id IN :ids AND title <> :t ORDER BY id", {"ids": [1, 3, 99], "t": "x"}, ("ids",)),
+                  ("SELECT id FROM items WHERE id IN :ids", {"ids": []}, ("ids",)),
+                  ("SELECT count(*) FROM items WHERE id NOT IN :ids", {"ids": []}, ("ids",))]
+    with store.begin() as conn, store.reading() as light:
+        assert isinstance(light, sqlite.Reader) == (store.dialect == "sqlite")
+        for statement, params, expanding in statements:
+            assert sql.rows(light, statement, params, *expanding) == sql.rows(conn, statement, params, *expanding)
+            assert sql.tuples(light, statement, params, *expanding) == sql.tuples(conn, statement, params, *expanding)
+            assert sql.column(light, statement, params, *expanding) == sql.column(conn, statement, params, *expanding)
+        assert sql.scalar(light, "SELECT count(*) FROM items") == sql.scalar(conn, "SELECT count(*) FROM items") == 3
+        assert sql.scalar(light, "SELECT title FROM items WHERE id = :i", {"i": 99}) is None
+        assert sql.me(light) == sql.me(conn) and store.items(light, [2, 1]) == store.items(conn, [2, 1])
+    if store.dialect == "sqlite":
+        with pytest.raises(LayerwiseError, match="database error: attempt to write"), store.reading() as light:
+            sql.scalar(light, "DELETE FROM items RETURNING id")  # a reader never writes
+        assert library.find()[1] == 3
+
+
+def test_an_up_to_date_sqlite_library_opens_without_its_engine_and_a_damaged_one_is_reported(tmp_path):
+    from layerwise.store import sqlite
+
+    url = f"sqlite:///{tmp_path / 'lib.sqlite3'}"
+    Store(url).close()
+    store = Store(url)
+    assert store._engine == [] and store.display_url == url  # opened, nothing made yet
+    with store.reading() as conn:
+        assert isinstance(conn, sqlite.Reader) and not store.has_items(conn)
+    assert store._engine == []
+    (tmp_path / "lib.sqlite3").write_bytes(b"\0" * 8192)  # damaged under an open store
+    with pytest.raises(DatabaseDamaged, match="damaged"), store.reading() as conn:
+        store.has_items(conn)
+    with pytest.raises(DatabaseDamaged, match="damaged"):
+        Store(url)  # the full open path says so too
 
 
 def _papers():

@@ -75,7 +75,7 @@ class Library:
     @cached_property
     def store(self) -> Store:
         store = Store(self.database_url)
-        with store.begin() as conn:
+        with store.reading() as conn:
             person = people_rows.by_name(conn, self.user) if self.user else None
             anonymous = self.user is None and not self.signs_in and people_rows.shared(conn)
         if anonymous or (self.user and (person is None or person.removed_at)):
@@ -248,13 +248,13 @@ class Library:
 
     def display_refs(self, item_ids: Sequence[int]) -> dict[int, str]:
         """A reference per item for output: its first external id (SOURCE:ID), else its library id."""
-        with self.store.begin() as conn:
+        with self.store.reading() as conn:
             items = self.store.items(conn, list(item_ids))
         return {i.library_id: (":".join(i.refs[0]) if i.refs else str(i.id)) for i in items}
 
     def items_by_id(self, item_ids: Sequence[int]) -> dict[int, Item]:
         """Many items at once, by library id (ids that no longer exist are left out)."""
-        with self.store.begin() as conn:
+        with self.store.reading() as conn:
             return {i.library_id: i for i in self.store.items(conn, list(item_ids))}
 
     def is_empty(self) -> bool:  # cheaper than counting a large library
@@ -263,7 +263,7 @@ class Library:
 
     def get(self, ref: str) -> Item:
         item_id = self.resolve(ref)
-        with self.store.begin() as conn:
+        with self.store.reading() as conn:
             return self.store.items(conn, [item_id])[0]
 
     # -- finding -----------------------------------------------------------------------------------
@@ -276,7 +276,7 @@ class Library:
         for key in ("since", "until"):
             if filters.get(key):
                 filters[key] = _check_date(key, filters[key])
-        with self.store.begin() as conn:
+        with self.store.reading() as conn:
             item_ids, total = self.store.find(conn, query=query, limit=limit, offset=offset, **filters)
             return self.store.items(conn, item_ids), total
 

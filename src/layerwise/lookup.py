@@ -17,7 +17,7 @@ def resolve(store: Store, ref: str) -> int:
     ref = ref.strip()
     if match := re.fullmatch(r"pick:(\d+)", ref, re.IGNORECASE):
         return _pick(store, int(match.group(1)))
-    with store.begin() as conn:
+    with store.reading() as conn:
         if re.fullmatch(r"#?\d+", ref):
             item_id = int(ref.lstrip("#"))
             if store.items(conn, [item_id]):
@@ -43,7 +43,7 @@ def resolve(store: Store, ref: str) -> int:
     raise NotFound(f"no item matches {ref!r} (use an id from `layerwise list`, SOURCE:ID, an arXiv id, a DOI or a URL)")
 
 def _pick(store: Store, position: int) -> int:
-    with store.begin() as conn:
+    with store.reading() as conn:
         picks = [p for p in plan_rows.picks(conn, iso_week()) if p.state != "skipped"]
     if not picks:
         raise NotFound("this week has no plan yet: `layerwise week` makes it")

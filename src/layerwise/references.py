@@ -136,7 +136,7 @@ class Links:
 
 
 def links(store: Store, item_id: int) -> Links:
-    with store.begin() as conn:
+    with store.reading() as conn:
         citing = graph.cited_by(conn, item_id)
         cited = graph.cites(conn, item_id)
         endorsing = graph.endorsed_by(conn, item_id)

@@ -42,7 +42,7 @@ def similar(ctx: click.Context, ref: str, among_file: TextIO | None, limit: int,
 
     items = {}
     library = ctx.obj.library
-    with library.store.begin() as conn:
+    with library.store.reading() as conn:
         for item in library.store.items(conn, [r.item_id for r in result.results]):
             items[item.id] = item
     table = Table()

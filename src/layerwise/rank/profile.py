@@ -134,7 +134,7 @@ def set_setting(library: Library, key: str, value: str) -> Settings:
 
 
 def focuses(library: Library) -> list[Focus]:
-    with library.store.begin() as conn:
+    with library.store.reading() as conn:
         return plan_rows.focuses(conn)
 
 

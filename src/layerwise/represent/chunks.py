@@ -1,8 +1,8 @@
-"""The index on disk. Rows (ids and tf-idf rows) come in chunks that `meta.json` lists; the embeddings of every
-row are one raw float32 file (`dense.f32`) with room to grow, memory-mapped, so neither loading nor appending
-copies them. Every write is whole or invisible: a chunk is written beside its place and renamed into it, new
-embeddings go past the rows `meta.json` counts, `meta.json` is replaced last in one step, and a whole index is
-written to a sibling folder and swapped in."""
+"""The index on disk. Rows (ids, tf-idf rows and the same entries by term) come in chunks that `meta.json`
+lists; the embeddings of every row are one raw float32 file (`dense.f32`) with room to grow, memory-mapped, so
+neither loading nor appending copies them. Every write is whole or invisible: a chunk is written beside its place
+and renamed into it, new embeddings go past the rows `meta.json` counts, `meta.json` is replaced last in one step,
+and a whole index is written to a sibling folder and swapped in."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import numpy as np
 from layerwise.represent import stacked
 
 DENSE = "dense.f32"
+POSTINGS = ("indptr", "rows", "data")  # the tf-idf entries by term too: a query's products read only its terms
 GROWTH, ROOM = 1.25, 1024  # room left for appended rows when the embeddings file is (re)written
 
 
@@ -28,7 +29,7 @@ def read_meta(folder: Path) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def read(folder: Path, meta: dict[str, Any]) -> tuple[np.ndarray, Any, np.ndarray, Path, np.ndarray]:
+def read(folder: Path, meta: dict[str, Any]) -> tuple[np.ndarray, stacked.Stacked, np.ndarray, Path, np.ndarray]:
     """(ids, tf-idf, embeddings, the vocabulary's file, idf) as `meta.json` lists them; OSError or ValueError
     when a file is missing or damaged. The arrays stay memory-mapped, and several chunks are not joined."""
     chunks = [folder / str(name) for name in meta.get("chunks", [])]
@@ -36,7 +37,7 @@ def read(folder: Path, meta: dict[str, Any]) -> tuple[np.ndarray, Any, np.ndarra
         raise ValueError("no chunks")
     ids = [np.load(c / "ids.npy") for c in chunks]
     tfidf = [_read_csr(c) for c in chunks]
-    if any(len(i) != t.shape[0] for i, t in zip(ids, tfidf)):
+    if any(len(i) != t.rows for i, t in zip(ids, tfidf)):
         raise ValueError("a chunk's ids and tf-idf rows differ in length")
     rows = sum(len(i) for i in ids)
     if rows != int(meta.get("rows", -1)):
@@ -45,15 +46,40 @@ def read(folder: Path, meta: dict[str, Any]) -> tuple[np.ndarray, Any, np.ndarra
             np.load(folder / "idf.npy"))
 
 
-def _read_csr(chunk: Path) -> Any:
+def _read_csr(chunk: Path) -> stacked.Csr:
     """A chunk's tf-idf rows, its arrays memory-mapped (no copy of the ~100 MB a large library has)."""
-    from scipy import sparse
-
-    parts = [np.load(chunk / f"tfidf-{name}.npy", mmap_mode="r") for name in ("data", "indices", "indptr")]
-    shape = tuple(int(n) for n in np.load(chunk / "tfidf-shape.npy"))
-    if len(parts[2]) != shape[0] + 1:
+    data, indices, indptr = (np.load(chunk / f"tfidf-{name}.npy", mmap_mode="r") for name in ("data", "indices", "indptr"))
+    rows, columns = (int(n) for n in np.load(chunk / "tfidf-shape.npy"))
+    if len(indptr) != rows + 1 or len(data) != len(indices) or (rows and int(indptr[-1]) != len(data)):
         raise ValueError("tf-idf rows and their pointers differ in length")
-    return sparse.csr_matrix((parts[0], parts[1], parts[2]), shape=shape, copy=False)
+    csr = stacked.Csr(data, indices, indptr, columns)
+    try:
+        postings = stacked.Postings(*(np.load(chunk / f"postings-{name}.npy", mmap_mode="r") for name in POSTINGS))
+    except OSError:  # a chunk written before postings were kept: they are added once
+        csr = csr.with_postings()
+        _write_postings(chunk, csr)
+        return csr
+    if len(postings.indptr) != columns + 1 or len(postings.rows) != len(data) or len(postings.data) != len(data):
+        raise ValueError("tf-idf postings and rows differ in length")
+    return csr._replace(postings=postings)
+
+
+def _write_postings(chunk: Path, csr: stacked.Csr) -> None:
+    """The postings of a chunk, beside its rows. Each file is renamed into place whole, and all are computed from
+    rows that never change, so a set cut short by a crash is written again on the next read."""
+    assert csr.postings is not None
+    tmp = chunk / f"postings.{os.getpid()}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir()
+        for name, array in zip(POSTINGS, csr.postings):
+            np.save(tmp / f"postings-{name}.npy", array)
+        for name in POSTINGS:
+            os.replace(tmp / f"postings-{name}.npy", chunk / f"postings-{name}.npy")
+    except OSError:  # a read-only or full home: the products read every entry, as before
+        pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def dense_view(folder: Path, meta: dict[str, Any]) -> np.ndarray:
@@ -74,6 +100,9 @@ def write_chunk(path: Path, ids: np.ndarray, tfidf: Any) -> None:
     for name, array in (("data", csr.data), ("indices", csr.indices), ("indptr", csr.indptr),
                         ("shape", np.array(csr.shape, dtype=np.int64))):
         np.save(tmp / f"tfidf-{name}.npy", array)  # plain arrays: read back memory-mapped
+    by_term = csr.tocsc()
+    for name, array in zip(POSTINGS, (by_term.indptr, by_term.indices, by_term.data)):
+        np.save(tmp / f"postings-{name}.npy", array)
     tmp.rename(path)
 
 

@@ -38,7 +38,7 @@ MAX_CHUNKS = 16  # chunks before the appended ones are joined into one (the firs
 @dataclass
 class Index:
     ids: np.ndarray  # item ids, row order of the matrices
-    tfidf: Any  # scipy CSR, L2-normalised rows
+    tfidf: Stacked  # L2-normalised rows, in chunks
     dense: np.ndarray  # float32, L2-normalised rows
     vocabulary_source: dict[str, int] | Path  # the fitted vocabulary, or its file, read when first needed
     idf: np.ndarray
@@ -46,6 +46,8 @@ class Index:
     # vocabulary costs ~0.1 s, once per index rather than once per query
 
     def rows(self, item_ids: list[int]) -> np.ndarray:
+        if len(item_ids) <= 8:  # a query or two: scanning beats sorting every id (9 ms at 170k items)
+            return np.array([int(np.argmax(self.ids == item_id)) for item_id in item_ids], dtype=np.int64)
         order = np.argsort(self.ids)
         return order[np.searchsorted(self.ids, item_ids, sorter=order)]
 
@@ -84,7 +86,7 @@ REFIT_GROWTH = 0.2  # refit tf-idf's vocabulary and idf once the library changed
 
 
 def _state(library: Library) -> tuple[int, str]:
-    with library.store.begin() as conn:
+    with library.store.reading() as conn:
         return library.store.change_state(conn)
 
 
@@ -172,14 +174,14 @@ def _rows_since(library: Library, index: Index, since: str) -> list[tuple[int, s
     """Items changed since the newest change the index saw. Writers take turns and stamp under the write lock
     (`times.change_stamp`), so an item stamped `since` came with that change: new if the index lacks it,
     unchanged if it holds it."""
-    with library.store.begin() as conn:
+    with library.store.reading() as conn:
         rows = library.store.item_texts_since(conn, since)
     held = np.isin(np.array([r[0] for r in rows], dtype=np.int64), index.ids)
     return [r[:3] for r, inside in zip(rows, held) if not (inside and r[3] == since)]
 
 
 def _all_ids(library: Library) -> np.ndarray:
-    with library.store.begin() as conn:
+    with library.store.reading() as conn:
         return np.array(library.store.item_ids(conn), dtype=np.int64)
 
 
@@ -204,13 +206,13 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
     if not keep.all():
         rows = np.flatnonzero(keep)
         whole = Index(ids=np.concatenate([index.ids[rows], new_ids]),
-                      tfidf=sparse.vstack([index.tfidf[rows], new_tfidf]).tocsr(),
+                      tfidf=stack([sparse.vstack([index.tfidf[rows], new_tfidf]).tocsr()]),
                       dense=np.vstack([index.dense[rows], new_dense]), vocabulary_source=index.vocabulary_source, idf=index.idf,
                       _vectorizer=index._vectorizer)
         _save(whole, folder, {**meta, "items": count, "changed": changed})
         return whole
     names, sizes = list(meta["chunks"]), list(meta["sizes"])
-    parts = list(index.tfidf.parts) if isinstance(index.tfidf, Stacked) else [index.tfidf]
+    parts: list[Any] = list(index.tfidf.chunks)
     counts, merged = {k: meta[k] for k in ("rows", "capacity", "dim")}, []
     if len(new_ids):
         tail_ids, tail = new_ids, new_tfidf
@@ -218,7 +220,7 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
             merged, first = names[1:], sizes[0]
             tail_ids = np.concatenate([index.ids[first:], new_ids])
             tail = sparse.vstack([index.tfidf[np.arange(first, len(index.ids))], new_tfidf]).tocsr()
-            head = parts[0] if parts[0].shape[0] == first else index.tfidf[np.arange(first)]
+            head = parts[0] if parts[0].rows == first else index.tfidf[np.arange(first)]
             names, sizes, parts = names[:1], sizes[:1], [head]
         names.append(f"c{len(names)}-{uuid.uuid4().hex[:8]}")  # unique: two processes never write one chunk
         sizes.append(len(tail_ids))
@@ -235,7 +237,7 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
 
 
 def _rows_by_id(library: Library, item_ids: list[int]) -> list[tuple[int, str, str | None]]:
-    with library.store.begin() as conn:
+    with library.store.reading() as conn:
         return library.store.item_texts_by_id(conn, item_ids)
 
 
@@ -245,7 +247,7 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     count, changed = _state(library)
-    with library.store.begin() as conn:
+    with library.store.reading() as conn:
         rows = library.store.item_texts(conn)
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     texts = [item_text(r[1], r[2]) for r in rows]
@@ -268,7 +270,7 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
             dense[todo] = embed_items(library, encoder, ids[todo], [texts[n] for n in todo], changed)
     else:
         dense = embed_items(library, encoder, ids, texts, changed)
-    index = Index(ids=ids, tfidf=tfidf, dense=dense,
+    index = Index(ids=ids, tfidf=stack([tfidf]), dense=dense,
                   vocabulary_source={k: int(v) for k, v in vectorizer.vocabulary_.items()},
                   idf=vectorizer.idf_.astype(np.float64))
     _save(index, folder, {"version": VERSION, "model": model_key, "items": count, "changed": changed,

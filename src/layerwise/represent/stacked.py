@@ -1,22 +1,118 @@
-"""The tf-idf rows of several index chunks used as one matrix without joining them: joining copies every row
-(~100 MB at 170k items), which an index update would otherwise pay after each sync and a cold start after
-each chunk. Holds the few operations ranking uses: a product with a vector or a sparse matrix, and rows by
-position."""
+"""The tf-idf rows of the index: one or several chunks used as one matrix without joining them (joining copies
+every row, ~100 MB at 170k items, which an index update would otherwise pay after each sync and a cold start
+after each chunk).
+
+Each chunk is held as its three CSR arrays (`Csr`, memory-mapped when read from disk). The products `similar`
+needs (with a vector, rows by position, their mean) are done here in NumPy, so a new process that only asks for
+similar items never imports SciPy (~0.25 s); anything else (`@` with a matrix, `rows[...]`) gets SciPy
+matrices, made once per chunk on first use."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 
+class Postings(NamedTuple):
+    """The same entries by column (term), as an inverted index: `rows[indptr[t]:indptr[t + 1]]` hold term t."""
+    indptr: np.ndarray
+    rows: np.ndarray
+    data: np.ndarray
+
+
+class Csr(NamedTuple):
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    columns: int
+    postings: Postings | None = None  # kept beside a chunk on disk; without, a product reads every entry
+
+    @classmethod
+    def of(cls, matrix: Any) -> Csr:
+        if isinstance(matrix, Csr):
+            return matrix
+        matrix = matrix.tocsr()
+        return cls(matrix.data, matrix.indices, matrix.indptr, int(matrix.shape[1]))
+
+    @property
+    def rows(self) -> int:
+        return len(self.indptr) - 1
+
+    def dot(self, vector: np.ndarray) -> np.ndarray:
+        """Every row times a dense vector over the columns. With postings, only the entries of the vector's terms
+        are read (a query has tens to hundreds of terms of the vocabulary's hundreds of thousands)."""
+        if self.postings is None:
+            products = self.data * vector[self.indices]
+            sums = np.add.reduceat(products, np.minimum(self.indptr[:-1], max(len(products) - 1, 0))) if len(products) \
+                else np.zeros(self.rows)
+            return np.where(self.indptr[1:] > self.indptr[:-1], sums, 0.0)
+        terms = np.flatnonzero(vector)
+        positions, lengths = _spans(self.postings.indptr, terms)
+        weights = self.postings.data[positions] * np.repeat(vector[terms], lengths)
+        return np.bincount(self.postings.rows[positions], weights=weights, minlength=self.rows)
+
+    def take(self, rows: np.ndarray) -> Csr:
+        """These rows, in this order."""
+        positions, lengths = _spans(self.indptr, rows)
+        return Csr(self.data[positions], self.indices[positions], np.concatenate([[0], np.cumsum(lengths)]), self.columns)
+
+    def with_postings(self) -> Csr:
+        """The same rows with their postings computed (for a chunk written without them)."""
+        by_term = self.scipy().tocsc()
+        return self._replace(postings=Postings(by_term.indptr, by_term.indices, by_term.data))
+
+    def scipy(self) -> Any:
+        from scipy import sparse
+
+        return sparse.csr_matrix((self.data, self.indices, self.indptr), shape=(self.rows, self.columns), copy=False)
+
+
 class Stacked:
     def __init__(self, parts: Sequence[Any]) -> None:
-        self.parts = list(parts)
-        self.offsets = np.cumsum([0] + [p.shape[0] for p in self.parts])
-        self.shape = (int(self.offsets[-1]), int(self.parts[0].shape[1]))
+        self.chunks = [Csr.of(p) for p in parts] or [Csr.of(_empty(0))]
+        self.offsets = np.cumsum([0] + [c.rows for c in self.chunks])
+        self.shape = (int(self.offsets[-1]), self.chunks[0].columns)
+        self._scipy: list[Any] | None = None
 
+    @property
+    def parts(self) -> list[Any]:
+        """The chunks as SciPy matrices (no copy of their arrays)."""
+        if self._scipy is None:
+            self._scipy = [c.scipy() for c in self.chunks]
+        return self._scipy
+
+    # -- in NumPy ------------------------------------------------------------------------------------
+    def dot(self, vector: np.ndarray) -> np.ndarray:
+        """Every row times a dense vector over the columns."""
+        return np.concatenate([c.dot(vector) for c in self.chunks])
+
+    def take(self, rows: Any) -> Csr:
+        """Rows by position, in the order asked, as one `Csr`."""
+        rows = np.asarray(rows, dtype=np.int64).ravel()
+        owner = np.searchsorted(self.offsets, rows, side="right") - 1
+        if len(self.chunks) == 1:
+            return self.chunks[0].take(rows)
+        parts = range(len(self.chunks))
+        picked = [self.chunks[part].take(rows[owner == part] - self.offsets[part]) for part in parts]
+        starts = np.cumsum([0] + [p.indptr[-1] for p in picked])
+        joined = Csr(np.concatenate([p.data for p in picked]), np.concatenate([p.indices for p in picked]),
+                     np.concatenate([[0]] + [p.indptr[1:] + start for p, start in zip(picked, starts)]), self.shape[1])
+        order = np.concatenate([np.flatnonzero(owner == part) for part in parts])  # where each picked row was asked
+        return joined.take(np.argsort(order, kind="stable"))
+
+    def row(self, row: int) -> np.ndarray:
+        """One row as a dense vector."""
+        return self.mean([row])
+
+    def mean(self, rows: Any) -> np.ndarray:
+        """The mean of these rows, dense."""
+        picked = self.take(rows)
+        total = np.bincount(picked.indices, weights=picked.data, minlength=self.shape[1])
+        return (total / max(picked.rows, 1)).astype(np.float32)
+
+    # -- as SciPy --------------------------------------------------------------------------------------
     def __matmul__(self, other: Any) -> Any:
         from scipy import sparse
 
@@ -27,30 +123,32 @@ class Stacked:
 
     def __getitem__(self, rows: Any) -> Any:
         """Rows by position, as a CSR matrix (one row for an int), in the order asked."""
-        from scipy import sparse
-
         if isinstance(rows, (int, np.integer)):
             part = int(np.searchsorted(self.offsets, rows, side="right")) - 1
             return self.parts[part][int(rows) - int(self.offsets[part])]
-        rows = np.asarray(rows, dtype=np.int64).ravel()
-        if not len(rows):
-            return sparse.csr_matrix((0, self.shape[1]), dtype=self.parts[0].dtype)
-        owner = np.searchsorted(self.offsets, rows, side="right") - 1
-        picked, order = [], []
-        for part in np.unique(owner):
-            mine = np.flatnonzero(owner == part)
-            picked.append(self.parts[part][rows[mine] - self.offsets[part]])
-            order.append(mine)
-        joined = sparse.vstack(picked).tocsr()
-        return joined[np.argsort(np.concatenate(order), kind="stable")]
+        return self.take(rows).scipy()
 
     def tocsr(self) -> Any:
+        if len(self.chunks) == 1:
+            return self.parts[0]
         from scipy import sparse
 
         return sparse.vstack(self.parts).tocsr()
 
 
-def stack(parts: Sequence[Any]) -> Any:
-    """One CSR matrix as it is; several as a `Stacked`."""
-    nonempty = [p for p in parts if p.shape[0]] or list(parts[:1])
-    return nonempty[0] if len(nonempty) == 1 else Stacked(nonempty)
+def _spans(indptr: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the entries of these rows (or terms) of a pointer array, in order, and how many each has."""
+    starts = indptr[which].astype(np.int64)
+    lengths = indptr[which + 1].astype(np.int64) - starts
+    ends = np.cumsum(lengths)
+    return np.repeat(starts - (ends - lengths), lengths) + np.arange(int(ends[-1]) if len(ends) else 0), lengths
+
+
+def _empty(columns: int) -> Csr:
+    return Csr(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int32), columns)
+
+
+def stack(parts: Sequence[Any]) -> Stacked:
+    """The rows of these chunks (CSR matrices or `Csr`), as one matrix; empty chunks are left out."""
+    chunks = [Csr.of(p) for p in parts]
+    return Stacked([c for c in chunks if c.rows] or chunks[:1])

@@ -6,33 +6,29 @@ have a module each, functions over a connection: `feeds`, `profile` (focuses, fe
 `people` (people, tokens, web sessions); `search` is the full-text index of either engine. No module outside
 `store/` runs SQL. Personal rows are read and written for the person a connection acts for (`sql.me`).
 
-Schema changes are Alembic migrations in `migrations/versions`, applied on open. A database whose
-revision this code does not know was written by a newer layerwise and is refused.
+Schema changes are Alembic migrations in `migrations/versions`, applied on open (`schema`). Reading a SQLite
+library needs no SQLAlchemy (`reading`, `sqlite.Reader`); the engine is made when a command first needs it.
 """
 
 from __future__ import annotations
 
 import copy
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from layerwise.errors import DatabaseDamaged, LayerwiseError, SchemaTooNew
+from layerwise.errors import DatabaseDamaged, LayerwiseError
 from layerwise.home import sqlite_file
 from layerwise.records import Item
-from layerwise.store import health, search, sqlite, statuses
+from layerwise.store import engines, health, schema, search, sqlite, statuses
+from layerwise.store.schema import SCHEMA_REVISIONS
 from layerwise.store.sql import OWNER, chunks, column, first_line, id_list, me, rows, run, scalar, text, tuples
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
-# Oldest first. Kept here so opening an up-to-date library never imports Alembic; a test checks that it
-# matches the migration scripts.
-SCHEMA_REVISIONS = ("0001_initial", "0002_profile_and_plan", "0003_concept_layers", "0004_item_concepts",
-                    "0005_meta", "0006_study", "0007_cards", "0008_session_clock",
-                    "0009_week_reviews", "0010_items_added_at", "0011_reference_graph", "0012_people",
-                    "0013_team")
 WRITER_LOCK = 0x6C77  # PostgreSQL advisory lock key of the library's writers ("lw")
 KEY_COLUMNS = ("arxiv_id", "doi", "canonical_url", "title_key")  # what dedupe looks items up by
 COUNTED_COLUMNS = ("kind", "year", "venue")
@@ -43,31 +39,25 @@ ITEM_COLUMNS = ("id", "kind", "title", "abstract", "body", "authors", "published
 
 class Store:
     def __init__(self, url: str) -> None:
-        from sqlalchemy import create_engine, event
-
         self.url = url
+        self.dialect = engines.dialect(url)
+        self.person = OWNER
+        self._engine: list[Engine] = []  # made on first use, and shared by the views `for_person` makes (one pool)
         path = sqlite_file(url)
         if path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise LayerwiseError(f"cannot create the library folder: {exc.strerror}", where=str(path.parent)) from None
-            self.engine: Engine = create_engine(url)
-            event.listen(self.engine, "connect", sqlite.pragmas)
-            event.listen(self.engine, "begin", sqlite.begin)
-        elif url.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
-            url = url.replace("postgres://", "postgresql://", 1)
-            if url.startswith("postgresql://"):
-                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-            try:
-                self.engine = create_engine(url, pool_pre_ping=True)
-            except ModuleNotFoundError:
-                raise LayerwiseError("PostgreSQL support needs psycopg: pip install 'layerwise[postgres]'") from None
-        else:
-            raise LayerwiseError(f"unsupported database URL {url!r} (use sqlite:///PATH or postgresql://...)")
-        self.dialect = self.engine.dialect.name
-        self.person = OWNER
-        self._migrate()
+            if sqlite.revision(path) == SCHEMA_REVISIONS[-1]:
+                return  # up to date: nothing more to open until a command needs it
+        schema.migrate(self.engine, path, self.display_url)
+
+    @property
+    def engine(self) -> Engine:
+        if not self._engine:
+            self._engine.append(engines.create(self.url))
+        return self._engine[0]
 
     def for_person(self, person: int) -> Store:
         """The same database (one pool) acting for another person: their focuses, plan, ratings, sessions, cards."""
@@ -98,6 +88,28 @@ class Store:
             raise
 
     @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A transaction that only reads. On SQLite it runs on the sqlite3 module (`sqlite.Reader`, which the SQL
+        helpers accept as a connection): a command that only reads never imports SQLAlchemy."""
+        if self.path is None:
+            with self.begin() as conn:
+                yield conn
+            return
+        reader = None
+        try:
+            reader = sqlite.Reader(self.path, self.person)
+            yield cast("Connection", reader)
+        except sqlite3.DatabaseError as exc:
+            if health.damaged(exc):
+                raise self._damaged(exc) from None
+            if isinstance(exc, sqlite3.OperationalError):
+                raise LayerwiseError(f"database error: {first_line(exc)}", where=self.display_url) from None
+            raise
+        finally:
+            if reader is not None:
+                reader.close()
+
+    @contextmanager
     def examine(self) -> Iterator[Connection]:
         """A connection for checks that change nothing: whatever they run is rolled back, and a damaged file
         is theirs to report (no commit that fails on it)."""
@@ -110,8 +122,7 @@ class Store:
                     conn.rollback()
 
     def _damaged(self, exc: BaseException) -> DatabaseDamaged:
-        return DatabaseDamaged(f"the library database is damaged ({first_line(exc)}): `layerwise check` says what is "
-                               "wrong, `layerwise repair` saves every row that can be read", where=self.display_url)
+        return health.damage(exc, self.display_url)
 
     @property
     def path(self) -> Path | None:
@@ -120,43 +131,11 @@ class Store:
 
     @property
     def display_url(self) -> str:
-        return self.engine.url.render_as_string(hide_password=True)
+        return self.url if self.dialect == "sqlite" else self.engine.url.render_as_string(hide_password=True)
 
     def close(self) -> None:
-        self.engine.dispose()
-
-    # -- schema ------------------------------------------------------------------------------------
-    def _migrate(self) -> None:
-        from sqlalchemy import inspect
-        from sqlalchemy.exc import DatabaseError
-
-        try:
-            with self.engine.connect() as conn:
-                current = None
-                if inspect(conn).has_table("alembic_version"):
-                    current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except DatabaseError as exc:
-            if health.damaged(exc):
-                raise self._damaged(exc) from None
-            raise LayerwiseError(f"cannot open the library database: {first_line(exc)}", where=self.display_url) from None
-        if current == SCHEMA_REVISIONS[-1]:
-            return
-        if current is not None and current not in SCHEMA_REVISIONS:
-            raise SchemaTooNew(
-                f"the library database is at schema revision {current!r}, which this layerwise does not know "
-                f"(it knows up to {SCHEMA_REVISIONS[-1]!r}); it was written by a newer layerwise: upgrade layerwise",
-                where=self.display_url)
-        from alembic import command
-        from alembic.config import Config
-
-        if current is not None and self.path is not None:  # an existing library: a copy first, as it was
-            health.backup(self.path, health.backup_path(self.path, f"before-{SCHEMA_REVISIONS[-1]}"))
-
-        config = Config()
-        config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-        with self.engine.begin() as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+        for engine in self._engine:
+            engine.dispose()
 
     # -- items -------------------------------------------------------------------------------------
     def meta(self, conn: Connection, key: str) -> str | None:

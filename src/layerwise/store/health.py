@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from layerwise.errors import DatabaseDamaged
 from layerwise.store.sql import first_line, run, tuples
 from layerwise.times import utc_now
 
@@ -42,6 +43,12 @@ def damaged(exc: BaseException) -> bool:
     """Whether a database error says the file itself is damaged (rather than busy, locked or full)."""
     text = str(getattr(exc, "orig", None) or exc).lower()
     return "malformed" in text or "not a database" in text or "corrupt" in text
+
+
+def damage(exc: BaseException, where: str) -> DatabaseDamaged:
+    """The error a damaged library file gets, whichever command found it."""
+    return DatabaseDamaged(f"the library database is damaged ({first_line(exc)}): `layerwise check` says what is "
+                           "wrong, `layerwise repair` saves every row that can be read", where=where)
 
 
 def check(conn: Connection) -> list[Finding]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from layerwise.store.sql import between, chunks, column, id_list, me, run, text
+from layerwise.store.sql import between, chunks, column, dialect, id_list, me, run, scalar
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -69,13 +69,13 @@ def find(conn: Connection, *, query: str | None = None, kind: str | None = None,
     if tag:
         where.append("EXISTS (SELECT 1 FROM item_tags t WHERE t.item_id = items.id AND t.tag = :tag)")
         params["tag"] = tag.lower()
-    if mentioned or conn.execute(text("SELECT 1 FROM mentions LIMIT 1")).first():  # most libraries have none
+    if mentioned or scalar(conn, "SELECT 1 FROM mentions LIMIT 1"):  # most libraries have none
         where.append(("" if mentioned else "NOT ") + "EXISTS (SELECT 1 FROM mentions m WHERE m.item_id = items.id)")
     dated, dates = between("coalesce(items.published, items.added_at)", since, until)
     where += dated
     params.update(dates)
     page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit else ""
-    if query and conn.dialect.name == "sqlite":
+    if query and dialect(conn) == "sqlite":
         return _find_fts5(conn, query, where, params, limit, offset)
     joins, order = "", "items.id DESC"
     if sort == "cited":  # the library's own graph first, then what an outside source counted
@@ -87,8 +87,8 @@ def find(conn: Connection, *, query: str | None = None, kind: str | None = None,
         order = "ts_rank_cd(items.search, websearch_to_tsquery('english', :q)) DESC, items.id DESC"
         params["q"] = re.sub(r"(?<=\w)-(?=\w)", " ", query)  # feature-stores: both words, as in FTS5
     clause = (" WHERE " + " AND ".join(where)) if where else ""
-    total = conn.execute(text(f"SELECT count(*) FROM items{joins}{clause}"), params).scalar() or 0
-    ids = [r[0] for r in conn.execute(text(f"SELECT items.id FROM items{joins}{clause} ORDER BY {order}{page}"), params)]
+    total = scalar(conn, f"SELECT count(*) FROM items{joins}{clause}", params) or 0
+    ids = column(conn, f"SELECT items.id FROM items{joins}{clause} ORDER BY {order}{page}", params)
     return ids, total
 
 
@@ -98,16 +98,15 @@ def _find_fts5(conn: Connection, query: str, where: list[str], params: dict[str,
     filters = (" AND " + " AND ".join(where)) if where else ""
     join = " JOIN items ON items.id = items_fts.rowid" if where else ""
     count_sql = f"SELECT count(*) FROM items_fts{join} WHERE items_fts MATCH :q{filters}"
-    total = conn.execute(text(count_sql), {**params, "q": match}).scalar() or 0
+    total = scalar(conn, count_sql, {**params, "q": match}) or 0
     wanted = (limit or total) + offset
     ranked = ("SELECT items_fts.rowid FROM items_fts{join} WHERE items_fts MATCH :q{filters} "
               "ORDER BY bm25(items_fts, 8.0, 2.0, 1.0, 0.5), items_fts.rowid DESC LIMIT :n")
     if total > TITLE_TIER_ABOVE and limit:
-        ids = [r[0] for r in conn.execute(text(ranked.format(join=join, filters=filters)),
-                                          {**params, "q": f"{{title}} : ({match})", "n": wanted})]
+        ids = column(conn, ranked.format(join=join, filters=filters), {**params, "q": f"{{title}} : ({match})", "n": wanted})
         if len(ids) >= wanted:
             return ids[offset:], total
-    ids = [r[0] for r in conn.execute(text(ranked.format(join=join, filters=filters)), {**params, "q": match, "n": wanted})]
+    ids = column(conn, ranked.format(join=join, filters=filters), {**params, "q": match, "n": wanted})
     return ids[offset:], total
 
 

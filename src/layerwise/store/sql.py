@@ -1,13 +1,16 @@
 """Small helpers every repository in the store uses to run SQL on SQLite and PostgreSQL alike.
 
 SQLAlchemy is imported on first use, not at import time: the CLI imports the store while it starts, and a
-command that never touches the database (`--help`, `config show`) should not pay for loading it.
+command that never touches the database (`--help`, `config show`) should not pay for loading it. The helpers
+also run on a `sqlite.Reader`, a read-only SQLite transaction that needs no SQLAlchemy at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+from layerwise.store.sqlite import Reader
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -20,6 +23,11 @@ OWNER = 1  # the first person of every library: the one person of a library nobo
 def me(conn: Connection) -> int:
     """The person this connection acts for (`Store.for_person`): every personal row is read and written as theirs."""
     return int(conn.get_execution_options().get("layerwise_person", OWNER))
+
+
+def dialect(conn: Connection) -> str:
+    """"sqlite" or "postgresql": the engine a connection (or a `sqlite.Reader`) talks to."""
+    return "sqlite" if isinstance(conn, Reader) else str(conn.dialect.name)
 
 
 def text(sql: str, *expanding: str) -> TextClause:
@@ -45,21 +53,32 @@ def run(conn: Connection, sql: str, params: Mapping[str, Any] | Iterable[Mapping
             conn.execute(text(sql), rows)
 
 
+def _result(conn: Connection, sql: str, params: Mapping[str, Any] | None, expanding: Sequence[str]) -> Any:
+    """The rows of a statement, as tuples that also answer by column name."""
+    if isinstance(conn, Reader):  # a SQLite transaction that only reads (`Store.reading`)
+        return conn.query(sql, params, expanding)
+    return conn.execute(text(sql, *expanding), dict(params or {}))
+
+
 def rows(conn: Connection, sql: str, params: Mapping[str, Any] | None = None, *expanding: str) -> list[dict[str, Any]]:
     """Every row as a dict of column -> value."""
-    return [dict(r) for r in conn.execute(text(sql, *expanding), dict(params or {})).mappings()]
+    result = _result(conn, sql, params, expanding)
+    return [dict(r) for r in (result if isinstance(conn, Reader) else result.mappings())]
 
 
 def tuples(conn: Connection, sql: str, params: Mapping[str, Any] | None = None, *expanding: str) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in conn.execute(text(sql, *expanding), dict(params or {}))]
+    return [tuple(r) for r in _result(conn, sql, params, expanding)]
 
 
 def column(conn: Connection, sql: str, params: Mapping[str, Any] | None = None, *expanding: str) -> list[Any]:
     """The first column of every row."""
-    return [r[0] for r in conn.execute(text(sql, *expanding), dict(params or {}))]
+    return [r[0] for r in _result(conn, sql, params, expanding)]
 
 
 def scalar(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+    if isinstance(conn, Reader):
+        found = conn.query(sql, params).fetchone()
+        return None if found is None else found[0]
     return conn.execute(text(sql), dict(params or {})).scalar()
 
 
