@@ -309,3 +309,22 @@ def test_a_change_committed_while_the_index_updates_is_read_at_the_next_use(sqli
     after = index.load_index(library)
     assert after.tfidf[after.position[library.resolve("a:a0")]].nnz > held
     assert _fresh_process(library).load_index(library).tfidf[after.position[library.resolve("a:a0")]].nnz > held
+
+
+def test_embeddings_are_made_a_batch_at_a_time_into_one_array():
+    """Memory at scale (issue 16): texts are embedded a batch at a time into one array, normalised in place,
+    with the same vectors as one call over all of them; progress is heard after each batch."""
+    import numpy as np
+
+    from layerwise.represent.dense import in_batches, load_encoder
+
+    model = load_encoder().model  # the bundled static model
+    texts = [f"paper {n} on speculative decoding and paged attention" for n in range(23)] + [""]
+    whole = np.asarray(model.encode(texts), dtype=np.float32)
+    whole = whole / np.maximum(np.linalg.norm(whole, axis=1, keepdims=True), 1e-9)
+    heard: list[int] = []
+    batched = in_batches(model.encode, texts, heard.append, size=5)
+    assert batched.dtype == np.float32 and batched.shape == whole.shape
+    assert np.allclose(batched, whole, atol=1e-6) and heard == [5, 10, 15, 20, 24]
+    assert np.allclose(np.linalg.norm(batched[:-1], axis=1), 1) and not batched[-1].any()  # an empty text: zeros
+    assert in_batches(model.encode, []).shape == (0, whole.shape[1])

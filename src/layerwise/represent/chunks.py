@@ -124,7 +124,7 @@ def append_dense(folder: Path, meta: dict[str, Any], new: np.ndarray) -> dict[st
 def _write_dense(path: Path, dense: np.ndarray, capacity: int) -> None:
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
     with open(tmp, "wb") as f:
-        f.write(np.ascontiguousarray(dense, dtype=np.float32).tobytes())
+        np.ascontiguousarray(dense, dtype=np.float32).tofile(f)  # no copy in memory (a gigabyte at 1M items)
         f.truncate(capacity * dense.shape[1] * 4)  # the room to grow reads as zeros and costs no disk
     os.replace(tmp, path)
 

@@ -9,6 +9,7 @@ data/minilm-static-256/LICENSE): a token lookup and a mean, ~2,400 abstracts/s o
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,7 +36,7 @@ class StaticEncoder:
         self.model = StaticModel.from_pretrained(str(path))
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        return _normalise(np.asarray(self.model.encode(texts, batch_size=1024), dtype=np.float32))
+        return in_batches(lambda batch: self.model.encode(batch, batch_size=1024), texts)
 
 
 class SentenceTransformerEncoder:
@@ -49,12 +50,30 @@ class SentenceTransformerEncoder:
         self.model = SentenceTransformer(str(path), device="cpu")
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        return _normalise(np.asarray(self.model.encode(texts, batch_size=64), dtype=np.float32))
+        return in_batches(lambda batch: self.model.encode(batch, batch_size=64), texts)
 
 
-def _normalise(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.maximum(norms, 1e-9)
+BATCH = 8192  # texts per call of the model
+
+
+def in_batches(encode: Callable[[list[str]], Any], texts: list[str], done: Callable[[int], None] | None = None,
+               size: int = BATCH) -> np.ndarray:
+    """Embeddings of `texts`, a batch at a time into one float32 array, each row L2-normalised in place: the
+    peak is the result and one batch, where encoding all at once held the result three times over (a gigabyte
+    each at a million items). `done` hears how many texts are embedded so far."""
+    out: np.ndarray | None = None
+    for start in range(0, len(texts), size):
+        part = np.asarray(encode(texts[start:start + size]), dtype=np.float32)
+        if out is None:
+            out = np.empty((len(texts), part.shape[1]), dtype=np.float32)
+        rows = out[start:start + len(part)]
+        rows[:] = part
+        rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
+        if done is not None:
+            done(start + len(part))
+    if out is None:  # no texts: none of the model's width
+        return np.zeros((0, np.asarray(encode([""])).shape[1]), dtype=np.float32)
+    return out
 
 
 @lru_cache(maxsize=2)  # one load per process: a plan and its refills share the model

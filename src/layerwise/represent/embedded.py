@@ -1,4 +1,5 @@
-"""Embeddings of items, computed once: on PostgreSQL every machine of a team shares them (`item_vectors`)."""
+"""Embeddings of items, computed once: on PostgreSQL every machine of a team shares them (`item_vectors`).
+A whole library is embedded a batch at a time, its texts read from the database for each batch."""
 
 from __future__ import annotations
 
@@ -11,6 +12,33 @@ from layerwise.store import vectors as vector_rows
 
 if TYPE_CHECKING:
     from layerwise.library import Library
+
+BATCH = 16384  # items whose texts are read and embedded at a time
+
+
+def item_text(title: str, abstract: str | None) -> str:
+    """What an item's representations are computed from."""
+    return f"{title}. {abstract or ''}".strip()
+
+
+def embed_rows(library: Library, encoder: Encoder, ids: np.ndarray, rows: np.ndarray, stamp: str,
+               width: int = 0) -> np.ndarray:
+    """Embeddings for an index of `ids`: the `rows` listed are computed, their texts read a batch at a time (a
+    million abstracts held at once are 1.6 GB); the other rows are zeros, for the caller to fill."""
+    dense = np.zeros((len(ids), width), dtype=np.float32) if width else None
+    for start in range(0, len(rows), BATCH):
+        part = rows[start:start + BATCH]
+        wanted = ids[part]
+        with library.store.reading() as conn:
+            found = {i: item_text(t, a) for i, t, a in library.store.item_texts_by_id(conn, wanted.tolist())}
+        # an item removed since its id was read embeds as nothing (the next use drops it); id 0 stands for
+        # the empty library
+        texts = [found.get(i, "" if i else "empty") for i in wanted.tolist()]
+        vectors = embed_items(library, encoder, wanted, texts, stamp)
+        if dense is None:
+            dense = np.zeros((len(ids), vectors.shape[1]), dtype=np.float32)
+        dense[part] = vectors
+    return dense if dense is not None else np.zeros((len(ids), encoder.encode([]).shape[1]), dtype=np.float32)
 
 
 def embed_items(library: Library, encoder: Encoder, ids: np.ndarray, texts: list[str], stamp: str) -> np.ndarray:

@@ -14,7 +14,7 @@ import functools
 import json
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,7 @@ import numpy as np
 from layerwise.represent import chunks
 from layerwise.represent import dense as embeddings
 from layerwise.represent.dense import Encoder
-from layerwise.represent.embedded import embed_items
+from layerwise.represent.embedded import embed_items, embed_rows, item_text
 from layerwise.represent.lexical import TOKEN_PATTERN
 from layerwise.represent.stacked import Stacked, stack
 
@@ -76,10 +76,6 @@ class Index:
             vectorizer.idf_ = self.idf
             self._vectorizer = vectorizer
         return self._vectorizer.transform(texts)
-
-
-def item_text(title: str, abstract: str | None) -> str:
-    return f"{title}. {abstract or ''}".strip()
 
 
 REFIT_GROWTH = 0.2  # refit tf-idf's vocabulary and idf once the library changed size by a fifth
@@ -145,12 +141,12 @@ class _Reporting:
         self.encoder, self.progress, self.name, self.done = encoder, progress, encoder.name, 0
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        parts = []
-        for start in range(0, len(texts), self.BATCH):
-            parts.append(self.encoder.encode(texts[start:start + self.BATCH]))
-            self.done += len(parts[-1])
-            self.progress(self.done)
-        return np.vstack(parts) if parts else self.encoder.encode(texts)
+        before = self.done
+        return embeddings.in_batches(self.encoder.encode, texts, lambda n: self._report(before + n), self.BATCH)
+
+    def _report(self, done: int) -> None:
+        self.done = done
+        self.progress(done)
 
 
 def pending(library: Library) -> int:
@@ -247,31 +243,35 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     count, changed = _state(library)
-    with library.store.reading() as conn:
-        rows = library.store.item_texts(conn)
-    ids = np.array([r[0] for r in rows], dtype=np.int64)
-    texts = [item_text(r[1], r[2]) for r in rows]
-    if not texts:
-        texts, ids = ["empty"], np.array([0], dtype=np.int64)
+    reusing = reuse is not None and len(reuse.ids)
+    old_changed = str(json.loads((folder / "meta.json").read_text()).get("changed", "")) if reusing else ""
+    item_ids: list[int] = []
+    unchanged: set[int] = set()
+
+    def texts(rows: Iterable[tuple[int, str, str | None, str]]) -> Iterator[str]:
+        for item_id, title, abstract, stamp in rows:
+            item_ids.append(item_id)
+            if reusing and stamp <= old_changed:
+                unchanged.add(item_id)
+            yield item_text(title, abstract)
+
     vectorizer = TfidfVectorizer(token_pattern=TOKEN_PATTERN, stop_words="english", sublinear_tf=True,
                                  min_df=1, dtype=np.float32)
-    tfidf = vectorizer.fit_transform(texts).tocsr()
-    dense = np.zeros((len(texts), 0), dtype=np.float32)
-    if reuse is not None and len(reuse.ids):
-        old_changed = str(json.loads((folder / "meta.json").read_text()).get("changed", ""))
-        unchanged = {int(r[0]) for r in rows if str(r[3]) <= old_changed}
-        old_rows = {int(i): n for n, i in enumerate(reuse.ids) if int(i) in unchanged}
-        todo = [n for n, i in enumerate(ids) if int(i) not in old_rows]
-        dense = np.zeros((len(ids), reuse.dense.shape[1]), dtype=np.float32)
-        for n, i in enumerate(ids):
-            if int(i) in old_rows:
-                dense[n] = reuse.dense[old_rows[int(i)]]
-        if todo:
-            dense[todo] = embed_items(library, encoder, ids[todo], [texts[n] for n in todo], changed)
-    else:
-        dense = embed_items(library, encoder, ids, texts, changed)
-    index = Index(ids=ids, tfidf=stack([tfidf]), dense=dense,
-                  vocabulary_source={k: int(v) for k, v in vectorizer.vocabulary_.items()},
+    # the texts stream from the database into the fit and are read again, a batch at a time, to be embedded:
+    # never all in memory (1.6 GB at a million items)
+    with library.store.reading() as conn:
+        tfidf = vectorizer.fit_transform(texts(library.store.item_texts(conn)) if count else ["empty"]).tocsr()
+    ids = np.array(item_ids or [0], dtype=np.int64)  # id 0: the empty library's stand-in
+    vocabulary = vectorizer.vocabulary_
+    for term, column in vocabulary.items():  # NumPy integers, made plain for JSON in place (no second dict)
+        vocabulary[term] = int(column)
+    old_rows = {int(i): n for n, i in enumerate(reuse.ids) if int(i) in unchanged} if reuse is not None else {}
+    todo = np.array([n for n, i in enumerate(ids.tolist()) if i not in old_rows], dtype=np.int64)
+    dense = embed_rows(library, encoder, ids, todo, changed, reuse.dense.shape[1] if reuse is not None else 0)
+    if reuse is not None and old_rows:  # what an older index holds already is copied, not computed again
+        position = {i: n for n, i in enumerate(ids.tolist())}
+        dense[[position[i] for i in old_rows]] = reuse.dense[list(old_rows.values())]
+    index = Index(ids=ids, tfidf=stack([tfidf]), dense=dense, vocabulary_source=vocabulary,
                   idf=vectorizer.idf_.astype(np.float64))
     _save(index, folder, {"version": VERSION, "model": model_key, "items": count, "changed": changed,
                           "fitted_items": count})

@@ -24,7 +24,7 @@ from layerwise.home import sqlite_file
 from layerwise.records import Item
 from layerwise.store import engines, health, schema, search, sqlite, statuses
 from layerwise.store.schema import SCHEMA_REVISIONS
-from layerwise.store.sql import OWNER, chunks, column, first_line, id_list, me, rows, run, scalar, text, tuples
+from layerwise.store.sql import OWNER, chunks, column, each, first_line, id_list, me, rows, run, scalar, text, tuples
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -257,9 +257,10 @@ class Store:
         changed = scalar(conn, "SELECT max(updated_at) FROM items")
         return int(count or 0), str(changed or "")
 
-    def item_texts(self, conn: Connection) -> list[tuple[int, str, str | None, str]]:
-        """(id, title, abstract, updated_at) of every item, by id."""
-        return [(int(r[0]), r[1], r[2], str(r[3])) for r in tuples(conn, "SELECT id, title, abstract, updated_at FROM items ORDER BY id")]
+    def item_texts(self, conn: Connection) -> Iterator[tuple[int, str, str | None, str]]:
+        """(id, title, abstract, updated_at) of every item, by id, one at a time (a million abstracts are over a
+        gigabyte: the caller keeps what it needs of them)."""
+        return ((int(r[0]), r[1], r[2], str(r[3])) for r in each(conn, "SELECT id, title, abstract, updated_at FROM items ORDER BY id"))
 
     def item_texts_since(self, conn: Connection, stamp: str) -> list[tuple[int, str, str | None, str]]:
         """(id, title, abstract, updated_at) of items changed in or after a stamp's second, by id."""

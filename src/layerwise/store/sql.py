@@ -70,6 +70,11 @@ def tuples(conn: Connection, sql: str, params: Mapping[str, Any] | None = None, 
     return [tuple(r) for r in _result(conn, sql, params, expanding)]
 
 
+def each(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> Iterator[tuple[Any, ...]]:
+    """Rows one at a time, for reads too large to hold twice (every item's text)."""
+    return (tuple(r) for r in _result(conn, sql, params, ()))
+
+
 def column(conn: Connection, sql: str, params: Mapping[str, Any] | None = None, *expanding: str) -> list[Any]:
     """The first column of every row."""
     return [r[0] for r in _result(conn, sql, params, expanding)]
