@@ -328,3 +328,30 @@ def test_embeddings_are_made_a_batch_at_a_time_into_one_array():
     assert np.allclose(batched, whole, atol=1e-6) and heard == [5, 10, 15, 20, 24]
     assert np.allclose(np.linalg.norm(batched[:-1], axis=1), 1) and not batched[-1].any()  # an empty text: zeros
     assert in_batches(model.encode, []).shape == (0, whole.shape[1])
+
+
+def test_a_build_reads_and_embeds_the_library_a_batch_at_a_time(sqlite_library, monkeypatch):
+    """Memory at scale (issue 16): the build streams the texts into the tf-idf fit and reads them again a batch
+    at a time to embed them, never all at once; the index is the same as one read of everything."""
+    import numpy as np
+
+    from layerwise.represent import embedded, index
+    from layerwise.sample import SAMPLE_PATH
+
+    library = sqlite_library
+    library.import_file(str(SAMPLE_PATH), source="arxiv")
+    whole = index.load_index(library)
+    batches: list[int] = []
+    real = embedded.embed_items
+
+    def counted(library, encoder, ids, texts, stamp):
+        batches.append(len(texts))
+        return real(library, encoder, ids, texts, stamp)
+
+    monkeypatch.setattr(embedded, "BATCH", 700)
+    monkeypatch.setattr(embedded, "embed_items", counted)
+    index.drop_index(library)
+    batched = index.load_index(library)
+    assert batches == [700] * (len(whole.ids) // 700) + [len(whole.ids) % 700]
+    assert np.array_equal(batched.ids, whole.ids) and np.allclose(batched.dense, whole.dense, atol=1e-6)
+    assert (batched.tfidf.tocsr() != whole.tfidf.tocsr()).nnz == 0 and batched.vocabulary == whole.vocabulary
