@@ -36,7 +36,7 @@ def read(folder: Path, meta: dict[str, Any]) -> tuple[np.ndarray, stacked.Stacke
     if not chunks:
         raise ValueError("no chunks")
     ids = [np.load(c / "ids.npy") for c in chunks]
-    tfidf = [_read_csr(c) for c in chunks]
+    tfidf = [read_rows(c) for c in chunks]
     if any(len(i) != t.rows for i, t in zip(ids, tfidf)):
         raise ValueError("a chunk's ids and tf-idf rows differ in length")
     rows = sum(len(i) for i in ids)
@@ -46,7 +46,7 @@ def read(folder: Path, meta: dict[str, Any]) -> tuple[np.ndarray, stacked.Stacke
             np.load(folder / "idf.npy"))
 
 
-def _read_csr(chunk: Path) -> stacked.Csr:
+def read_rows(chunk: Path) -> stacked.Csr:
     """A chunk's tf-idf rows, its arrays memory-mapped (no copy of the ~100 MB a large library has)."""
     data, indices, indptr = (np.load(chunk / f"tfidf-{name}.npy", mmap_mode="r") for name in ("data", "indices", "indptr"))
     rows, columns = (int(n) for n in np.load(chunk / "tfidf-shape.npy"))

@@ -205,8 +205,7 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
                       tfidf=stack([sparse.vstack([index.tfidf[rows], new_tfidf]).tocsr()]),
                       dense=np.vstack([index.dense[rows], new_dense]), vocabulary_source=index.vocabulary_source, idf=index.idf,
                       _vectorizer=index._vectorizer)
-        _save(whole, folder, {**meta, "items": count, "changed": changed})
-        return whole
+        return _save(whole, folder, {**meta, "items": count, "changed": changed})
     names, sizes = list(meta["chunks"]), list(meta["sizes"])
     parts: list[Any] = list(index.tfidf.chunks)
     counts, merged = {k: meta[k] for k in ("rows", "capacity", "dim")}, []
@@ -222,7 +221,7 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
         sizes.append(len(tail_ids))
         chunks.write_chunk(folder / names[-1], tail_ids, tail)
         counts = chunks.append_dense(folder, meta, new_dense)
-        parts.append(tail)
+        parts.append(chunks.read_rows(folder / names[-1]))  # as written: memory-mapped, with its postings
     meta = {**meta, "items": count, "changed": changed, "chunks": names, "sizes": sizes, **counts}
     chunks.write_meta(folder, meta)
     for name in merged:  # no longer listed: a crash before this leaves only unused folders behind
@@ -273,9 +272,8 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
         dense[[position[i] for i in old_rows]] = reuse.dense[list(old_rows.values())]
     index = Index(ids=ids, tfidf=stack([tfidf]), dense=dense, vocabulary_source=vocabulary,
                   idf=vectorizer.idf_.astype(np.float64))
-    _save(index, folder, {"version": VERSION, "model": model_key, "items": count, "changed": changed,
-                          "fitted_items": count})
-    return index
+    return _save(index, folder, {"version": VERSION, "model": model_key, "items": count, "changed": changed,
+                                 "fitted_items": count})
 
 
 def _read(folder: Path, meta: dict[str, Any]) -> Index:
@@ -283,8 +281,13 @@ def _read(folder: Path, meta: dict[str, Any]) -> Index:
     return Index(ids=ids, tfidf=tfidf, dense=dense, vocabulary_source=vocabulary, idf=idf)
 
 
-def _save(index: Index, folder: Path, meta: dict[str, Any]) -> None:
+def _save(index: Index, folder: Path, meta: dict[str, Any]) -> Index:
+    """Write the index whole, and use it as written: memory-mapped (the arrays built in memory, gigabytes at a
+    million items, are let go) and with its postings."""
     chunks.write_whole(folder, index.ids, index.tfidf, index.dense, index.vocabulary, index.idf, meta)
+    written = _read(folder, chunks.read_meta(folder))
+    written.vocabulary_source, written._vectorizer = index.vocabulary_source, index._vectorizer
+    return written
 
 
 def index_problem(library: Library) -> str | None:
