@@ -206,6 +206,11 @@ def test_the_chunks_tf_idf_rows_score_as_the_joined_matrix_would():
         assert matrix.take([]).rows == 0 and matrix.take([]).dot(vector).shape == (0,)
     postings = with_postings.chunks[0].postings
     assert postings is not None and np.array_equal(postings.indptr, parts[0].tocsc().indptr)
+    # a rewrite keeps some rows (ascending, across chunks) and appends others, copying run by run
+    extra = sparse.random(3, 40, density=0.3, format="csr", dtype=np.float32, random_state=rng)
+    for kept in ([0, 1, 2, 29, 30, 31, 36, 37], list(range(38)), [], [37]):
+        rewritten = chunked.rewrite(np.array(kept, dtype=np.int64), extra).scipy()
+        assert (rewritten != sparse.vstack([joined[kept], extra]).tocsr()).nnz == 0 and rewritten.shape == (len(kept) + 3, 40)
 
 
 def test_similar_in_a_new_process_needs_neither_sqlalchemy_nor_scipy(sqlite_library):

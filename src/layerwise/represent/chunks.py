@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ from layerwise.represent import stacked
 
 DENSE = "dense.f32"
 POSTINGS = ("indptr", "rows", "data")  # the tf-idf entries by term too: a query's products read only its terms
-GROWTH, ROOM = 1.25, 1024  # room left for appended rows when the embeddings file is (re)written
+GROWTH, ROOM = 1.25, 1024
+BLOCK = 65536  # rows of embeddings written at a time  # room left for appended rows when the embeddings file is (re)written
 
 
 def read_meta(folder: Path) -> dict[str, Any]:
@@ -112,7 +114,7 @@ def append_dense(folder: Path, meta: dict[str, Any], new: np.ndarray) -> dict[st
     rows, capacity, dim = int(meta["rows"]), int(meta["capacity"]), int(meta["dim"])
     if rows + len(new) > capacity:
         capacity = int((rows + len(new)) * GROWTH) + ROOM
-        _write_dense(folder / DENSE, np.vstack([dense_view(folder, meta), new]), capacity)
+        _write_dense(folder / DENSE, [dense_view(folder, meta), new], capacity)
     else:
         target = np.memmap(folder / DENSE, dtype=np.float32, mode="r+", shape=(capacity, dim))
         target[rows:rows + len(new)] = new
@@ -121,11 +123,16 @@ def append_dense(folder: Path, meta: dict[str, Any], new: np.ndarray) -> dict[st
     return {"rows": rows + len(new), "capacity": capacity, "dim": dim}
 
 
-def _write_dense(path: Path, dense: np.ndarray, capacity: int) -> None:
+def _write_dense(path: Path, pieces: Sequence[np.ndarray], capacity: int) -> None:
+    """The embeddings file from these pieces of rows in order (arrays or memory-mapped slices), a block at a
+    time: never another copy of them all in memory (a gigabyte at a million items)."""
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    width = int(pieces[0].shape[1])
     with open(tmp, "wb") as f:
-        np.ascontiguousarray(dense, dtype=np.float32).tofile(f)  # no copy in memory (a gigabyte at 1M items)
-        f.truncate(capacity * dense.shape[1] * 4)  # the room to grow reads as zeros and costs no disk
+        for piece in pieces:
+            for start in range(0, len(piece), BLOCK):
+                np.ascontiguousarray(piece[start:start + BLOCK], dtype=np.float32).tofile(f)
+        f.truncate(capacity * width * 4)  # the room to grow reads as zeros and costs no disk
     os.replace(tmp, path)
 
 
@@ -135,19 +142,23 @@ def write_meta(folder: Path, meta: dict[str, Any]) -> None:
     os.replace(tmp, folder / "meta.json")
 
 
-def write_whole(folder: Path, ids: np.ndarray, tfidf: Any, dense: np.ndarray, vocabulary: dict[str, int],
-                idf: np.ndarray, meta: dict[str, Any]) -> None:
-    """The whole index as one chunk: a crash leaves the old index or the new one, never half."""
+def write_whole(folder: Path, ids: np.ndarray, tfidf: Any, dense: Sequence[np.ndarray],
+                vocabulary: dict[str, int] | Path, idf: np.ndarray, meta: dict[str, Any]) -> None:
+    """The whole index as one chunk (its embeddings given as pieces of rows, in order, and its vocabulary as a
+    dict or the file that holds it): a crash leaves the old index or the new one, never half."""
     tmp = folder.with_name("index.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     write_chunk(tmp / "c0", ids, tfidf)
     capacity = int(len(ids) * GROWTH) + ROOM
     _write_dense(tmp / DENSE, dense, capacity)
-    (tmp / "vocabulary.json").write_text(json.dumps(vocabulary))
+    if isinstance(vocabulary, Path):
+        shutil.copyfile(vocabulary, tmp / "vocabulary.json")
+    else:
+        (tmp / "vocabulary.json").write_text(json.dumps(vocabulary))
     np.save(tmp / "idf.npy", idf)
     write_meta(tmp, {**meta, "chunks": ["c0"], "sizes": [len(ids)], "rows": len(ids), "capacity": capacity,
-                     "dim": int(dense.shape[1])})
+                     "dim": int(dense[0].shape[1])})
     old = folder.with_name("index.old")
     shutil.rmtree(old, ignore_errors=True)
     if folder.exists():

@@ -3,11 +3,12 @@ A whole library is embedded a batch at a time, its texts read from the database 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from layerwise.represent.dense import Encoder
+from layerwise.represent.dense import Encoder, in_batches
 from layerwise.store import vectors as vector_rows
 
 if TYPE_CHECKING:
@@ -61,3 +62,20 @@ def embed_items(library: Library, encoder: Encoder, ids: np.ndarray, texts: list
         with library.store.begin() as conn:
             vector_rows.save(conn, encoder.name, ((int(ids[n]), made[k]) for k, n in enumerate(todo)), stamp)
     return out
+
+
+class Reporting:
+    """An encoder that embeds in batches and says how far it got."""
+
+    BATCH = 4096
+
+    def __init__(self, encoder: Encoder, progress: Callable[[int], None]) -> None:
+        self.encoder, self.progress, self.name, self.done = encoder, progress, encoder.name, 0
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        before = self.done
+        return in_batches(self.encoder.encode, texts, lambda n: self._report(before + n), self.BATCH)
+
+    def _report(self, done: int) -> None:
+        self.done = done
+        self.progress(done)

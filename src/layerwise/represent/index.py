@@ -24,9 +24,9 @@ import numpy as np
 from layerwise.represent import chunks
 from layerwise.represent import dense as embeddings
 from layerwise.represent.dense import Encoder
-from layerwise.represent.embedded import embed_items, embed_rows, item_text
+from layerwise.represent.embedded import Reporting, embed_items, embed_rows, item_text
 from layerwise.represent.lexical import TOKEN_PATTERN
-from layerwise.represent.stacked import Stacked, stack
+from layerwise.represent.stacked import Stacked, runs, stack
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -112,7 +112,7 @@ def _load_current(library: Library, config: dict[str, Any], model_key: str, fold
                   changed: str, progress: Callable[[int], None] | None = None, known: Index | None = None) -> Index:
     def encoder() -> Encoder:
         chosen = embeddings.encoder_for(config)
-        return _Reporting(chosen, progress) if progress else chosen
+        return Reporting(chosen, progress) if progress else chosen
 
     meta = chunks.read_meta(folder)
     if meta.get("version") != VERSION or meta.get("model") != model_key:
@@ -130,23 +130,6 @@ def _load_current(library: Library, config: dict[str, Any], model_key: str, fold
     if abs(count - fitted) / fitted > REFIT_GROWTH:
         return _build(library, encoder(), model_key, folder, reuse=index)
     return _update(library, index, encoder(), model_key, folder, meta)
-
-
-class _Reporting:
-    """An encoder that embeds in batches and says how far it got."""
-
-    BATCH = 4096
-
-    def __init__(self, encoder: Encoder, progress: Callable[[int], None]) -> None:
-        self.encoder, self.progress, self.name, self.done = encoder, progress, encoder.name, 0
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        before = self.done
-        return embeddings.in_batches(self.encoder.encode, texts, lambda n: self._report(before + n), self.BATCH)
-
-    def _report(self, done: int) -> None:
-        self.done = done
-        self.progress(done)
 
 
 def pending(library: Library) -> int:
@@ -199,13 +182,11 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
     new_tfidf = index.vectorize(texts)
     new_dense = embed_items(library, encoder, new_ids, texts, changed) if texts else np.zeros((0, index.dense.shape[1]),
                                                                                          dtype=np.float32)
-    if not keep.all():
+    if not keep.all():  # written from the rows kept, run by run, and the new ones: no second copy in memory
         rows = np.flatnonzero(keep)
-        whole = Index(ids=np.concatenate([index.ids[rows], new_ids]),
-                      tfidf=stack([sparse.vstack([index.tfidf[rows], new_tfidf]).tocsr()]),
-                      dense=np.vstack([index.dense[rows], new_dense]), vocabulary_source=index.vocabulary_source, idf=index.idf,
-                      _vectorizer=index._vectorizer)
-        return _save(whole, folder, {**meta, "items": count, "changed": changed})
+        return _save(folder, {**meta, "items": count, "changed": changed}, np.concatenate([index.ids[rows], new_ids]),
+                     index.tfidf.rewrite(rows, new_tfidf), [index.dense[a:b] for a, b in runs(rows)] + [new_dense],
+                     index)
     names, sizes = list(meta["chunks"]), list(meta["sizes"])
     parts: list[Any] = list(index.tfidf.chunks)
     counts, merged = {k: meta[k] for k in ("rows", "capacity", "dim")}, []
@@ -270,10 +251,10 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
     if reuse is not None and old_rows:  # what an older index holds already is copied, not computed again
         position = {i: n for n, i in enumerate(ids.tolist())}
         dense[[position[i] for i in old_rows]] = reuse.dense[list(old_rows.values())]
-    index = Index(ids=ids, tfidf=stack([tfidf]), dense=dense, vocabulary_source=vocabulary,
-                  idf=vectorizer.idf_.astype(np.float64))
-    return _save(index, folder, {"version": VERSION, "model": model_key, "items": count, "changed": changed,
-                                 "fitted_items": count})
+    fitted = Index(ids=ids, tfidf=stack([tfidf]), dense=dense, vocabulary_source=vocabulary,
+                   idf=vectorizer.idf_.astype(np.float64))
+    return _save(folder, {"version": VERSION, "model": model_key, "items": count, "changed": changed, "fitted_items": count},
+                 ids, tfidf, [dense], fitted)
 
 
 def _read(folder: Path, meta: dict[str, Any]) -> Index:
@@ -281,12 +262,14 @@ def _read(folder: Path, meta: dict[str, Any]) -> Index:
     return Index(ids=ids, tfidf=tfidf, dense=dense, vocabulary_source=vocabulary, idf=idf)
 
 
-def _save(index: Index, folder: Path, meta: dict[str, Any]) -> Index:
-    """Write the index whole, and use it as written: memory-mapped (the arrays built in memory, gigabytes at a
-    million items, are let go) and with its postings."""
-    chunks.write_whole(folder, index.ids, index.tfidf, index.dense, index.vocabulary, index.idf, meta)
+def _save(folder: Path, meta: dict[str, Any], ids: np.ndarray, tfidf: Any, dense: list[np.ndarray], like: Index) -> Index:
+    """Write an index whole (`like` gives its vocabulary and idf), and use it as written: memory-mapped (the
+    arrays built in memory, gigabytes at a million items, are let go) and with its postings."""
+    chunks.write_whole(folder, ids, tfidf, dense, like.vocabulary_source, like.idf, meta)
     written = _read(folder, chunks.read_meta(folder))
-    written.vocabulary_source, written._vectorizer = index.vocabulary_source, index._vectorizer
+    if isinstance(like.vocabulary_source, dict):  # read already: not again
+        written.vocabulary_source = like.vocabulary_source
+    written._vectorizer = like._vectorizer
     return written
 
 

@@ -63,6 +63,9 @@ class Csr(NamedTuple):
         by_term = self.scipy().tocsc()
         return self._replace(postings=Postings(by_term.indptr, by_term.indices, by_term.data))
 
+    def tocsr(self) -> Any:
+        return self.scipy()
+
     def scipy(self) -> Any:
         from scipy import sparse
 
@@ -102,6 +105,34 @@ class Stacked:
         order = np.concatenate([np.flatnonzero(owner == part) for part in parts])  # where each picked row was asked
         return joined.take(np.argsort(order, kind="stable"))
 
+    def rewrite(self, rows: np.ndarray, extra: Any) -> Csr:
+        """These rows (ascending) and then the rows of `extra`, as one `Csr`, copied run by run into arrays made
+        once: dropping a few rows of a million copies the entries once, with no index array as long as they."""
+        extra = Csr.of(extra)
+        pieces = [(part, a - int(self.offsets[part]), b - int(self.offsets[part]))
+                  for start, end in runs(rows) for part, a, b in self._split(start, end)]
+        sizes = [int(self.chunks[p].indptr[b] - self.chunks[p].indptr[a]) for p, a, b in pieces] + [len(extra.data)]
+        data, indices = np.empty(sum(sizes), dtype=np.float32), np.empty(sum(sizes), dtype=np.int32)
+        indptr = np.zeros(len(rows) + extra.rows + 1, dtype=np.int64)
+        at, row = 0, 0
+        for (part, a, b), size in zip([*pieces, (-1, 0, extra.rows)], sizes):
+            source = extra if part < 0 else self.chunks[part]
+            first = int(source.indptr[a])
+            data[at:at + size], indices[at:at + size] = source.data[first:first + size], source.indices[first:first + size]
+            indptr[row + 1:row + 1 + b - a] = np.asarray(source.indptr[a + 1:b + 1]) - first + at
+            at, row = at + size, row + b - a
+        return Csr(data, indices, indptr, self.shape[1])
+
+    def _split(self, start: int, end: int) -> list[tuple[int, int, int]]:
+        """Rows start..end-1 as (chunk, first, last + 1) pieces, in the stacked numbering."""
+        out = []
+        while start < end:
+            part = int(np.searchsorted(self.offsets, start, side="right")) - 1
+            stop = min(end, int(self.offsets[part + 1]))
+            out.append((part, start, stop))
+            start = stop
+        return out
+
     def row(self, row: int) -> np.ndarray:
         """One row as a dense vector."""
         return self.mean([row])
@@ -134,6 +165,15 @@ class Stacked:
         from scipy import sparse
 
         return sparse.vstack(self.parts).tocsr()
+
+
+def runs(rows: np.ndarray) -> list[tuple[int, int]]:
+    """Ascending row numbers as (first, last + 1) runs of consecutive rows."""
+    if not len(rows):
+        return []
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    firsts, lasts = rows[np.r_[0, breaks]], rows[np.r_[breaks - 1, len(rows) - 1]]
+    return [(int(a), int(b) + 1) for a, b in zip(firsts, lasts)]
 
 
 def _spans(indptr: np.ndarray, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
