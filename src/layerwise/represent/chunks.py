@@ -19,8 +19,8 @@ from layerwise.represent import stacked
 
 DENSE = "dense.f32"
 POSTINGS = ("indptr", "rows", "data")  # the tf-idf entries by term too: a query's products read only its terms
-GROWTH, ROOM = 1.25, 1024
-BLOCK = 65536  # rows of embeddings written at a time  # room left for appended rows when the embeddings file is (re)written
+GROWTH, ROOM = 1.25, 1024  # room left for appended rows when the embeddings file is (re)written
+BLOCK = 65536  # rows of embeddings written at a time
 
 
 def read_meta(folder: Path) -> dict[str, Any]:
