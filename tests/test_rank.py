@@ -206,6 +206,12 @@ def test_the_chunks_tf_idf_rows_score_as_the_joined_matrix_would():
         assert matrix.take([]).rows == 0 and matrix.take([]).dot(vector).shape == (0,)
     postings = with_postings.chunks[0].postings
     assert postings is not None and np.array_equal(postings.indptr, parts[0].tocsc().indptr)
+    from layerwise.represent.stacked import Csr, Postings, fill_postings
+
+    by_term, entries = parts[0].tocsc(), parts[0].nnz  # sorted by term a few rows at a time: what SciPy gives
+    blocked = Postings(np.zeros(41, np.int64), np.zeros(entries, np.int32), np.zeros(entries, np.float32))
+    fill_postings(Csr.of(parts[0]), blocked, block=4)
+    assert [np.array_equal(a, b) for a, b in zip(blocked, (by_term.indptr, by_term.indices, by_term.data))] == [True] * 3
     # a rewrite keeps some rows (ascending, across chunks) and appends others, copying run by run
     extra = sparse.random(3, 40, density=0.3, format="csr", dtype=np.float32, random_state=rng)
     for kept in ([0, 1, 2, 29, 30, 31, 36, 37], list(range(38)), [], [37]):
@@ -234,10 +240,10 @@ def test_similar_in_a_new_process_needs_neither_sqlalchemy_nor_scipy(sqlite_libr
             "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
             "print(json.dumps([m for m in ('sqlalchemy', 'scipy', 'sklearn', 'alembic') if m in sys.modules]), file=sys.stderr)")
     env = {k: v for k, v in os.environ.items() if k != "LAYERWISE_DATABASE_URL"} | {"LAYERWISE_HOME": str(library.home.path)}
-    for loaded in (["scipy"], []):  # the first run makes the postings again (with SciPy), the second reads them
+    for _ in range(2):  # the first run makes the postings again (in NumPy, into their files), the second reads them
         run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
         assert run.returncode == 0, run.stderr
-        assert json.loads(run.stderr.strip().splitlines()[-1]) == loaded
+        assert json.loads(run.stderr.strip().splitlines()[-1]) == []
         assert [(r["ref"], r["score"]) for r in json.loads(run.stdout)] == expected
         assert all(p.exists() for p in postings)
 
@@ -316,6 +322,37 @@ def test_a_change_committed_while_the_index_updates_is_read_at_the_next_use(sqli
     assert _fresh_process(library).load_index(library).tfidf[after.position[library.resolve("a:a0")]].nnz > held
 
 
+def test_tf_idf_fitted_as_texts_stream_by_is_scikit_learns(monkeypatch):
+    """Memory at scale (issue 16): the fit counts into compact arrays from a stream read once, and gives what
+    scikit-learn's TfidfVectorizer gives on real abstracts (its columns numbered in another order)."""
+    import gzip
+
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from layerwise.represent import lexical
+    from layerwise.represent.lexical import TOKEN_PATTERN, fit_tfidf
+
+    monkeypatch.setattr(lexical, "BLOCK_ROWS", 1000)  # weighted in blocks, the last one short
+    with gzip.open(data_file("relevance", "csfcube-dev", "corpus.jsonl.gz"), "rt") as lines:
+        texts = [f"{r['title']}. {r.get('abstract') or ''}" for r in map(json.loads, lines)]
+    texts += ["", "the of and", "Attention attention ATTENTION is all"]  # no words, only stop words, repeats
+    streamed = iter(texts)  # read once, as rows from a database cursor are
+    matrix, vocabulary, idf = fit_tfidf(streamed)
+    reference = TfidfVectorizer(token_pattern=TOKEN_PATTERN, stop_words="english", sublinear_tf=True,
+                                dtype=np.float32)
+    expected = reference.fit_transform(texts).tocsr()
+    assert set(vocabulary) == set(reference.vocabulary_) and matrix.shape == expected.shape
+    theirs = np.empty(len(vocabulary), dtype=np.int64)  # our column -> theirs
+    for term, column in vocabulary.items():
+        theirs[column] = reference.vocabulary_[term]
+    assert sorted(vocabulary.values()) == list(range(len(vocabulary)))
+    assert np.allclose(idf, reference.idf_[theirs], rtol=1e-6) and matrix.dtype == np.float32
+    assert abs(matrix - expected[:, theirs]).max() < 1e-6 and matrix.has_sorted_indices
+    assert matrix[len(texts) - 3].nnz == matrix[len(texts) - 2].nnz == 0
+    assert np.allclose(np.linalg.norm(matrix[:len(texts) - 3].toarray(), axis=1), 1, atol=1e-5)
+
+
 def test_embeddings_are_made_a_batch_at_a_time_into_one_array():
     """Memory at scale (issue 16): texts are embedded a batch at a time into one array, normalised in place,
     with the same vectors as one call over all of them; progress is heard after each batch."""
@@ -337,7 +374,7 @@ def test_embeddings_are_made_a_batch_at_a_time_into_one_array():
 
 def test_a_build_reads_and_embeds_the_library_a_batch_at_a_time(sqlite_library, monkeypatch):
     """Memory at scale (issue 16): the build streams the texts into the tf-idf fit and reads them again a batch
-    at a time to embed them, never all at once; the index is the same as one read of everything."""
+    at a time to embed them into a file, never all at once; the index is the same as one read of everything."""
     import numpy as np
 
     from layerwise.represent import embedded, index
@@ -360,3 +397,5 @@ def test_a_build_reads_and_embeds_the_library_a_batch_at_a_time(sqlite_library, 
     assert batches == [700] * (len(whole.ids) // 700) + [len(whole.ids) % 700]
     assert np.array_equal(batched.ids, whole.ids) and np.allclose(batched.dense, whole.dense, atol=1e-6)
     assert (batched.tfidf.tocsr() != whole.tfidf.tocsr()).nnz == 0 and batched.vocabulary == whole.vocabulary
+    # the embeddings were computed into a file beside the index, gone once it is written
+    assert not list(library.home.path.glob("index.embeddings.*")) and isinstance(batched.dense.base, np.memmap)

@@ -56,30 +56,40 @@ def read_rows(chunk: Path) -> stacked.Csr:
         raise ValueError("tf-idf rows and their pointers differ in length")
     csr = stacked.Csr(data, indices, indptr, columns)
     try:
-        postings = stacked.Postings(*(np.load(chunk / f"postings-{name}.npy", mmap_mode="r") for name in POSTINGS))
+        postings = _read_postings(chunk)
     except OSError:  # a chunk written before postings were kept: they are added once
-        csr = csr.with_postings()
-        _write_postings(chunk, csr)
-        return csr
+        try:
+            _write_postings(chunk, csr)
+            postings = _read_postings(chunk)
+        except OSError:  # a read-only or full home: computed in memory for this process
+            return csr.with_postings()
     if len(postings.indptr) != columns + 1 or len(postings.rows) != len(data) or len(postings.data) != len(data):
         raise ValueError("tf-idf postings and rows differ in length")
     return csr._replace(postings=postings)
 
 
+def _read_postings(chunk: Path) -> stacked.Postings:
+    return stacked.Postings(*(np.load(chunk / f"postings-{name}.npy", mmap_mode="r") for name in POSTINGS))
+
+
 def _write_postings(chunk: Path, csr: stacked.Csr) -> None:
-    """The postings of a chunk, beside its rows. Each file is renamed into place whole, and all are computed from
-    rows that never change, so a set cut short by a crash is written again on the next read."""
-    assert csr.postings is not None
+    """The postings of a chunk, beside its rows, computed into the files themselves. Each file is renamed into
+    place whole, and all are computed from rows that never change, so a set cut short by a crash is written
+    again on the next read."""
     tmp = chunk / f"postings.{os.getpid()}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         tmp.mkdir()
-        for name, array in zip(POSTINGS, csr.postings):
-            np.save(tmp / f"postings-{name}.npy", array)
+        entries = len(csr.data)
+        files = [np.lib.format.open_memmap(tmp / f"postings-{name}.npy", mode="w+", dtype=np.dtype(dtype), shape=(size,))
+                 for name, dtype, size in (("indptr", np.int64, csr.columns + 1), ("rows", np.int32, entries),
+                                           ("data", csr.data.dtype, entries))]
+        stacked.fill_postings(csr, stacked.Postings(*files))
+        for array in files:
+            array.flush()
+        del files
         for name in POSTINGS:
             os.replace(tmp / f"postings-{name}.npy", chunk / f"postings-{name}.npy")
-    except OSError:  # a read-only or full home: the products read every entry, as before
-        pass
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -93,6 +103,13 @@ def dense_view(folder: Path, meta: dict[str, Any]) -> np.ndarray:
     return np.memmap(folder / DENSE, dtype=np.float32, mode="r", shape=(capacity, dim))[:rows]
 
 
+def scratch_dense(path: Path, rows: int, dim: int) -> np.ndarray:
+    """A file of zeroed embeddings to compute a build's into: they live on disk, not in the process's memory (a
+    gigabyte at a million items), until `write_whole` copies them into the index."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return np.memmap(path, dtype=np.float32, mode="w+", shape=(max(rows, 1), dim))[:rows]
+
+
 def write_chunk(path: Path, ids: np.ndarray, tfidf: Any) -> None:
     tmp = path.with_name(path.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -102,9 +119,7 @@ def write_chunk(path: Path, ids: np.ndarray, tfidf: Any) -> None:
     for name, array in (("data", csr.data), ("indices", csr.indices), ("indptr", csr.indptr),
                         ("shape", np.array(csr.shape, dtype=np.int64))):
         np.save(tmp / f"tfidf-{name}.npy", array)  # plain arrays: read back memory-mapped
-    by_term = csr.tocsc()
-    for name, array in zip(POSTINGS, (by_term.indptr, by_term.indices, by_term.data)):
-        np.save(tmp / f"postings-{name}.npy", array)
+    _write_postings(tmp, stacked.Csr.of(csr))
     tmp.rename(path)
 
 

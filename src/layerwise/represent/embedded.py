@@ -23,10 +23,9 @@ def item_text(title: str, abstract: str | None) -> str:
 
 
 def embed_rows(library: Library, encoder: Encoder, ids: np.ndarray, rows: np.ndarray, stamp: str,
-               width: int = 0) -> np.ndarray:
-    """Embeddings for an index of `ids`: the `rows` listed are computed, their texts read a batch at a time (a
-    million abstracts held at once are 1.6 GB); the other rows are zeros, for the caller to fill."""
-    dense = np.zeros((len(ids), width), dtype=np.float32) if width else None
+               out: np.ndarray) -> None:
+    """Embeddings for an index of `ids`, into `out` (one row per id; a memory-mapped file serves): the `rows`
+    listed are computed, their texts read a batch at a time (a million abstracts held at once are 1.6 GB)."""
     for start in range(0, len(rows), BATCH):
         part = rows[start:start + BATCH]
         wanted = ids[part]
@@ -35,11 +34,7 @@ def embed_rows(library: Library, encoder: Encoder, ids: np.ndarray, rows: np.nda
         # an item removed since its id was read embeds as nothing (the next use drops it); id 0 stands for
         # the empty library
         texts = [found.get(i, "" if i else "empty") for i in wanted.tolist()]
-        vectors = embed_items(library, encoder, wanted, texts, stamp)
-        if dense is None:
-            dense = np.zeros((len(ids), vectors.shape[1]), dtype=np.float32)
-        dense[part] = vectors
-    return dense if dense is not None else np.zeros((len(ids), encoder.encode([]).shape[1]), dtype=np.float32)
+        out[part] = embed_items(library, encoder, wanted, texts, stamp)
 
 
 def embed_items(library: Library, encoder: Encoder, ids: np.ndarray, texts: list[str], stamp: str) -> np.ndarray:

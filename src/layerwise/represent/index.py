@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -25,7 +26,7 @@ from layerwise.represent import chunks
 from layerwise.represent import dense as embeddings
 from layerwise.represent.dense import Encoder
 from layerwise.represent.embedded import Reporting, embed_items, embed_rows, item_text
-from layerwise.represent.lexical import TOKEN_PATTERN
+from layerwise.represent.lexical import TOKEN_PATTERN, fit_tfidf
 from layerwise.represent.stacked import Stacked, runs, stack
 
 if TYPE_CHECKING:
@@ -220,8 +221,6 @@ def _rows_by_id(library: Library, item_ids: list[int]) -> list[tuple[int, str, s
 def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reuse: Index | None = None) -> Index:
     """Fit tf-idf on the whole library; embed every item, reusing vectors of an older index when the
     model is the same (a refit must not re-embed what has not changed)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     count, changed = _state(library)
     reusing = reuse is not None and len(reuse.ids)
     old_changed = str(json.loads((folder / "meta.json").read_text()).get("changed", "")) if reusing else ""
@@ -235,26 +234,27 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
                 unchanged.add(item_id)
             yield item_text(title, abstract)
 
-    vectorizer = TfidfVectorizer(token_pattern=TOKEN_PATTERN, stop_words="english", sublinear_tf=True,
-                                 min_df=1, dtype=np.float32)
     # the texts stream from the database into the fit and are read again, a batch at a time, to be embedded:
     # never all in memory (1.6 GB at a million items)
     with library.store.reading() as conn:
-        tfidf = vectorizer.fit_transform(texts(library.store.item_texts(conn)) if count else ["empty"]).tocsr()
+        tfidf, vocabulary, idf = fit_tfidf(texts(library.store.item_texts(conn)) if count else ["empty"])
     ids = np.array(item_ids or [0], dtype=np.int64)  # id 0: the empty library's stand-in
-    vocabulary = vectorizer.vocabulary_
-    for term, column in vocabulary.items():  # NumPy integers, made plain for JSON in place (no second dict)
-        vocabulary[term] = int(column)
     old_rows = {int(i): n for n, i in enumerate(reuse.ids) if int(i) in unchanged} if reuse is not None else {}
     todo = np.array([n for n, i in enumerate(ids.tolist()) if i not in old_rows], dtype=np.int64)
-    dense = embed_rows(library, encoder, ids, todo, changed, reuse.dense.shape[1] if reuse is not None else 0)
-    if reuse is not None and old_rows:  # what an older index holds already is copied, not computed again
-        position = {i: n for n, i in enumerate(ids.tolist())}
-        dense[[position[i] for i in old_rows]] = reuse.dense[list(old_rows.values())]
-    fitted = Index(ids=ids, tfidf=stack([tfidf]), dense=dense, vocabulary_source=vocabulary,
-                   idf=vectorizer.idf_.astype(np.float64))
-    return _save(folder, {"version": VERSION, "model": model_key, "items": count, "changed": changed, "fitted_items": count},
-                 ids, tfidf, [dense], fitted)
+    width = reuse.dense.shape[1] if reuse is not None else encoder.encode([]).shape[1]
+    scratch = folder.with_name(f"index.embeddings.{os.getpid()}.tmp")
+    try:
+        dense = chunks.scratch_dense(scratch, len(ids), width)
+        embed_rows(library, encoder, ids, todo, changed, dense)
+        if reuse is not None and old_rows:  # what an older index holds already is copied, not computed again
+            position = {i: n for n, i in enumerate(ids.tolist())}
+            dense[[position[i] for i in old_rows]] = reuse.dense[list(old_rows.values())]
+        fitted = Index(ids=ids, tfidf=stack([tfidf]), dense=dense, vocabulary_source=vocabulary,
+                       idf=idf.astype(np.float64))
+        return _save(folder, {"version": VERSION, "model": model_key, "items": count, "changed": changed,
+                              "fitted_items": count}, ids, tfidf, [dense], fitted)
+    finally:
+        scratch.unlink(missing_ok=True)
 
 
 def _read(folder: Path, meta: dict[str, Any]) -> Index:

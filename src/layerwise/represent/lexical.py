@@ -6,12 +6,15 @@ at once; the formulas are the textbook ones, with the usual k1 = 1.2, b = 0.75.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]+\b"
+BLOCK_ROWS = 65536  # rows of a fitted matrix weighted at a time
 
 
 def _counts(texts: Sequence[str], min_df: int = 1) -> tuple[Any, Any]:
@@ -20,6 +23,50 @@ def _counts(texts: Sequence[str], min_df: int = 1) -> tuple[Any, Any]:
     vectorizer = CountVectorizer(lowercase=True, token_pattern=TOKEN_PATTERN, stop_words="english", min_df=min_df,
                                  dtype=np.float32)
     return vectorizer.fit_transform(texts), vectorizer
+
+
+def fit_tfidf(texts: Iterable[str]) -> tuple[Any, dict[str, int], np.ndarray]:
+    """L2-normalised tf-idf rows (sublinear tf, smoothed idf), their vocabulary and idf: what scikit-learn's
+    TfidfVectorizer fits, with its tokenizer, but counted into compact arrays as the texts stream by.
+    Its own fit holds every entry as Python integers, 2.1 GB at a million abstracts; this holds 8 bytes per
+    entry. Columns are numbered in order of first appearance (any numbering serves: the vocabulary says which)."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    analyze = TfidfVectorizer(token_pattern=TOKEN_PATTERN, stop_words="english").build_analyzer()
+    numbered: defaultdict[str, int] = defaultdict()
+    numbered.default_factory = numbered.__len__  # a new term gets the next column
+    columns, counts, indptr = array("i"), array("f"), array("q", [0])
+    for text in texts:
+        seen: dict[int, int] = {}
+        for term in analyze(text):
+            column = numbered[term]
+            seen[column] = seen.get(column, 0) + 1
+        columns.extend(seen.keys())
+        counts.extend(seen.values())
+        indptr.append(len(columns))
+    rows, vocabulary = len(indptr) - 1, dict(numbered)
+    del numbered
+    matrix = sparse.csr_matrix((np.frombuffer(counts, dtype=np.float32), np.frombuffer(columns, dtype=np.int32),
+                                np.frombuffer(indptr, dtype=np.int64)), shape=(rows, len(vocabulary)), copy=False)
+    matrix.sort_indices()
+    df = np.bincount(matrix.indices, minlength=len(vocabulary)).astype(np.float32)
+    idf = np.log(np.float32(rows + 1) / (df + 1)) + np.float32(1)  # as scikit-learn smooths it, in float32
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    for start in range(0, rows, BLOCK_ROWS):  # a block of rows at a time: no temporary as large as the matrix
+        stop = min(start + BLOCK_ROWS, rows)
+        block, lengths = slice(indptr[start], indptr[stop]), np.diff(indptr[start:stop + 1])
+        weights = data[block]
+        np.log(weights, out=weights)
+        weights += 1
+        weights *= idf[indices[block]]
+        norms = np.zeros(stop - start, dtype=np.float32)
+        filled = lengths > 0
+        if filled.any():
+            norms[filled] = np.sqrt(np.add.reduceat(weights * weights, (indptr[start:stop] - indptr[start])[filled]))
+        norms[~filled] = 1
+        weights /= np.repeat(norms, lengths)
+    return matrix, vocabulary, idf
 
 
 def bm25_scores(query_text: str, docs: Sequence[str], k1: float = 1.2, b: float = 0.75) -> np.ndarray:
