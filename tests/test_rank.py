@@ -126,8 +126,12 @@ def _fresh_process(library):
 
 
 def test_a_sync_appends_a_chunk_and_a_change_compacts_the_index(sqlite_library, tmp_path, monkeypatch):
-    """The index grows by chunks of the new items; a changed item, or too many chunks, rewrite it whole
-    (issue 16)."""
+    """The index grows by chunks of the new items, and by an overlay of changed ones; too many chunks join the
+    appended ones, and a removed item rewrites it whole (issue 16)."""
+    import sqlite3
+
+    import numpy as np
+
     from layerwise.represent import chunks, index
     from layerwise.sample import SAMPLE_PATH
 
@@ -159,6 +163,7 @@ def test_a_sync_appends_a_chunk_and_a_change_compacts_the_index(sqlite_library, 
     assert reread.ids.tolist() == joined.ids.tolist() and len(reread.ids) == len(first.ids) + 4
     assert (reread.tfidf[list(range(len(reread.ids)))] != joined.tfidf[list(range(len(joined.ids)))]).nnz == 0
     assert similar(library, "c:c0", limit=1).results
+    joined_chunks, before = meta["chunks"], np.array(joined.dense[joined.position[library.resolve("a:a0")]])
     # the change below lands in the very second the index saw last (change stamps count microseconds)
     second = json.loads((folder / "meta.json").read_text())["changed"][:19]
     monkeypatch.setattr("layerwise.library.change_stamp", lambda: f"{second}.999999Z")
@@ -166,11 +171,27 @@ def test_a_sync_appends_a_chunk_and_a_change_compacts_the_index(sqlite_library, 
     path.write_text(json.dumps({"id": "a0", "title": "Paged attention for serving large language models",
                                 "abstract": "Key-value cache blocks paged like virtual memory."}) + "\n")
     assert library.import_file(str(path), source="a").merged == 1
-    changed = index.load_index(library)
-    assert json.loads((folder / "meta.json").read_text())["chunks"] == ["c0"] and len(changed.ids) == len(first.ids) + 4
-    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["c0"]
+    changed = index.load_index(library)  # written beside the rows it replaces, the chunks untouched
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["chunks"] == json.loads(json.dumps(joined_chunks)) and meta["overlay"].startswith("o-")
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == sorted([*joined_chunks, meta["overlay"]])
     row = changed.position[library.resolve("a:a0")]
-    assert changed.tfidf[row].nnz > joined.tfidf[joined.position[library.resolve("a:a0")]].nnz  # its words are in
+    assert row == joined.position[library.resolve("a:a0")] and changed.ids.tolist() == joined.ids.tolist()
+    assert changed.tfidf[row].nnz > joined.tfidf[row].nnz  # its words are in
+    assert not np.allclose(changed.dense[row], before)  # and its embedding is the new text's
+    reread = _fresh_process(library).load_index(library)
+    assert (reread.tfidf.tocsr() != changed.tfidf.tocsr()).nnz == 0 and np.array_equal(reread.dense, changed.dense)
+    assert similar(library, "a:a0", limit=1).results
+    # a removed item rewrites the index whole: one chunk again, no overlay
+    with sqlite3.connect(library.database_file) as conn:
+        conn.execute("DELETE FROM items WHERE id = ?", (library.resolve("c:c0"),))
+    conn.close()
+    rewritten = index.load_index(library)
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["chunks"] == ["c0"] and not meta["overlay"] and len(rewritten.ids) == len(first.ids) + 3
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["c0"]
+    row = rewritten.position[library.resolve("a:a0")]
+    assert np.array_equal(rewritten.tfidf[row].toarray(), changed.tfidf[changed.position[library.resolve("a:a0")]].toarray())
 
 
 def test_the_chunks_tf_idf_rows_score_as_the_joined_matrix_would():
@@ -252,14 +273,21 @@ def test_similar_in_a_new_process_needs_neither_sqlalchemy_nor_scipy(sqlite_libr
 def test_an_update_killed_midway_is_repaired_by_the_next_use_without_a_rebuild(sqlite_library, tmp_path, monkeypatch,
                                                                                crash):
     """The states kill -9 can leave during an index update: the next command embeds only what is missing."""
+    import numpy as np
+
     from layerwise.represent import chunks, dense, index
     from layerwise.sample import SAMPLE_PATH
 
     library = sqlite_library
     library.import_file(str(SAMPLE_PATH), source="arxiv")
+    _sync(library, tmp_path, "m", ["Mixture of experts routing"])
     before = len(index.load_index(library).ids)
     folder = Path(library.home.path) / "index"
     _sync(library, tmp_path, "k", ["Tensor parallel inference", "Prefix caching for chat workloads"])
+    change = tmp_path / "m-abstract.jsonl"  # and a change, for the overlay and the embeddings written in place
+    change.write_text(json.dumps({"id": "m0", "title": "Mixture of experts routing",
+                                  "abstract": "Tokens are routed to experts by a learned gate."}) + "\n")
+    assert library.import_file(str(change), source="m").merged == 1
 
     def killed(*args, **kwargs):
         raise KeyboardInterrupt  # the process stops here; what it wrote so far stays on disk
@@ -273,7 +301,8 @@ def test_an_update_killed_midway_is_repaired_by_the_next_use_without_a_rebuild(s
     with pytest.raises(KeyboardInterrupt):
         _fresh_process(library).load_index(library)
     monkeypatch.undo()
-    assert json.loads((folder / "meta.json").read_text())["sizes"] == [before]  # the index as it was
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["sizes"] == [before] and not meta.get("overlay")  # the index as it was
     encoded = []
     real = dense.encoder_for
 
@@ -287,14 +316,18 @@ def test_an_update_killed_midway_is_repaired_by_the_next_use_without_a_rebuild(s
 
     monkeypatch.setattr(dense, "encoder_for", lambda config: Counting(real(config)))
     repaired = _fresh_process(library).load_index(library)
-    assert len(encoded) == 2 and len(repaired.ids) == before + 2  # no rebuild: only the two new items
+    assert len(encoded) == 3 and len(repaired.ids) == before + 2  # no rebuild: the two new items, the changed one
+    row = repaired.position[library.resolve("m:m0")]
+    text = next(t for t in encoded if "learned gate" in t)  # its new text, embedded over its old row
+    assert np.allclose(repaired.dense[row], real(library.home.config()).encode([text])[0], atol=1e-6)
+    assert repaired.tfidf[row].nnz > 3
     assert index.index_problem(library) is None
 
 
 def test_a_change_committed_while_the_index_updates_is_read_at_the_next_use(sqlite_library, tmp_path, monkeypatch):
     """An import may commit while an index update embeds what it read: the update records the state it read
     before its rows, so the next use embeds that change too (issue 16: precise invalidation)."""
-    from layerwise.represent import index
+    from layerwise.represent import changes, index
     from layerwise.sample import SAMPLE_PATH
 
     library = sqlite_library
@@ -303,7 +336,7 @@ def test_a_change_committed_while_the_index_updates_is_read_at_the_next_use(sqli
     first = index.load_index(library)
     held = first.tfidf[first.position[library.resolve("a:a0")]].nnz
     _sync(library, tmp_path, "b", ["Quantized KV caches"])
-    real = index._rows_since
+    real = changes.rows_since
 
     def meanwhile(*args):  # the rows are read; then another process commits a change to a held item
         rows = real(*args)
@@ -313,13 +346,48 @@ def test_a_change_committed_while_the_index_updates_is_read_at_the_next_use(sqli
         assert library.import_file(str(path), source="a").merged == 1
         return rows
 
-    monkeypatch.setattr(index, "_rows_since", meanwhile)
+    monkeypatch.setattr(changes, "rows_since", meanwhile)
     during = index.load_index(library)
     assert during.tfidf[during.position[library.resolve("a:a0")]].nnz == held  # read before the change
-    monkeypatch.setattr(index, "_rows_since", real)
+    monkeypatch.setattr(changes, "rows_since", real)
     after = index.load_index(library)
     assert after.tfidf[after.position[library.resolve("a:a0")]].nnz > held
     assert _fresh_process(library).load_index(library).tfidf[after.position[library.resolve("a:a0")]].nnz > held
+
+
+def test_an_overlay_of_newer_rows_is_read_in_place_of_the_rows_it_replaces():
+    """Changed items (issue 16): their new rows are kept beside the chunks, and every operation ranking uses reads
+    them in place of the old ones, as if the matrix had been rewritten."""
+    import numpy as np
+    from scipy import sparse
+
+    from layerwise.represent.stacked import Stacked
+
+    rng = np.random.default_rng(11)
+    parts = [sparse.random(n, 40, density=0.2, format="csr", dtype=np.float32, random_state=rng) for n in (30, 0, 7, 1)]
+    replaced = [0, 5, 29, 30, 37]  # chunk edges included
+    newer = sparse.random(len(replaced), 40, density=0.3, format="csr", dtype=np.float32, random_state=rng)
+    expected = sparse.vstack(parts).tolil()
+    expected[replaced] = newer
+    expected = expected.tocsr()
+    for chunked in (Stacked(parts, newer, replaced),
+                    Stacked([sparse.vstack(parts).tocsr()], newer, replaced)):  # one chunk, or several
+        vector = rng.random(40).astype(np.float32)
+        assert np.allclose(chunked.dot(vector), expected @ vector, atol=1e-6)
+        assert np.allclose(chunked @ vector, expected @ vector, atol=1e-6)
+        other = sparse.random(40, 2, density=0.5, format="csr", random_state=rng)
+        assert np.allclose((chunked @ other).toarray(), (expected @ other).toarray())
+        rows = [37, 0, 31, 30, 5, 36, 0, 6]
+        assert np.array_equal(chunked[rows].toarray(), expected[rows].toarray())
+        assert np.array_equal(chunked[np.int64(29)].toarray(), expected[29].toarray())
+        assert np.allclose(chunked.mean(rows), np.asarray(expected[rows].mean(axis=0)).ravel())
+        assert np.array_equal(chunked.row(30), expected[30].toarray().ravel())
+        assert np.array_equal(chunked.tocsr().toarray(), expected.toarray())
+        extra = sparse.random(2, 40, density=0.3, format="csr", dtype=np.float32, random_state=rng)
+        kept = np.array([0, 1, 5, 6, 29, 30, 36, 37])
+        rewritten = chunked.rewrite(kept, extra).scipy()
+        assert (rewritten != sparse.vstack([expected[kept], extra]).tocsr()).nnz == 0
+    assert Stacked(parts, newer[:0], []).overlay is None  # nothing replaced: no overlay
 
 
 def test_tf_idf_fitted_as_texts_stream_by_is_scikit_learns(monkeypatch):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,13 @@ def read(folder: Path, meta: dict[str, Any]) -> tuple[np.ndarray, stacked.Stacke
     rows = sum(len(i) for i in ids)
     if rows != int(meta.get("rows", -1)):
         raise ValueError(f"{rows} rows in the chunks, {meta.get('rows')} in meta.json")
-    return (np.concatenate(ids), stacked.stack(tfidf), dense_view(folder, meta), folder / "vocabulary.json",
-            np.load(folder / "idf.npy"))
+    overlay, replaced = None, None
+    if meta.get("overlay"):  # newer rows of changed items, and the rows they replace
+        overlay, replaced = read_rows(folder / str(meta["overlay"])), np.load(folder / str(meta["overlay"]) / "ids.npy")
+        if len(replaced) != overlay.rows or (len(replaced) and (int(replaced[-1]) >= rows or (np.diff(replaced) <= 0).any())):
+            raise ValueError("the overlay's rows do not fit the index")
+    return (np.concatenate(ids), stacked.stack(tfidf, overlay, replaced), dense_view(folder, meta),
+            folder / "vocabulary.json", np.load(folder / "idf.npy"))
 
 
 def read_rows(chunk: Path) -> stacked.Csr:
@@ -138,6 +144,15 @@ def append_dense(folder: Path, meta: dict[str, Any], new: np.ndarray) -> dict[st
     return {"rows": rows + len(new), "capacity": capacity, "dim": dim}
 
 
+def write_dense_rows(folder: Path, meta: dict[str, Any], rows: np.ndarray, vectors: np.ndarray) -> None:
+    """New embeddings of changed items, over their rows. Written before `meta.json`: a crash leaves newer vectors
+    under an index that still counts the items as changed, so the next use computes and writes them again."""
+    target = np.memmap(folder / DENSE, dtype=np.float32, mode="r+", shape=(int(meta["capacity"]), int(meta["dim"])))
+    target[rows] = vectors
+    target.flush()
+    del target
+
+
 def _write_dense(path: Path, pieces: Sequence[np.ndarray], capacity: int) -> None:
     """The embeddings file from these pieces of rows in order (arrays or memory-mapped slices), a block at a
     time: never another copy of them all in memory (a gigabyte at a million items)."""
@@ -173,7 +188,7 @@ def write_whole(folder: Path, ids: np.ndarray, tfidf: Any, dense: Sequence[np.nd
         (tmp / "vocabulary.json").write_text(json.dumps(vocabulary))
     np.save(tmp / "idf.npy", idf)
     write_meta(tmp, {**meta, "chunks": ["c0"], "sizes": [len(ids)], "rows": len(ids), "capacity": capacity,
-                     "dim": int(dense[0].shape[1])})
+                     "dim": int(dense[0].shape[1]), "overlay": None, "serial": uuid.uuid4().hex})
     old = folder.with_name("index.old")
     shutil.rmtree(old, ignore_errors=True)
     if folder.exists():

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from layerwise.represent import chunks
+from layerwise.represent import changes, chunks
 from layerwise.represent import dense as embeddings
 from layerwise.represent.dense import Encoder
 from layerwise.represent.embedded import Reporting, embed_items, embed_rows, item_text
@@ -43,6 +43,7 @@ class Index:
     dense: np.ndarray  # float32, L2-normalised rows
     vocabulary_source: dict[str, int] | Path  # the fitted vocabulary, or its file, read when first needed
     idf: np.ndarray
+    serial: str = ""  # the `meta.json` it was read from or written as (each write has its own)
     _vectorizer: Any = field(default=None, repr=False, compare=False)  # built on first use: checking a large
     # vocabulary costs ~0.1 s, once per index rather than once per query
 
@@ -80,11 +81,7 @@ class Index:
 
 
 REFIT_GROWTH = 0.2  # refit tf-idf's vocabulary and idf once the library changed size by a fifth
-
-
-def _state(library: Library) -> tuple[int, str]:
-    with library.store.reading() as conn:
-        return library.store.change_state(conn)
+OVERLAY_SHARE = 0.05  # changed items are kept beside the rows they replace up to this share of rows, then rewritten
 
 
 def load_index(library: Library, progress: Callable[[int], None] | None = None) -> Index:
@@ -94,7 +91,7 @@ def load_index(library: Library, progress: Callable[[int], None] | None = None) 
     config = library.home.config()
     model_key = str(config.get("embedding_model") or "default")
     folder = library.home.path / "index"
-    count, changed = _state(library)
+    count, changed = changes.state(library)
     cached = _CACHE.get(str(folder))
     if cached and cached[0] == (count, changed, model_key):
         return cached[1]
@@ -118,7 +115,7 @@ def _load_current(library: Library, config: dict[str, Any], model_key: str, fold
     meta = chunks.read_meta(folder)
     if meta.get("version") != VERSION or meta.get("model") != model_key:
         return _build(library, encoder(), model_key, folder)
-    if known is not None and len(known.ids) == sum(int(n) for n in meta.get("sizes", [])):
+    if known is not None and known.serial and known.serial == meta.get("serial"):
         index = known  # this process holds what the files hold: no need to read them again
     else:
         try:
@@ -138,7 +135,7 @@ def pending(library: Library) -> int:
     an interface can decide to do the work in the background."""
     folder = library.home.path / "index"
     cached = _CACHE.get(str(folder))
-    count, changed = _state(library)
+    count, changed = changes.state(library)
     model_key = str(library.home.config().get("embedding_model") or "default")
     if cached and cached[0] == (count, changed, model_key):
         return 0
@@ -150,44 +147,46 @@ def pending(library: Library) -> int:
     return max(abs(count - int(meta.get("items", 0))), 1)
 
 
-def _rows_since(library: Library, index: Index, since: str) -> list[tuple[int, str, str | None]]:
-    """Items changed since the newest change the index saw. Writers take turns and stamp under the write lock
-    (`times.change_stamp`), so an item stamped `since` came with that change: new if the index lacks it,
-    unchanged if it holds it."""
-    with library.store.reading() as conn:
-        rows = library.store.item_texts_since(conn, since)
-    held = np.isin(np.array([r[0] for r in rows], dtype=np.int64), index.ids)
-    return [r[:3] for r, inside in zip(rows, held) if not (inside and r[3] == since)]
-
-
-def _all_ids(library: Library) -> np.ndarray:
-    with library.store.reading() as conn:
-        return np.array(library.store.item_ids(conn), dtype=np.int64)
-
-
 def _update(library: Library, index: Index, encoder: Encoder, model_key: str, folder: Path, meta: dict[str, Any]) -> Index:
-    """Embed what was added or changed since the index was written. New items alone (the usual sync) are
-    appended as a chunk; anything else rewrites the index whole (without embedding again what it holds)."""
+    """Embed what was added or changed since the index was written. New items (the usual sync) are appended as a
+    chunk, and changed ones written to an overlay beside the rows they replace, their embeddings over the old
+    ones. Removed items, or an overlay past a share of the index, rewrite it whole (embedding nothing again)."""
     from scipy import sparse
 
-    count, changed = _state(library)  # read before the rows: what commits meanwhile is read again next time
-    fresh = _rows_since(library, index, meta.get("changed", ""))
+    count, changed = changes.state(library)  # read before the rows: what commits meanwhile is read again next time
+    fresh = changes.rows_since(library, index.ids, meta.get("changed", ""))
     fresh_ids = np.array([r[0] for r in fresh], dtype=np.int64)
-    keep = ~np.isin(index.ids, fresh_ids)
-    if len(index.ids) + int((~np.isin(fresh_ids, index.ids)).sum()) != _state(library)[0]:
-        current = _all_ids(library)  # something was removed or is missing: only then list every id
-        keep &= np.isin(index.ids, current)
-        fresh += _rows_by_id(library, sorted(set(current.tolist()) - set(index.ids[keep].tolist()) - set(fresh_ids.tolist())))
+    gone = np.zeros(len(index.ids), dtype=bool)
+    if len(index.ids) + int((~np.isin(fresh_ids, index.ids)).sum()) != changes.state(library)[0]:
+        current = changes.all_ids(library)  # something was removed or is missing: only then list every id
+        gone = ~np.isin(index.ids, current)
+        fresh += changes.rows_by_id(library, sorted(set(current.tolist()) - set(index.ids.tolist())
+                                                    - set(fresh_ids.tolist())))
     texts = [item_text(r[1], r[2]) for r in fresh]
     new_ids = np.array([r[0] for r in fresh], dtype=np.int64)
     new_tfidf = index.vectorize(texts)
     new_dense = embed_items(library, encoder, new_ids, texts, changed) if texts else np.zeros((0, index.dense.shape[1]),
                                                                                          dtype=np.float32)
-    if not keep.all():  # written from the rows kept, run by run, and the new ones: no second copy in memory
-        rows = np.flatnonzero(keep)
+    held = np.flatnonzero(np.isin(new_ids, index.ids))  # changed items, rows of `new_*`
+    replaced = index.rows(new_ids[held].tolist()) if len(held) else np.zeros(0, dtype=np.int64)
+    overlaid = np.unique(np.concatenate([index.tfidf.replaced, replaced]))
+    if gone.any() or len(overlaid) > OVERLAY_SHARE * len(index.ids):  # written from the rows kept, run by run
+        rows = np.flatnonzero(~gone & ~np.isin(index.ids, new_ids))
         return _save(folder, {**meta, "items": count, "changed": changed}, np.concatenate([index.ids[rows], new_ids]),
                      index.tfidf.rewrite(rows, new_tfidf), [index.dense[a:b] for a, b in runs(rows)] + [new_dense],
                      index)
+    overlay, older = meta.get("overlay"), meta.get("overlay")
+    if len(held):
+        chunks.write_dense_rows(folder, meta, replaced, new_dense[held])
+        old = index.tfidf
+        still = np.flatnonzero(~np.isin(old.replaced, replaced))
+        rows = np.concatenate([old.replaced[still], replaced])
+        order = np.argsort(rows)
+        newer = [old.overlay.take(still).scipy()] if old.overlay is not None else []
+        overlay = f"o-{uuid.uuid4().hex[:8]}"
+        chunks.write_chunk(folder / overlay, rows[order], sparse.vstack([*newer, new_tfidf[held]]).tocsr()[order])
+    added = np.flatnonzero(~np.isin(new_ids, index.ids))
+    new_ids, new_tfidf, new_dense = new_ids[added], new_tfidf[added], new_dense[added]
     names, sizes = list(meta["chunks"]), list(meta["sizes"])
     parts: list[Any] = list(index.tfidf.chunks)
     counts, merged = {k: meta[k] for k in ("rows", "capacity", "dim")}, []
@@ -204,24 +203,21 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
         chunks.write_chunk(folder / names[-1], tail_ids, tail)
         counts = chunks.append_dense(folder, meta, new_dense)
         parts.append(chunks.read_rows(folder / names[-1]))  # as written: memory-mapped, with its postings
-    meta = {**meta, "items": count, "changed": changed, "chunks": names, "sizes": sizes, **counts}
+    meta = {**meta, "items": count, "changed": changed, "chunks": names, "sizes": sizes, **counts, "overlay": overlay,
+            "serial": uuid.uuid4().hex}
     chunks.write_meta(folder, meta)
-    for name in merged:  # no longer listed: a crash before this leaves only unused folders behind
-        shutil.rmtree(folder / name, ignore_errors=True)
-    return Index(ids=np.concatenate([index.ids, new_ids]), tfidf=stack(parts),
-                 dense=chunks.dense_view(folder, meta), vocabulary_source=index.vocabulary_source, idf=index.idf,
+    for name in [*merged, *([older] if older and older != overlay else [])]:  # no longer listed: a crash before
+        shutil.rmtree(folder / name, ignore_errors=True)  # this leaves only unused folders behind
+    tfidf = stack(parts, *((chunks.read_rows(folder / overlay), np.load(folder / overlay / "ids.npy")) if overlay else ()))
+    return Index(ids=np.concatenate([index.ids, new_ids]), tfidf=tfidf, dense=chunks.dense_view(folder, meta),
+                 vocabulary_source=index.vocabulary_source, idf=index.idf, serial=meta["serial"],
                  _vectorizer=index._vectorizer)
-
-
-def _rows_by_id(library: Library, item_ids: list[int]) -> list[tuple[int, str, str | None]]:
-    with library.store.reading() as conn:
-        return library.store.item_texts_by_id(conn, item_ids)
 
 
 def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reuse: Index | None = None) -> Index:
     """Fit tf-idf on the whole library; embed every item, reusing vectors of an older index when the
     model is the same (a refit must not re-embed what has not changed)."""
-    count, changed = _state(library)
+    count, changed = changes.state(library)
     reusing = reuse is not None and len(reuse.ids)
     old_changed = str(json.loads((folder / "meta.json").read_text()).get("changed", "")) if reusing else ""
     item_ids: list[int] = []
@@ -259,7 +255,7 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
 
 def _read(folder: Path, meta: dict[str, Any]) -> Index:
     ids, tfidf, dense, vocabulary, idf = chunks.read(folder, meta)
-    return Index(ids=ids, tfidf=tfidf, dense=dense, vocabulary_source=vocabulary, idf=idf)
+    return Index(ids=ids, tfidf=tfidf, dense=dense, vocabulary_source=vocabulary, idf=idf, serial=str(meta.get("serial", "")))
 
 
 def _save(folder: Path, meta: dict[str, Any], ids: np.ndarray, tfidf: Any, dense: list[np.ndarray], like: Index) -> Index:
@@ -286,7 +282,7 @@ def index_problem(library: Library) -> str | None:
         index = _read(folder, meta)
     except (OSError, ValueError) as exc:
         return f"unreadable ({type(exc).__name__}: {exc})"
-    count, changed = _state(library)
+    count, changed = changes.state(library)
     if meta.get("items") == count and meta.get("changed") == changed and len(index.ids) != max(count, 1):
         return f"says it is current, but holds {len(index.ids)} items of {count}"
     return None

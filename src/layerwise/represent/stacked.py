@@ -98,11 +98,31 @@ def fill_postings(csr: Csr, postings: Postings, block: int = 1 << 16) -> None:
 
 
 class Stacked:
-    def __init__(self, parts: Sequence[Any]) -> None:
+    """Chunks of rows as one matrix. An overlay holds newer versions of some rows (`replaced`, ascending): an item
+    whose text changed is written beside the rows it replaces, and every operation reads it in their place."""
+
+    def __init__(self, parts: Sequence[Any], overlay: Any = None, replaced: Any = None) -> None:
         self.chunks = [Csr.of(p) for p in parts] or [Csr.of(_empty(0))]
         self.offsets = np.cumsum([0] + [c.rows for c in self.chunks])
         self.shape = (int(self.offsets[-1]), self.chunks[0].columns)
         self._scipy: list[Any] | None = None
+        newer = Csr.of(overlay) if overlay is not None else None
+        self.overlay = newer if newer is not None and newer.rows else None
+        self.replaced = np.asarray(replaced, dtype=np.int64) if self.overlay is not None else np.zeros(0, np.int64)
+
+    def _sources(self) -> tuple[list[Csr], np.ndarray]:
+        """The chunks and then the overlay, with their first rows: an overlay row is numbered past the last row."""
+        if self.overlay is None:
+            return self.chunks, self.offsets
+        return [*self.chunks, self.overlay], np.append(self.offsets, self.offsets[-1] + self.overlay.rows)
+
+    def _remap(self, rows: np.ndarray) -> np.ndarray:
+        """Row numbers as `_sources` numbers them: a replaced row reads its overlay row."""
+        if self.overlay is None or not len(rows):
+            return rows
+        at = np.minimum(np.searchsorted(self.replaced, rows), len(self.replaced) - 1)
+        hit = self.replaced[at] == rows
+        return np.where(hit, self.shape[0] + at, rows)
 
     @property
     def parts(self) -> list[Any]:
@@ -114,16 +134,20 @@ class Stacked:
     # -- in NumPy ------------------------------------------------------------------------------------
     def dot(self, vector: np.ndarray) -> np.ndarray:
         """Every row times a dense vector over the columns."""
-        return np.concatenate([c.dot(vector) for c in self.chunks])
+        out = np.concatenate([c.dot(vector) for c in self.chunks])
+        if self.overlay is not None:
+            out[self.replaced] = self.overlay.dot(vector)
+        return out
 
     def take(self, rows: Any) -> Csr:
         """Rows by position, in the order asked, as one `Csr`."""
-        rows = np.asarray(rows, dtype=np.int64).ravel()
-        owner = np.searchsorted(self.offsets, rows, side="right") - 1
-        if len(self.chunks) == 1:
-            return self.chunks[0].take(rows)
-        parts = range(len(self.chunks))
-        picked = [self.chunks[part].take(rows[owner == part] - self.offsets[part]) for part in parts]
+        rows = self._remap(np.asarray(rows, dtype=np.int64).ravel())
+        chunks, offsets = self._sources()
+        owner = np.searchsorted(offsets, rows, side="right") - 1
+        if len(chunks) == 1:
+            return chunks[0].take(rows)
+        parts = range(len(chunks))
+        picked = [chunks[part].take(rows[owner == part] - offsets[part]) for part in parts]
         starts = np.cumsum([0] + [p.indptr[-1] for p in picked])
         joined = Csr(np.concatenate([p.data for p in picked]), np.concatenate([p.indices for p in picked]),
                      np.concatenate([[0]] + [p.indptr[1:] + start for p, start in zip(picked, starts)]), self.shape[1])
@@ -133,30 +157,20 @@ class Stacked:
     def rewrite(self, rows: np.ndarray, extra: Any) -> Csr:
         """These rows (ascending) and then the rows of `extra`, as one `Csr`, copied run by run into arrays made
         once: dropping a few rows of a million copies the entries once, with no index array as long as they."""
-        extra = Csr.of(extra)
-        pieces = [(part, a - int(self.offsets[part]), b - int(self.offsets[part]))
-                  for start, end in runs(rows) for part, a, b in self._split(start, end)]
-        sizes = [int(self.chunks[p].indptr[b] - self.chunks[p].indptr[a]) for p, a, b in pieces] + [len(extra.data)]
+        extra, (chunks, offsets) = Csr.of(extra), self._sources()
+        pieces = [(part, a - int(offsets[part]), b - int(offsets[part]))
+                  for start, end in runs(self._remap(rows)) for part, a, b in _split(offsets, start, end)]
+        sizes = [int(chunks[p].indptr[b] - chunks[p].indptr[a]) for p, a, b in pieces] + [len(extra.data)]
         data, indices = np.empty(sum(sizes), dtype=np.float32), np.empty(sum(sizes), dtype=np.int32)
         indptr = np.zeros(len(rows) + extra.rows + 1, dtype=np.int64)
         at, row = 0, 0
         for (part, a, b), size in zip([*pieces, (-1, 0, extra.rows)], sizes):
-            source = extra if part < 0 else self.chunks[part]
+            source = extra if part < 0 else chunks[part]
             first = int(source.indptr[a])
             data[at:at + size], indices[at:at + size] = source.data[first:first + size], source.indices[first:first + size]
             indptr[row + 1:row + 1 + b - a] = np.asarray(source.indptr[a + 1:b + 1]) - first + at
             at, row = at + size, row + b - a
         return Csr(data, indices, indptr, self.shape[1])
-
-    def _split(self, start: int, end: int) -> list[tuple[int, int, int]]:
-        """Rows start..end-1 as (chunk, first, last + 1) pieces, in the stacked numbering."""
-        out = []
-        while start < end:
-            part = int(np.searchsorted(self.offsets, start, side="right")) - 1
-            stop = min(end, int(self.offsets[part + 1]))
-            out.append((part, start, stop))
-            start = stop
-        return out
 
     def row(self, row: int) -> np.ndarray:
         """One row as a dense vector."""
@@ -174,22 +188,45 @@ class Stacked:
 
         products = [part @ other for part in self.parts]
         if sparse.issparse(products[0]):
-            return sparse.vstack(products).tocsr()
-        return np.concatenate([np.asarray(p) for p in products])
+            joined = sparse.vstack(products).tocsr()
+            if self.overlay is None:
+                return joined
+            kept = np.ones(self.shape[0])
+            kept[self.replaced] = 0
+            placed = sparse.csr_matrix((np.ones(len(self.replaced)), (self.replaced, np.arange(len(self.replaced)))),
+                                       shape=(self.shape[0], len(self.replaced)))
+            return (sparse.diags(kept) @ joined + placed @ (self.overlay.scipy() @ other)).tocsr()
+        out = np.concatenate([np.asarray(p) for p in products])
+        if self.overlay is not None:
+            out[self.replaced] = np.asarray(self.overlay.scipy() @ other)
+        return out
 
     def __getitem__(self, rows: Any) -> Any:
         """Rows by position, as a CSR matrix (one row for an int), in the order asked."""
-        if isinstance(rows, (int, np.integer)):
+        if isinstance(rows, (int, np.integer)) and self.overlay is None:
             part = int(np.searchsorted(self.offsets, rows, side="right")) - 1
             return self.parts[part][int(rows) - int(self.offsets[part])]
-        return self.take(rows).scipy()
+        return self.take([rows] if isinstance(rows, (int, np.integer)) else rows).scipy()
 
     def tocsr(self) -> Any:
+        if self.overlay is not None:
+            return self.rewrite(np.arange(self.shape[0]), _empty(self.shape[1])).scipy()
         if len(self.chunks) == 1:
             return self.parts[0]
         from scipy import sparse
 
         return sparse.vstack(self.parts).tocsr()
+
+
+def _split(offsets: np.ndarray, start: int, end: int) -> list[tuple[int, int, int]]:
+    """Rows start..end-1 as (chunk, first, last + 1) pieces, for chunks starting at these offsets."""
+    out = []
+    while start < end:
+        part = int(np.searchsorted(offsets, start, side="right")) - 1
+        stop = min(end, int(offsets[part + 1]))
+        out.append((part, start, stop))
+        start = stop
+    return out
 
 
 def runs(rows: np.ndarray) -> list[tuple[int, int]]:
@@ -213,7 +250,8 @@ def _empty(columns: int) -> Csr:
     return Csr(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int32), columns)
 
 
-def stack(parts: Sequence[Any]) -> Stacked:
-    """The rows of these chunks (CSR matrices or `Csr`), as one matrix; empty chunks are left out."""
+def stack(parts: Sequence[Any], overlay: Any = None, replaced: Any = None) -> Stacked:
+    """The rows of these chunks (CSR matrices or `Csr`), as one matrix, with an overlay of newer rows if given;
+    empty chunks are left out."""
     chunks = [Csr.of(p) for p in parts]
-    return Stacked([c for c in chunks if c.rows] or chunks[:1])
+    return Stacked([c for c in chunks if c.rows] or chunks[:1], overlay, replaced)
