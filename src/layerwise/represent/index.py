@@ -3,9 +3,9 @@
 tf-idf (sublinear tf, idf from the whole library) as a sparse matrix, and embeddings from the configured
 static model, in chunks (`index/c0/`, `index/c1-.../`) that `meta.json` lists: a sync appends a chunk of the
 new items, and `meta.json` is replaced last, so a crash (even kill -9) leaves the index as it was and the next
-use appends again, embedding only what is missing. Too many chunks join the appended ones into one; changed
-or removed items, or a vocabulary that no longer fits, rewrite it whole into a temporary folder that is
-swapped in.
+use appends again, embedding only what is missing. Changed items go to an overlay (`index/o-.../`) read in
+place of their rows. Too many chunks join the appended ones into one; removed items, a large overlay, or a
+vocabulary that no longer fits, rewrite it whole into a temporary folder that is swapped in.
 """
 
 from __future__ import annotations
