@@ -7,7 +7,7 @@ changed), each measured in a process of its own.
 For each size: the import, the first index build (tf-idf and embeddings), `week` chosen anew and `similar`
 warm in the process, a full-text search, and the process's peak memory: the resident size (what `top` shows,
 including pages of memory-mapped files, which the kernel can drop and read again) and, sampled every 20 ms,
-the anonymous part (memory the process holds: arrays, dictionaries), with the step where it peaked.
+the anonymous part (memory the process holds: arrays, dictionaries), overall and in each step.
 """
 
 from __future__ import annotations
@@ -24,12 +24,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from table import print_table  # noqa: E402
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora"
 FILES = ("arxiv-2025-26.jsonl.gz", "conference-papers.jsonl.gz")
+STEPS = ("import", "index build", "first week", "then")
 
 
 def records(size: int) -> Iterator[str]:
@@ -53,21 +55,21 @@ def records(size: int) -> Iterator[str]:
 
 
 class Sampler(threading.Thread):
-    """The peak of the process's anonymous resident memory (RssAnon in /proc/self/status), and the step it came in."""
+    """The peak of the process's anonymous resident memory (RssAnon in /proc/self/status) in each step."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
-        self.step, self.peak, self.peak_step, self.done = "", 0, "", threading.Event()
+        self.step, self.done = "", threading.Event()
+        self.peaks: dict[str, int] = {}  # step -> kB
 
     def run(self) -> None:
         while not self.done.wait(0.02):
             kb = next(int(line.split()[1]) for line in Path("/proc/self/status").read_text().splitlines()
                       if line.startswith("RssAnon:"))
-            if kb > self.peak:
-                self.peak, self.peak_step = kb, self.step
+            self.peaks[self.step] = max(self.peaks.get(self.step, 0), kb)
 
 
-def measure(size: int, home: Path) -> dict[str, float | str]:
+def measure(size: int, home: Path) -> dict[str, Any]:
     from layerwise.library import Library
     from layerwise.rank import profile
     from layerwise.rank.plan import week_plan
@@ -92,7 +94,7 @@ def measure(size: int, home: Path) -> dict[str, float | str]:
     profile.add_focus(library, "want", "mechanistic interpretability of transformers")
     sampler.step = "first week"
     week_plan(library, refresh=True)
-    sampler.step = "week, similar, search"
+    sampler.step = "then"
     weeks = []
     for _ in range(3):
         start = time.perf_counter()
@@ -111,7 +113,8 @@ def measure(size: int, home: Path) -> dict[str, float | str]:
     items = library.find(limit=1)[1]
     sampler.done.set()
     sampler.join()
-    return {"anon_mb": sampler.peak / 1024, "anon_step": sampler.peak_step,
+    return {"anon_mb": max(sampler.peaks.values()) / 1024,
+            "anon_steps": " / ".join(f"{sampler.peaks.get(step, 0) / 1024:,.0f}" for step in STEPS),
             "items": items, "import": imported, "index": built, "week": statistics.median(weeks),
             "similar": statistics.median(sims), "search": searched,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
@@ -132,10 +135,10 @@ def main() -> None:
         m = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append((f"{int(m['items']):,}", f"{m['import']:,.1f} s", f"{m['index']:,.1f} s",
                      f"{1000 * m['week']:,.0f} ms", f"{1000 * m['similar']:,.0f} ms", f"{1000 * m['search']:,.1f} ms",
-                     f"{m['peak_mb']:,.0f} MB", f"{m['anon_mb']:,.0f} MB ({m['anon_step']})"))
+                     f"{m['peak_mb']:,.0f} MB", f"{m['anon_mb']:,.0f} MB", f"{m['anon_steps']} MB"))
         print(rows[-1], flush=True)
     print_table(("items", "import", "index build", "week (anew, warm)", "similar (warm)", "search", "peak resident",
-                 "peak anonymous (step)"),
+                 "peak anonymous", "by step: " + " / ".join(STEPS)),
                 rows, "Growth: each size in a process of its own, 2 cores")
 
 
