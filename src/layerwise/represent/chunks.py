@@ -56,7 +56,8 @@ def read(folder: Path, meta: dict[str, Any]) -> tuple[np.ndarray, stacked.Stacke
 
 def read_rows(chunk: Path) -> stacked.Csr:
     """A chunk's tf-idf rows, its arrays memory-mapped (no copy of the ~100 MB a large library has)."""
-    data, indices, indptr = (np.load(chunk / f"tfidf-{name}.npy", mmap_mode="r") for name in ("data", "indices", "indptr"))
+    data, indices, indptr = (_plain(np.load(chunk / f"tfidf-{name}.npy", mmap_mode="r"))
+                             for name in ("data", "indices", "indptr"))
     rows, columns = (int(n) for n in np.load(chunk / "tfidf-shape.npy"))
     if len(indptr) != rows + 1 or len(data) != len(indices) or (rows and int(indptr[-1]) != len(data)):
         raise ValueError("tf-idf rows and their pointers differ in length")
@@ -75,7 +76,13 @@ def read_rows(chunk: Path) -> stacked.Csr:
 
 
 def _read_postings(chunk: Path) -> stacked.Postings:
-    return stacked.Postings(*(np.load(chunk / f"postings-{name}.npy", mmap_mode="r") for name in POSTINGS))
+    return stacked.Postings(*(_plain(np.load(chunk / f"postings-{name}.npy", mmap_mode="r")) for name in POSTINGS))
+
+
+def _plain(mapped: np.ndarray) -> np.ndarray:
+    """A memory-mapped array as a plain array over the same pages: NumPy's `memmap` subclass runs Python code on
+    every indexing (~0.1 ms, tens of times in one `similar`); the mapping lives as long as the view."""
+    return np.asarray(mapped)
 
 
 def _write_postings(chunk: Path, csr: stacked.Csr) -> None:
@@ -106,7 +113,7 @@ def dense_view(folder: Path, meta: dict[str, Any]) -> np.ndarray:
         raise ValueError(f"{DENSE} is shorter than meta.json says")
     if not rows:
         return np.zeros((0, dim), dtype=np.float32)
-    return np.memmap(folder / DENSE, dtype=np.float32, mode="r", shape=(capacity, dim))[:rows]
+    return _plain(np.memmap(folder / DENSE, dtype=np.float32, mode="r", shape=(capacity, dim)))[:rows]
 
 
 def scratch_dense(path: Path, rows: int, dim: int) -> np.ndarray:
