@@ -78,7 +78,8 @@ def _entry_item(entry: Any, source: str, youtube: bool) -> Item | None:
         summary = to_text(html)
     if not summary or (entry.get("summary") and len(to_text(entry.get("summary")) or "") < len(summary) // 4):
         summary = to_text(entry.get("summary")) or summary
-    parsed_date = entry.get("published_parsed") or entry.get("updated_parsed")
+    # `in` first: feedparser answers a missing `updated_parsed` with `published_parsed` and a DeprecationWarning
+    parsed_date = entry.get("published_parsed") or (entry["updated_parsed"] if "updated_parsed" in entry else None)
     audio = any(str(e.get("type", "")).startswith("audio/") for e in entry.get("enclosures", []))
     video = youtube or any(str(e.get("type", "")).startswith("video/") for e in entry.get("enclosures", []))
     kind = "podcast" if audio else "video" if video else guess_kind(link)
