@@ -175,7 +175,8 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
         return _save(folder, {**meta, "items": count, "changed": changed}, np.concatenate([index.ids[rows], new_ids]),
                      index.tfidf.rewrite(rows, new_tfidf), [index.dense[a:b] for a, b in runs(rows)] + [new_dense],
                      index)
-    overlay, older = meta.get("overlay"), meta.get("overlay")
+    older = overlay = meta.get("overlay")
+    newer_rows = (index.tfidf.overlay, index.tfidf.replaced)  # the overlay held, unless changed items rewrite it
     if len(held):
         chunks.write_dense_rows(folder, meta, replaced, new_dense[held])
         old = index.tfidf
@@ -185,6 +186,7 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
         newer = [old.overlay.take(still).scipy()] if old.overlay is not None else []
         overlay = f"o-{uuid.uuid4().hex[:8]}"
         chunks.write_chunk(folder / overlay, rows[order], sparse.vstack([*newer, new_tfidf[held]]).tocsr()[order])
+        newer_rows = (chunks.read_rows(folder / overlay), rows[order])  # as written: memory-mapped, with postings
     added = np.flatnonzero(~np.isin(new_ids, index.ids))
     new_ids, new_tfidf, new_dense = new_ids[added], new_tfidf[added], new_dense[added]
     names, sizes = list(meta["chunks"]), list(meta["sizes"])
@@ -208,9 +210,8 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
     chunks.write_meta(folder, meta)
     for name in [*merged, *([older] if older and older != overlay else [])]:  # no longer listed: a crash before
         shutil.rmtree(folder / name, ignore_errors=True)  # this leaves only unused folders behind
-    tfidf = stack(parts, *((chunks.read_rows(folder / overlay), np.load(folder / overlay / "ids.npy")) if overlay else ()))
-    return Index(ids=np.concatenate([index.ids, new_ids]), tfidf=tfidf, dense=chunks.dense_view(folder, meta),
-                 vocabulary_source=index.vocabulary_source, idf=index.idf, serial=meta["serial"],
+    return Index(ids=np.concatenate([index.ids, new_ids]), tfidf=stack(parts, *newer_rows),
+                 dense=chunks.dense_view(folder, meta), vocabulary_source=index.vocabulary_source, idf=index.idf, serial=meta["serial"],
                  _vectorizer=index._vectorizer)
 
 
