@@ -211,8 +211,8 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
     for name in [*merged, *([older] if older and older != overlay else [])]:  # no longer listed: a crash before
         shutil.rmtree(folder / name, ignore_errors=True)  # this leaves only unused folders behind
     return Index(ids=np.concatenate([index.ids, new_ids]), tfidf=stack(parts, *newer_rows),
-                 dense=chunks.dense_view(folder, meta), vocabulary_source=index.vocabulary_source, idf=index.idf, serial=meta["serial"],
-                 _vectorizer=index._vectorizer)
+                 dense=chunks.dense_view(folder, meta), vocabulary_source=index.vocabulary_source, idf=index.idf,
+                 serial=meta["serial"], _vectorizer=index._vectorizer)
 
 
 def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reuse: Index | None = None) -> Index:
