@@ -440,6 +440,37 @@ def test_embeddings_are_made_a_batch_at_a_time_into_one_array():
     assert in_batches(model.encode, []).shape == (0, whole.shape[1])
 
 
+def test_embedding_by_distinct_words_gives_the_models_own_vectors():
+    """Ingest speed (issue 16): the static model's mean of token vectors, computed a distinct word at a time,
+    is model2vec's own encode for real abstracts of both corpora and for texts that test the word splitting
+    (punctuation, symbols, CJK, accents, control characters, LaTeX, unknown tokens, past the 512-token limit)."""
+    import gzip
+    from itertools import islice
+
+    import numpy as np
+
+    from layerwise.represent.dense import in_batches, load_encoder
+    from layerwise.represent.embedded import item_text
+
+    texts = []
+    for name in ("arxiv-2025-26.jsonl.gz", "conference-papers.jsonl.gz"):
+        with gzip.open(data_file("corpora", name), "rt") as lines:
+            records = map(json.loads, islice(lines, 1500))
+            texts += [item_text(r["title"], r.get("abstract") or r.get("summary")) for r in records]
+    longest = " ".join(sorted(texts, key=len)[-3:])  # past the model's 512 tokens
+    texts += ["", "...", "ScanTD: 360° Scanpath Prediction", "O_FT@EvalLLM2025 : étude comparative de modèles",
+              "深度学习 的 attention 機制", "a\x00b\tc\u200bd", r"$\ell_1$ regression with $O(n^{\omega})$ time",
+              "emoji 🤖 and ∑ x→y", longest, "(" * 700 + " end"]
+    encoder = load_encoder()
+    assert encoder.vectors is not None  # the bundled model is embedded by words
+    ours = encoder.encode(texts)
+    theirs = in_batches(lambda batch: encoder.model.encode(batch), texts)
+    empty = texts.index("")
+    assert not ours[empty].any() and not theirs[empty].any()  # nothing to embed: zeros both ways
+    cosines = np.delete((ours * theirs).sum(axis=1), empty)
+    assert len(cosines) == len(texts) - 1 and cosines.min() > 0.9999, np.sort(cosines)[:5]
+
+
 def test_a_build_reads_and_embeds_the_library_a_batch_at_a_time(sqlite_library, monkeypatch):
     """Memory at scale (issue 16): the build streams the texts into the tf-idf fit and reads them again a batch
     at a time to embed them into a file, never all at once; the index is the same as one read of everything."""

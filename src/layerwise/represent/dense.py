@@ -1,7 +1,8 @@
 """Dense text embeddings from a static model that runs offline on a laptop CPU.
 
 The default is a model2vec model distilled once from all-MiniLM-L6-v2 (see scripts/distill_model.py and
-data/minilm-static-256/LICENSE): a token lookup and a mean, ~2,400 abstracts/s on 2 cores. A user can point
+data/minilm-static-256/LICENSE): a token lookup and a mean, computed here a distinct word at a time (~9,000
+abstracts/s on one core; model2vec's own encode does ~2,600/s on two). A user can point
 `embedding_model` in config.toml at another model2vec folder, or at a sentence-transformers model folder
 (if that package is installed) to trade speed for quality.
 """
@@ -9,6 +10,10 @@ data/minilm-static-256/LICENSE): a token lookup and a mean, ~2,400 abstracts/s o
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
+from array import array
+from collections import defaultdict
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -34,9 +39,79 @@ class StaticEncoder:
 
         self.name = f"model2vec:{path.name}"
         self.model = StaticModel.from_pretrained(str(path))
+        self.limit: int = self.model.max_length or 0  # the tokens of a text the model reads (0: all)
+        self.vectors: np.ndarray | None = None  # the token vectors, when a text can be embedded by words
+        if (type(self.model.tokenizer.pre_tokenizer).__name__ == "BertPreTokenizer"
+                and getattr(self.model, "weights", None) is None and getattr(self.model, "token_mapping", None) is None):
+            self.vectors = np.asarray(self.model.embedding, dtype=np.float32)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        return in_batches(lambda batch: self.model.encode(batch, batch_size=1024), texts)
+        if self.vectors is None:  # a tokenizer that does not split at words first: the model's own encode
+            return in_batches(lambda batch: self.model.encode(batch, batch_size=1024), texts)
+        return in_batches(self._by_words, texts)
+
+    def _by_words(self, texts: list[str]) -> np.ndarray:
+        """The sum of each text's token vectors (the direction of model2vec's mean; `in_batches` normalises),
+        each distinct word of the batch tokenized once, where the model tokenizes every occurrence: the same
+        vectors but for float rounding (a test compares them), 3x faster."""
+        numbered: defaultdict[str, int] = defaultdict()
+        numbered.default_factory = numbered.__len__  # a new word gets the next number
+        columns, starts = array("i"), array("q", [0])
+        cut = self.limit * self.model.median_token_length or None  # the characters model2vec reads
+        split = _bert_words().findall
+        for text in texts:
+            columns.extend(map(numbered.__getitem__, split(text[:cut].lower())))
+            starts.append(len(columns))
+        pieces = self._pieces(list(numbered))
+        lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+        words = self._sums(pieces, lengths)
+        occurrences, bounds = np.frombuffer(columns, dtype=np.int32), np.frombuffer(starts, dtype=np.int64)
+        out = np.zeros((len(texts), words.shape[1]), dtype=np.float32)
+        for n in np.flatnonzero(bounds[1:] > bounds[:-1]).tolist():
+            out[n] = words[occurrences[bounds[n]:bounds[n + 1]]].sum(axis=0)
+        if self.limit:
+            self._past_limit(out, occurrences, bounds, pieces, lengths, words)
+        return out
+
+    def _past_limit(self, out: np.ndarray, occurrences: np.ndarray, bounds: np.ndarray, pieces: list[list[int]],
+                    lengths: np.ndarray, words: np.ndarray) -> None:
+        """Takes off each text's tokens past the model's limit (model2vec truncates at 512)."""
+        assert self.vectors is not None
+        before = np.concatenate(([0], np.cumsum(lengths[occurrences])))  # the tokens before each occurrence
+        for n in np.flatnonzero(before[bounds[1:]] - before[bounds[:-1]] > self.limit).tolist():
+            these = occurrences[bounds[n]:bounds[n + 1]]
+            reached = before[bounds[n] + 1:bounds[n + 1] + 1] - before[bounds[n]]  # tokens up to each word's end
+            last = int(np.searchsorted(reached, self.limit))  # the word holding the last token read
+            out[n] -= words[these[last + 1:]].sum(axis=0)
+            if over := int(reached[last]) - self.limit:  # and that word's own tokens past it
+                out[n] -= self.vectors[pieces[these[last]][-over:]].sum(axis=0)
+
+    def _pieces(self, words: list[str]) -> list[list[int]]:
+        """Each word's tokens, without the unknown token (model2vec drops it)."""
+        unknown = self.model.unk_token_id
+        return [[i for i in found.ids if i != unknown]
+                for found in self.model.tokenizer.encode_batch_fast(words, add_special_tokens=False)]
+
+    def _sums(self, pieces: list[list[int]], lengths: np.ndarray) -> np.ndarray:
+        """Each word's token vectors summed, the words of as many tokens at once."""
+        assert self.vectors is not None
+        out = np.zeros((len(pieces), self.vectors.shape[1]), dtype=np.float32)
+        for length in np.unique(lengths[lengths > 0]).tolist():
+            same = np.flatnonzero(lengths == length)
+            out[same] = self.vectors[np.array([pieces[i] for i in same.tolist()])].sum(axis=1)
+        return out
+
+
+@lru_cache(maxsize=1)
+def _bert_words() -> re.Pattern[str]:
+    """Where a BERT tokenizer splits a text before its word pieces: at white space, around each punctuation
+    mark (ASCII symbols and Unicode's P categories, looked up in the first plane: 10 ms) and around each CJK
+    ideograph."""
+    marks = [(n, n) for n in range(0x10000)
+             if unicodedata.category(chr(n)).startswith("P") or (33 <= n <= 126 and not chr(n).isalnum())]
+    marks += [(0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F)]
+    single = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in marks)
+    return re.compile(f"[{single}]|[^\\s{single}]+")
 
 
 class SentenceTransformerEncoder:
