@@ -471,6 +471,78 @@ def test_embedding_by_distinct_words_gives_the_models_own_vectors():
     assert len(cosines) == len(texts) - 1 and cosines.min() > 0.9999, np.sort(cosines)[:5]
 
 
+def _workers(monkeypatch, width_off: int = 0) -> list:
+    """Every worker the next builds start (their processes are real; `width_off` makes them fail)."""
+    from layerwise.represent import index, worker
+
+    started: list = []
+
+    class Recorded(worker.Worker):
+        def __init__(self, database_url, model, ids, scratch, width, stamp):
+            super().__init__(database_url, model, ids, scratch, width + width_off, stamp)
+            started.append(self)
+
+    monkeypatch.setattr(index, "Worker", Recorded)
+    monkeypatch.setattr(index, "WORKER_FROM", 1)
+    return started
+
+
+def test_a_first_build_embeds_in_a_worker_process_while_it_fits_tf_idf(library, monkeypatch):
+    """Ingest speed (issue 16): a first build's embeddings come from a worker process running beside the tf-idf
+    fit, on SQLite and PostgreSQL alike, and are what the build would compute itself; progress counts them."""
+    import os
+
+    import numpy as np
+
+    from layerwise.represent import index
+    from layerwise.sample import SAMPLE_PATH
+
+    library.import_file(str(SAMPLE_PATH), source="arxiv")
+    alone = index.load_index(library)
+    index.drop_index(library)
+    started = _workers(monkeypatch)
+    # what a build killed with -9 left (no such process now), and one of a build still running (kept)
+    killed, running = (library.home.path / f"index.embeddings.{pid}.tmp" for pid in (2**22 + 12345, os.getppid()))
+    killed.write_bytes(b"\0" * 1024)
+    running.write_bytes(b"\0" * 1024)
+    heard: list[int] = []
+    beside = index.load_index(library, progress=heard.append)
+    assert not killed.exists() and running.exists()
+    running.unlink()
+    assert len(started) == 1 and started[0].process.returncode == 0
+    assert heard[-1] == len(alone.ids) and heard == sorted(heard)
+    # on PostgreSQL the worker reads the vectors the first build shared, which the database keeps as float16
+    assert np.array_equal(beside.ids, alone.ids) and np.allclose(beside.dense, alone.dense, atol=1e-3)
+    assert (beside.tfidf.tocsr() != alone.tfidf.tocsr()).nnz == 0
+    assert not list(library.home.path.glob("index.embeddings.*"))
+
+
+def test_a_build_embeds_itself_when_its_worker_fails_or_the_library_changed_under_it(sqlite_library, monkeypatch):
+    """A worker can make a build faster, never wrong: one that fails (here it is told a wrong width and cannot
+    map the file), or one that embedded another list of items than the fit read, leaves the work to the build."""
+    import numpy as np
+
+    from layerwise.represent import changes, index
+    from layerwise.sample import SAMPLE_PATH
+
+    library = sqlite_library
+    library.import_file(str(SAMPLE_PATH), source="arxiv")
+    alone = index.load_index(library)
+    index.drop_index(library)
+    failing = _workers(monkeypatch, width_off=1)
+    rebuilt = index.load_index(library)
+    assert failing[0].process.returncode != 0
+    assert np.array_equal(rebuilt.ids, alone.ids) and np.allclose(rebuilt.dense, alone.dense, atol=1e-6)
+
+    index.drop_index(library)
+    started = _workers(monkeypatch)
+    listed = changes.all_ids
+    monkeypatch.setattr(changes, "all_ids", lambda lib: listed(lib)[:-1])  # as if an item came during the fit
+    rebuilt = index.load_index(library)
+    assert len(started) == 1 and np.array_equal(rebuilt.ids, alone.ids)
+    assert np.allclose(rebuilt.dense, alone.dense, atol=1e-6) and not list(library.home.path.glob("index.embeddings.*"))
+
+
 def test_a_build_reads_and_embeds_the_library_a_batch_at_a_time(sqlite_library, monkeypatch):
     """Memory at scale (issue 16): the build streams the texts into the tf-idf fit and reads them again a batch
     at a time to embed them into a file, never all at once; the index is the same as one read of everything."""

@@ -120,7 +120,23 @@ def scratch_dense(path: Path, rows: int, dim: int) -> np.ndarray:
     """A file of zeroed embeddings to compute a build's into: they live on disk, not in the process's memory (a
     gigabyte at a million items), until `write_whole` copies them into the index."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    for left in path.parent.glob("index.embeddings.*.tmp"):  # a killed build's (a gigabyte at a million items)
+        if left != path and not _running(left.name.split(".")[2]):
+            left.unlink(missing_ok=True)
     return np.memmap(path, dtype=np.float32, mode="w+", shape=(max(rows, 1), dim))[:rows]
+
+
+def _running(pid: str) -> bool:
+    """Whether the process a scratch file is named after still runs."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 def write_chunk(path: Path, ids: np.ndarray, tfidf: Any) -> None:

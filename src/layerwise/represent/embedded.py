@@ -12,7 +12,7 @@ from layerwise.represent.dense import Encoder, in_batches
 from layerwise.store import vectors as vector_rows
 
 if TYPE_CHECKING:
-    from layerwise.library import Library
+    from layerwise.store import Store
 
 BATCH = 16384  # items whose texts are read and embedded at a time
 
@@ -22,28 +22,27 @@ def item_text(title: str, abstract: str | None) -> str:
     return f"{title}. {abstract or ''}".strip()
 
 
-def embed_rows(library: Library, encoder: Encoder, ids: np.ndarray, rows: np.ndarray, stamp: str,
-               out: np.ndarray) -> None:
+def embed_rows(store: Store, encoder: Encoder, ids: np.ndarray, rows: np.ndarray, stamp: str, out: np.ndarray) -> None:
     """Embeddings for an index of `ids`, into `out` (one row per id; a memory-mapped file serves): the `rows`
     listed are computed, their texts read a batch at a time (a million abstracts held at once are 1.6 GB)."""
     for start in range(0, len(rows), BATCH):
         part = rows[start:start + BATCH]
         wanted = ids[part]
-        with library.store.reading() as conn:
-            found = {i: item_text(t, a) for i, t, a in library.store.item_texts_by_id(conn, wanted.tolist())}
+        with store.reading() as conn:
+            found = {i: item_text(t, a) for i, t, a in store.item_texts_by_id(conn, wanted.tolist())}
         # an item removed since its id was read embeds as nothing (the next use drops it); id 0 stands for
         # the empty library
         texts = [found.get(i, "" if i else "empty") for i in wanted.tolist()]
-        out[part] = embed_items(library, encoder, wanted, texts, stamp)
+        out[part] = embed_items(store, encoder, wanted, texts, stamp)
 
 
-def embed_items(library: Library, encoder: Encoder, ids: np.ndarray, texts: list[str], stamp: str) -> np.ndarray:
+def embed_items(store: Store, encoder: Encoder, ids: np.ndarray, texts: list[str], stamp: str) -> np.ndarray:
     """Embeddings of these items. On PostgreSQL the vectors another machine already computed come from the
     database, and what is computed here goes back to it: each item is embedded once for every machine.
     `stamp` is the library's change stamp read before the texts were (a later change makes the vector stale)."""
-    if library.store.dialect != "postgresql" or not len(ids) or not ids[0]:  # id 0: the empty library's stand-in
+    if store.dialect != "postgresql" or not len(ids) or not ids[0]:  # id 0: the empty library's stand-in
         return encoder.encode(texts)
-    with library.store.begin() as conn:
+    with store.begin() as conn:
         known = vector_rows.known(conn, encoder.name, ids.tolist())
     todo = [n for n, i in enumerate(ids.tolist()) if i not in known]
     made = encoder.encode([texts[n] for n in todo]) if todo else None
@@ -54,7 +53,7 @@ def embed_items(library: Library, encoder: Encoder, ids: np.ndarray, texts: list
             out[n] = known[i]
     if made is not None:
         out[todo] = made
-        with library.store.begin() as conn:
+        with store.begin() as conn:
             vector_rows.save(conn, encoder.name, ((int(ids[n]), made[k]) for k, n in enumerate(todo)), stamp)
     return out
 

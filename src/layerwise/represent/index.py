@@ -28,6 +28,7 @@ from layerwise.represent.dense import Encoder
 from layerwise.represent.embedded import Reporting, embed_items, embed_rows, item_text
 from layerwise.represent.lexical import TOKEN_PATTERN, fit_tfidf
 from layerwise.represent.stacked import Stacked, runs, stack
+from layerwise.represent.worker import WORKER_FROM, Worker
 
 if TYPE_CHECKING:
     from layerwise.library import Library
@@ -114,14 +115,14 @@ def _load_current(library: Library, config: dict[str, Any], model_key: str, fold
 
     meta = chunks.read_meta(folder)
     if meta.get("version") != VERSION or meta.get("model") != model_key:
-        return _build(library, encoder(), model_key, folder)
+        return _build(library, encoder(), model_key, folder, progress=progress)
     if known is not None and known.serial and known.serial == meta.get("serial"):
         index = known  # this process holds what the files hold: no need to read them again
     else:
         try:
             index = _read(folder, meta)
         except (OSError, ValueError):
-            return _build(library, encoder(), model_key, folder)  # a damaged cache is rebuilt
+            return _build(library, encoder(), model_key, folder, progress=progress)  # a damaged cache is rebuilt
     if meta.get("items") == count and meta.get("changed") == changed:
         return index
     fitted = max(int(meta.get("fitted_items", 1)), 1)
@@ -165,7 +166,7 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
     texts = [item_text(r[1], r[2]) for r in fresh]
     new_ids = np.array([r[0] for r in fresh], dtype=np.int64)
     new_tfidf = index.vectorize(texts)
-    new_dense = embed_items(library, encoder, new_ids, texts, changed) if texts else np.zeros((0, index.dense.shape[1]),
+    new_dense = embed_items(library.store, encoder, new_ids, texts, changed) if texts else np.zeros((0, index.dense.shape[1]),
                                                                                          dtype=np.float32)
     held = np.flatnonzero(np.isin(new_ids, index.ids))  # changed items, rows of `new_*`
     replaced = index.rows(new_ids[held].tolist()) if len(held) else np.zeros(0, dtype=np.int64)
@@ -215,42 +216,55 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
                  serial=meta["serial"], _vectorizer=index._vectorizer)
 
 
-def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reuse: Index | None = None) -> Index:
+def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reuse: Index | None = None,
+           progress: Callable[[int], None] | None = None) -> Index:
     """Fit tf-idf on the whole library; embed every item, reusing vectors of an older index when the
-    model is the same (a refit must not re-embed what has not changed)."""
+    model is the same (a refit must not re-embed what has not changed), else in a worker during the fit."""
     count, changed = changes.state(library)
     reusing = reuse is not None and len(reuse.ids)
     old_changed = str(json.loads((folder / "meta.json").read_text()).get("changed", "")) if reusing else ""
     item_ids: list[int] = []
     unchanged: set[int] = set()
+    width = reuse.dense.shape[1] if reuse is not None else encoder.encode([]).shape[1]
+    scratch, worker = folder.with_name(f"index.embeddings.{os.getpid()}.tmp"), None
 
     def texts(rows: Iterable[tuple[int, str, str | None, str]]) -> Iterator[str]:
         for item_id, title, abstract, stamp in rows:
             item_ids.append(item_id)
             if reusing and stamp <= old_changed:
                 unchanged.add(item_id)
+            if worker is not None and not len(item_ids) % 4096:
+                worker.report(progress)
             yield item_text(title, abstract)
 
-    # the texts stream from the database into the fit and are read again, a batch at a time, to be embedded:
-    # never all in memory (1.6 GB at a million items)
-    with library.store.reading() as conn:
-        tfidf, vocabulary, idf = fit_tfidf(texts(library.store.item_texts(conn)) if count else ["empty"])
-    ids = np.array(item_ids or [0], dtype=np.int64)  # id 0: the empty library's stand-in
-    old_rows = {int(i): n for n, i in enumerate(reuse.ids) if int(i) in unchanged} if reuse is not None else {}
-    todo = np.array([n for n, i in enumerate(ids.tolist()) if i not in old_rows], dtype=np.int64)
-    width = reuse.dense.shape[1] if reuse is not None else encoder.encode([]).shape[1]
-    scratch = folder.with_name(f"index.embeddings.{os.getpid()}.tmp")
     try:
-        dense = chunks.scratch_dense(scratch, len(ids), width)
-        embed_rows(library, encoder, ids, todo, changed, dense)
-        if reuse is not None and old_rows:  # what an older index holds already is copied, not computed again
-            position = {i: n for n, i in enumerate(ids.tolist())}
-            dense[[position[i] for i in old_rows]] = reuse.dense[list(old_rows.values())]
+        if reuse is None and count >= WORKER_FROM:
+            listed = changes.all_ids(library)
+            dense = chunks.scratch_dense(scratch, len(listed), width)
+            worker = Worker(library.database_url, library.home.config().get("embedding_model"), listed, scratch,
+                            width, changed)
+        # the texts stream from the database into the fit and are read again, a batch at a time, to be
+        # embedded: never all in memory (1.6 GB at a million items)
+        with library.store.reading() as conn:
+            tfidf, vocabulary, idf = fit_tfidf(texts(library.store.item_texts(conn)) if count else ["empty"])
+        ids = np.array(item_ids or [0], dtype=np.int64)  # id 0: the empty library's stand-in
+        if worker is None or not np.array_equal(ids, listed) or not worker.finish(progress):
+            if worker is not None:  # it failed, or the library changed since it began: embedded here instead
+                worker.stop()
+            old_rows = {int(i): n for n, i in enumerate(reuse.ids) if int(i) in unchanged} if reuse is not None else {}
+            todo = np.array([n for n, i in enumerate(ids.tolist()) if i not in old_rows], dtype=np.int64)
+            dense = chunks.scratch_dense(scratch, len(ids), width)
+            embed_rows(library.store, encoder, ids, todo, changed, dense)
+            if reuse is not None and old_rows:  # what an older index holds already is copied, not computed again
+                position = {i: n for n, i in enumerate(ids.tolist())}
+                dense[[position[i] for i in old_rows]] = reuse.dense[list(old_rows.values())]
         fitted = Index(ids=ids, tfidf=stack([tfidf]), dense=dense, vocabulary_source=vocabulary,
                        idf=idf.astype(np.float64))
         return _save(folder, {"version": VERSION, "model": model_key, "items": count, "changed": changed,
                               "fitted_items": count}, ids, tfidf, [dense], fitted)
     finally:
+        if worker is not None:
+            worker.stop()
         scratch.unlink(missing_ok=True)
 
 
