@@ -94,6 +94,8 @@ def ensure_linked(library: Library) -> None:
 class _Similarity:
     """z(embedding cosine) + z(tf-idf cosine) of the library's items with each concept, one concept at a time."""
 
+    BLOCK = 32  # concepts whose cosines are computed together
+
     def __init__(self, library: Library, cmap: ConceptMap) -> None:
         import numpy as np
 
@@ -105,11 +107,15 @@ class _Similarity:
         self.row = {int(i): r for r, i in enumerate(self.index.ids)}
         self.best = np.full(len(self.index.ids), -np.inf)
         self.best_concept = np.zeros(len(self.index.ids), dtype=int)
+        self.cosines, self.first = np.zeros((len(self.index.ids), 0), dtype=np.float32), 0
 
     def column(self, j: int) -> Any:
+        if not self.first <= j < self.first + self.cosines.shape[1]:  # a block of concepts per pass over the
+            self.first = j  # embeddings (174 MB at 170k items), not one
+            self.cosines = self.index.dense @ self.dense[j:j + self.BLOCK].T
         # through the index's postings: only the concept's terms are read, not every row (9 s -> 1 s at 170k items)
         lexical = self.index.tfidf.dot(self.lexical[j].toarray().ravel())
-        score = zscore(self.index.dense @ self.dense[j]) + zscore(lexical)
+        score = zscore(self.cosines[:, j - self.first]) + zscore(lexical)
         better = score > self.best
         self.best[better], self.best_concept[better] = score[better], j
         return score
