@@ -5,9 +5,11 @@ changed), each measured in a process of its own.
     python benchmarks/bench_scale.py [--sizes 10000,100000,170000,300000]
 
 For each size: the import, the first index build (tf-idf and embeddings), `week` chosen anew and `similar`
-warm in the process, a full-text search, and the process's peak memory: the resident size (what `top` shows,
-including pages of memory-mapped files, which the kernel can drop and read again) and, sampled every 20 ms,
-the anonymous part (memory the process holds: arrays, dictionaries), overall and in each step.
+warm in the process, a full-text search, and the peak memory of the process and its children (the build's
+embedding worker) together: the resident size, sampled every 200 ms (what `top` shows, including pages of
+memory-mapped files, which the kernel can drop and read again; a page two processes share is counted once,
+as proportional set sizes add up), and the anonymous part, sampled every 20 ms (memory the processes hold:
+arrays, dictionaries), overall and in each step.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -54,29 +55,43 @@ def records(size: int) -> Iterator[str]:
         copy += 1
 
 
-def _anon_kb(pid: str) -> int:
+def _field_kb(path: str, name: str) -> int:
     try:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    except OSError:  # it ended between the listing and the read
+        lines = Path(path).read_text().splitlines()
+    except OSError:  # the process ended between the listing and the read
         return 0
-    return next((int(line.split()[1]) for line in lines if line.startswith("RssAnon:")), 0)
+    return next((int(line.split()[1]) for line in lines if line.startswith(name + ":")), 0)
+
+
+def _anon_kb(pid: str) -> int:
+    return _field_kb(f"/proc/{pid}/status", "RssAnon")
+
+
+def _proportional_kb(pid: str) -> int:
+    """Resident pages, each one shared with other processes counted by its share of it."""
+    return _field_kb(f"/proc/{pid}/smaps_rollup", "Pss")
 
 
 class Sampler(threading.Thread):
-    """The peak of the anonymous resident memory (RssAnon in /proc/PID/status) of the process and its children
-    (the build's embedding worker) together, in each step."""
+    """The peak memory of the process and its children (the build's embedding worker) together, in each step:
+    resident (proportional: a page both map, such as the embeddings file, counted once) and anonymous."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.step, self.done = "", threading.Event()
-        self.peaks: dict[str, int] = {}  # step -> kB
+        self.peaks: dict[str, int] = {}  # step -> anonymous kB (every 20 ms)
+        self.resident = 0  # kB, over all steps (every 200 ms)
 
     def run(self) -> None:
+        samples = 0
         while not self.done.wait(0.02):
             children = [pid for listing in Path("/proc/self/task").glob("*/children")
                         for pid in listing.read_text().split()]
-            kb = _anon_kb("self") + sum(map(_anon_kb, children))
-            self.peaks[self.step] = max(self.peaks.get(self.step, 0), kb)
+            processes = ["self", *children]
+            self.peaks[self.step] = max(self.peaks.get(self.step, 0), sum(map(_anon_kb, processes)))
+            if not samples % 10:  # the proportional sizes walk every page table: read 5 times a second, not 50
+                self.resident = max(self.resident, sum(map(_proportional_kb, processes)))
+            samples += 1
 
 
 def measure(size: int, home: Path) -> dict[str, Any]:
@@ -127,9 +142,7 @@ def measure(size: int, home: Path) -> dict[str, Any]:
             "anon_steps": " / ".join(f"{sampler.peaks.get(step, 0) / 1024:,.0f}" for step in STEPS),
             "items": items, "import": imported, "index": built, "week": statistics.median(weeks),
             "similar": statistics.median(sims), "search": searched,
-            # an upper bound: the process's peak and its largest child's, as if they came at the same moment
-            "peak_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                        + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024}
+            "peak_mb": sampler.resident / 1024}
 
 
 def main() -> None:
