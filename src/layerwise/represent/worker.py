@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -36,6 +34,8 @@ class Worker:
                  stamp: str) -> None:
         orders = {"database_url": database_url, "model": model, "items": len(ids), "scratch": str(scratch),
                   "width": width, "stamp": stamp, "parent": os.getpid()}
+        import subprocess  # here: `similar` and `week` load this module but never start a worker (3 ms)
+
         self.done, self.items = 0, len(ids)
         self.process = subprocess.Popen([sys.executable, "-m", "layerwise.represent.worker"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -62,12 +62,10 @@ class Worker:
 
     def finish(self, progress: Callable[[int], None] | None) -> bool:
         """Waits for the worker, telling `progress` how far it got; whether it embedded every item."""
-        while True:
-            try:
-                self.process.wait(0.25)
-                break
-            except subprocess.TimeoutExpired:
-                self.report(progress)
+        while self.listener.is_alive():  # it hears the worker's output until the worker ends
+            self.listener.join(0.25)
+            self.report(progress)
+        self.process.wait()
         if self.process.returncode == 0:  # all done (vectors another machine computed were not counted)
             self.done = self.items
             if progress is not None:
@@ -84,6 +82,8 @@ class Worker:
 
 
 def main() -> None:
+    import signal
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops the worker and cleans up
     orders = json.loads(sys.stdin.buffer.readline())
     ids = np.frombuffer(sys.stdin.buffer.read(), dtype=np.int64)
