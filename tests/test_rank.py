@@ -519,7 +519,10 @@ def test_a_first_build_embeds_in_a_worker_process_while_it_fits_tf_idf(library, 
 
 def test_a_build_embeds_itself_when_its_worker_fails_or_the_library_changed_under_it(sqlite_library, monkeypatch):
     """A worker can make a build faster, never wrong: one that fails (here it is told a wrong width and cannot
-    map the file), or one that embedded another list of items than the fit read, leaves the work to the build."""
+    map the file), one that cannot start, or one that embedded another list of items than the fit read, leaves
+    the work to the build."""
+    import sys
+
     import numpy as np
 
     from layerwise.represent import changes, index
@@ -533,6 +536,12 @@ def test_a_build_embeds_itself_when_its_worker_fails_or_the_library_changed_unde
     rebuilt = index.load_index(library)
     assert failing[0].process.returncode != 0
     assert np.array_equal(rebuilt.ids, alone.ids) and np.allclose(rebuilt.dense, alone.dense, atol=1e-6)
+
+    index.drop_index(library)
+    monkeypatch.setattr(sys, "executable", str(library.home.path / "no-python"))  # no interpreter to start
+    rebuilt = index.load_index(library)
+    assert np.array_equal(rebuilt.ids, alone.ids) and np.allclose(rebuilt.dense, alone.dense, atol=1e-6)
+    monkeypatch.undo()
 
     index.drop_index(library)
     started = _workers(monkeypatch)

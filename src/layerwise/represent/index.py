@@ -241,8 +241,11 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
         if reuse is None and count >= WORKER_FROM:
             listed = changes.all_ids(library)
             dense = chunks.scratch_dense(scratch, len(listed), width)
-            worker = Worker(library.database_url, library.home.config().get("embedding_model"), listed, scratch,
-                            width, changed)
+            try:
+                worker = Worker(library.database_url, library.home.config().get("embedding_model"), listed,
+                                scratch, width, changed)
+            except OSError:  # no interpreter to start (an embedded Python): the build embeds itself
+                worker = None
         # the texts stream from the database into the fit and are read again, a batch at a time, to be
         # embedded: never all in memory (1.6 GB at a million items)
         with library.store.reading() as conn:
