@@ -32,16 +32,16 @@ class Worker:
 
     def __init__(self, database_url: str, model: str | None, ids: np.ndarray, scratch: Path, width: int,
                  stamp: str) -> None:
-        orders = {"database_url": database_url, "model": model, "items": len(ids), "scratch": str(scratch),
-                  "width": width, "stamp": stamp, "parent": os.getpid()}
         import subprocess  # here: `similar` and `week` load this module but never start a worker (3 ms)
 
+        orders = {"database_url": database_url, "model": model, "items": len(ids), "scratch": str(scratch),
+                  "width": width, "stamp": stamp, "parent": os.getpid()}
         self.done, self.items = 0, len(ids)
         self.process = subprocess.Popen([sys.executable, "-m", "layerwise.represent.worker"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        orders_sent = json.dumps(orders).encode() + b"\n" + ids.astype(np.int64).tobytes()
         # a thread hands the orders over (the worker reads them once its imports are done) and hears its progress
-        self.listener = threading.Thread(target=self._talk, args=(orders_sent,), daemon=True)
+        self.listener = threading.Thread(target=self._talk, daemon=True,
+                                         args=(json.dumps(orders).encode() + b"\n" + ids.astype(np.int64).tobytes(),))
         self.listener.start()
 
     def _talk(self, orders: bytes) -> None:
