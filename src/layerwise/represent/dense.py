@@ -44,6 +44,8 @@ class StaticEncoder:
         if (type(self.model.tokenizer.pre_tokenizer).__name__ == "BertPreTokenizer"
                 and getattr(self.model, "weights", None) is None and getattr(self.model, "token_mapping", None) is None):
             self.vectors = np.asarray(self.model.embedding, dtype=np.float32)
+        # words that differ only in case are one word for a tokenizer that lowercases: tokenized once
+        self.lower = bool(getattr(self.model.tokenizer.normalizer, "lowercase", False))
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if self.vectors is None:  # a tokenizer that does not split at words first: the model's own encode
@@ -60,7 +62,7 @@ class StaticEncoder:
         cut = self.limit * self.model.median_token_length or None  # the characters model2vec reads
         split = _bert_words().findall
         for text in texts:
-            columns.extend(map(numbered.__getitem__, split(text[:cut].lower())))
+            columns.extend(map(numbered.__getitem__, split(text[:cut].lower() if self.lower else text[:cut])))
             starts.append(len(columns))
         pieces = self._pieces(list(numbered))
         lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
