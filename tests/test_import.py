@@ -2,12 +2,17 @@
 
 import gzip
 import json
+import re
+import threading
 
 import pytest
 
 from conftest import data_file
+from layerwise import ingest
 from layerwise.capture.formats import detect_format
 from layerwise.errors import LayerwiseError
+from layerwise.library import Library
+from layerwise.store import search
 
 
 @pytest.mark.parametrize("parts, fmt", [
@@ -235,8 +240,9 @@ def test_binary_and_html_files_are_named_clearly(library, tmp_path):
         library.import_file(str(tmp_path / "missing.bib"))
 
 
-def test_interrupted_import_leaves_the_library_unchanged(library, tmp_path):
+def test_interrupted_import_leaves_the_library_unchanged(library, tmp_path, monkeypatch):
     library.ingest(iter([]))
+    monkeypatch.setattr(ingest, "BATCH", 300)  # batches indexed for search beside the import when Ctrl-C comes
     path = tmp_path / "many.jsonl"
     path.write_text("".join(json.dumps({"id": str(n), "title": f"Paper title number {n}"}) + "\n" for n in range(5000)))
 
@@ -247,7 +253,53 @@ def test_interrupted_import_leaves_the_library_unchanged(library, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         library.import_file(str(path), on_record=interrupt)
     assert library.find()[1] == 0
+    assert library.find("number")[1] == 0
+    _full_text_matches_the_items(library)
     assert library.import_file(str(path)).added == 5000
+    assert library.find("number")[1] == 5000
+    _full_text_matches_the_items(library)
+
+
+def _full_text_matches_the_items(library):
+    """SQLite's FTS5 index holds exactly the items' text (PostgreSQL's tsvector is a column of the row itself)."""
+    if library.store.dialect == "sqlite":
+        with library.store.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_a_bulk_import_indexes_each_batch_for_search_on_a_second_thread(library, monkeypatch):
+    monkeypatch.setattr(ingest, "BATCH", 400)
+    threads = []
+    indexed = search.Indexer._index
+
+    def index(self, item_ids):
+        threads.append((threading.current_thread() is threading.main_thread(), len(item_ids)))
+        indexed(self, item_ids)
+
+    monkeypatch.setattr(search.Indexer, "_index", index)
+    report = library.import_file(str(data_file("relevance", "csfcube-dev", "corpus.jsonl.gz")))
+    assert report.added > 2000
+    if library.store.dialect == "sqlite":  # every batch, none of them on the importer's thread
+        assert {main for main, _ in threads} == {False} and sum(n for _, n in threads) == report.added
+    else:
+        assert threads == []  # PostgreSQL indexes the rows itself
+    _full_text_matches_the_items(library)
+    last = library.items_by_id([max(report.item_ids)])[max(report.item_ids)]  # in the last batch indexed
+    word = max(re.findall(r"[A-Za-z]{6,}", last.title), key=len)
+    assert last.id in {item.id for item in library.find(word, limit=None)[0]}
+
+
+def test_an_error_while_indexing_beside_the_import_is_one_clear_error_and_keeps_nothing(tmp_path, monkeypatch):
+    library = Library(tmp_path / "home")  # SQLite: PostgreSQL's index is a column the insert itself writes
+    monkeypatch.setattr(ingest, "BATCH", 300)
+    monkeypatch.setattr(search, "_INDEX", search._INDEX.replace("abstract, body FROM", "abstract, lost FROM"))
+    path = data_file("relevance", "csfcube-dev", "corpus.jsonl.gz")
+    with pytest.raises(LayerwiseError, match="database error: no such column: lost"):
+        library.import_file(str(path))
+    assert library.find()[1] == 0
+    monkeypatch.undo()
+    assert library.import_file(str(path)).added > 2000
+    _full_text_matches_the_items(library)
 
 
 def test_a_shared_landing_page_url_does_not_merge_different_titles(library, tmp_path):

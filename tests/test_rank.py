@@ -166,7 +166,7 @@ def test_a_sync_appends_a_chunk_and_a_change_compacts_the_index(sqlite_library, 
     joined_chunks, before = meta["chunks"], np.array(joined.dense[joined.position[library.resolve("a:a0")]])
     # the change below lands in the very second the index saw last (change stamps count microseconds)
     second = json.loads((folder / "meta.json").read_text())["changed"][:19]
-    monkeypatch.setattr("layerwise.library.change_stamp", lambda: f"{second}.999999Z")
+    monkeypatch.setattr("layerwise.ingest.change_stamp", lambda: f"{second}.999999Z")
     path = tmp_path / "a-abstract.jsonl"  # a change: the paper gets its abstract
     path.write_text(json.dumps({"id": "a0", "title": "Paged attention for serving large language models",
                                 "abstract": "Key-value cache blocks paged like virtual memory."}) + "\n")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from layerwise import dedupe, lookup, references
+from layerwise import ingest, lookup, references
 from layerwise.capture.contract import FeedEntry
 from layerwise.capture.formats import read_file
 from layerwise.capture.targets import resolve_target
 from layerwise.errors import LayerwiseError
 from layerwise.home import Home, open_home, sqlite_file
+from layerwise.ingest import IngestReport
 from layerwise.net import Guard
 from layerwise.records import Item, Skip
 from layerwise.store import Store
@@ -22,35 +22,10 @@ from layerwise.store import feeds as feed_rows
 from layerwise.store import people as people_rows
 from layerwise.store import statuses as status_rows
 from layerwise.store.people import Person
-from layerwise.times import change_stamp, utc_stamp
+from layerwise.times import utc_stamp
 from layerwise.vocab import STATUSES
 
-BATCH = 2000
 BULK_FROM = 4 * 2**20  # bytes of records from which an import loads every key of the library first
-
-
-@dataclass
-class IngestReport:
-    added: int = 0
-    merged: int = 0
-    unchanged: int = 0
-    skipped: list[Skip] = field(default_factory=list)
-    item_ids: list[int] = field(default_factory=list)  # every item a record landed in, in record order
-    feeds_added: int = 0
-    mentioned: int = 0  # cited works the library does not hold yet, noted as mentioned
-
-    @property
-    def seen(self) -> int:
-        return self.added + self.merged + self.unchanged
-
-    def summary(self) -> str:
-        parts = [f"{self.added} added", f"{self.merged} merged into existing items", f"{self.unchanged} already there"]
-        if self.feeds_added:
-            parts.insert(0, f"{self.feeds_added} feeds subscribed")
-        parts += [f"{self.mentioned} cited works noted as mentioned"] if self.mentioned else []
-        if self.skipped:
-            parts.append(f"{len(self.skipped)} skipped (kept {self.seen} of {self.seen + len(self.skipped)} records)")
-        return ", ".join(parts)
 
 
 class Library:
@@ -128,88 +103,8 @@ class Library:
     def ingest(self, records: Iterable[Item | Skip], *, bulk: bool = True,
                on_record: Callable[[int], None] | None = None) -> IngestReport:
         """Store records in one transaction, deduplicated against the library and each other, with what they cite.
-
-        Ctrl-C or an error rolls the whole batch back, so the library is never left half-imported.
-        """
-        report = IngestReport()
-        with self.store.begin(writer=True) as conn:
-            stamp, changed_at = utc_stamp(), change_stamp()  # taken holding the write lock (times.change_stamp)
-            index: dedupe.KeyIndex = dedupe.MemoryKeys.load(self.store, conn) if bulk else dedupe.DatabaseKeys(self.store, conn)
-            linker = references.Linker.start(conn, stamp)
-            next_id = self.store.max_item_id(conn) + 1
-            new: dict[int, Item] = {}
-            changed: dict[int, Item] = {}
-            refs: list[dict[str, Any]] = []
-            tags: list[dict[str, Any]] = []
-
-            def flush() -> None:
-                self.store.insert_items(conn, [i.to_row() for i in new.values()])
-                self.store.update_items(conn, [i.to_row() for i in changed.values()])
-                self.store.insert_refs(conn, refs)
-                self.store.add_tags(conn, tags)
-                for pending in (new, changed, refs, tags):
-                    pending.clear()
-
-            stored: dict[int, Item] = {}  # library items a record merged into, fetched in batches
-
-            def place(record: Item) -> Item | None:
-                """The library item this record becomes or merges into (None when it has no title)."""
-                nonlocal next_id
-                if not record.title:
-                    report.skipped.append(Skip(_where(record), "no title"))
-                    return None
-                match = dedupe.find_match(index, record)
-                if match is None:
-                    record.id, next_id = next_id, next_id + 1
-                    record.added_at, record.updated_at = stamp, changed_at
-                    if record.status not in STATUSES:
-                        record.status = "inbox"
-                    dedupe.release_taken_keys(index, record)
-                    new[record.id] = record
-                    target = record
-                    if not record.mentioned:
-                        report.added += 1
-                else:
-                    target = new.get(match) or changed.get(match) or stored.pop(match, None) or self.store.items(conn, [match])[0]
-                    if record.mentioned:  # a citation of a work the library holds: nothing to merge
-                        return target
-                    if target.mentioned and (twin := dedupe.title_twin(index, record, match)) is not None:
-                        linker.folds[match], match = twin, twin  # the placeholder was this work all along
-                        target = new.get(match) or changed.get(match) or self.store.items(conn, [match])[0]
-                    was_mentioned, known_refs = target.mentioned, set(target.refs)
-                    row_changed = dedupe.merge(target, record, index)
-                    # a reference another item already owns (an id reused across venues) stays with it
-                    record.refs = [r for r in target.refs if r not in known_refs and index.by_ref(*r) in (None, match)]
-                    if row_changed:
-                        target.updated_at = changed_at
-                        if match not in new:
-                            changed[match] = target
-                    if row_changed or record.refs or was_mentioned:
-                        report.merged += 1
-                    else:
-                        report.unchanged += 1
-                    linker.note(target, record, was_mentioned)
-                if match is None:
-                    linker.note(target, record, False)
-                index.remember(target)
-                refs.extend({"source": s, "ref": r, "item_id": target.id, "added_at": stamp} for s, r in record.refs)
-                tags.extend({"item_id": target.id, "tag": t} for t in record.tags)
-                if len(new) + len(changed) >= BATCH:
-                    flush()
-                return target
-
-            for count, record in enumerate(dedupe.prefetching(records, index, stored, next_id, self.store, conn), 1):
-                if on_record:
-                    on_record(count)
-                if isinstance(record, Skip):
-                    report.skipped.append(record)
-                elif (target := place(record)) is not None:
-                    report.item_ids.append(target.library_id)
-            citations = linker.citation_rows(index, place)
-            flush()
-            linker.write(conn, citations)
-            report.mentioned = len(linker.mentions)
-        return report
+        Ctrl-C or an error rolls the whole batch back, so the library is never left half-imported."""
+        return ingest.ingest(self.store, records, bulk=bulk, on_record=on_record)
 
     def add(self, target: str, *, tags: Sequence[str] = (), kind: str | None = None) -> tuple[Item, bool]:
         """Capture one thing (arXiv id or URL, DOI, web URL, PDF path). Returns the item and whether it is new."""
@@ -294,12 +189,6 @@ class Library:
         with self.store.begin() as conn:
             (self.store.remove_tags if remove else self.store.add_tags)(conn, rows)
         return item_ids
-
-
-def _where(item: Item) -> str:
-    if item.refs:
-        return ":".join(item.refs[-1])
-    return item.url or "record"
 
 
 def _check_choice(name: str, value: str, choices: Sequence[str] | None) -> str:

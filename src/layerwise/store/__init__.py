@@ -80,10 +80,10 @@ class Store:
                     if writer and self.dialect == "postgresql":
                         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
                     yield conn
-        except DatabaseError as exc:
+        except (DatabaseError, sqlite3.DatabaseError) as exc:  # sqlite3's own: an import's full-text indexing thread
             if health.damaged(exc):
                 raise self._damaged(exc) from None
-            if isinstance(exc, OperationalError):
+            if isinstance(exc, (OperationalError, sqlite3.OperationalError)):
                 raise LayerwiseError(f"database error: {first_line(exc)}", where=self.display_url) from None
             raise
 
@@ -155,13 +155,17 @@ class Store:
     def max_item_id(self, conn: Connection) -> int:
         return int(scalar(conn, "SELECT coalesce(max(id), 0) FROM items"))
 
-    def insert_items(self, conn: Connection, items: Sequence[dict[str, Any]]) -> None:
+    def insert_items(self, conn: Connection, items: Sequence[dict[str, Any]], full_text: search.Indexer | None = None) -> None:
+        """New items, indexed for full-text search now or by `full_text` (an import's, which indexes per batch)."""
         if not items:
             return
         cols = ", ".join(ITEM_COLUMNS)
         params = ", ".join(f":{c}" for c in ITEM_COLUMNS)
         run(conn, f"INSERT INTO items ({cols}) VALUES ({params})", items)
-        search.index_items(conn, [r["id"] for r in items])
+        if full_text is None:
+            search.index_items(conn, [r["id"] for r in items])
+        else:
+            full_text.add([r["id"] for r in items])
         for status in {r["status"] for r in items if r.get("status", "inbox") != "inbox"}:  # an import of a reading log
             statuses.set_status(conn, [r["id"] for r in items if r.get("status") == status], status, items[0]["added_at"])
         if self.dialect == "postgresql":
