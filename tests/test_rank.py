@@ -472,7 +472,11 @@ def test_embedding_by_distinct_words_gives_the_models_own_vectors():
 
 
 def _workers(monkeypatch, width_off: int = 0) -> list:
-    """Every worker the next builds start (their processes are real; `width_off` makes them fail)."""
+    """Every worker the next builds start (their processes are real; `width_off` makes them fail). They share
+    the sample's items 16 at a time, and the build helps only once its worker has embedded some (a worker
+    starting slower than a small fit ends would otherwise find nothing left)."""
+    import time
+
     from layerwise.represent import index, worker
 
     started: list = []
@@ -482,8 +486,14 @@ def _workers(monkeypatch, width_off: int = 0) -> list:
             super().__init__(database_url, model, ids, scratch, width + width_off, stamp)
             started.append(self)
 
+        def help(self, embed, progress):
+            while not self.done and self.process.poll() is None:
+                time.sleep(0.01)
+            return super().help(embed, progress)
+
     monkeypatch.setattr(index, "Worker", Recorded)
     monkeypatch.setattr(index, "WORKER_FROM", 1)
+    monkeypatch.setattr(worker, "SHARE", 16)
     return started
 
 
@@ -510,6 +520,8 @@ def test_a_first_build_embeds_in_a_worker_process_while_it_fits_tf_idf(library, 
     assert not killed.exists() and running.exists()
     running.unlink()
     assert len(started) == 1 and started[0].process.returncode == 0
+    # the worker took shares from the front, the build from the back, and together they embedded each item once
+    assert started[0].done > 0 and started[0].helped > 0 and started[0].done + started[0].helped == len(alone.ids)
     assert heard[-1] == len(alone.ids) and heard == sorted(heard)
     # on PostgreSQL the worker reads the vectors the first build shared, which the database keeps as float16
     assert np.array_equal(beside.ids, alone.ids) and np.allclose(beside.dense, alone.dense, atol=1e-3)

@@ -148,11 +148,14 @@ def link_all(library: Library, since: int = 0) -> dict[str, int]:
             _insert(conn, concept.slug, confidence, kept)
             named.update(confidence)
             counts[concept.slug] = len(confidence)
+        closest: dict[str, dict[int, float]] = {}  # items no name matched: their most similar concept, if close
         for row in (r for r, i in enumerate(similarity.index.ids) if i > since and int(i) not in named):
             if similarity.best[row] >= SIMILARITY_MIN:
                 slug = similarity.concepts[similarity.best_concept[row]].slug
-                _insert(conn, slug, {int(similarity.index.ids[row]): SIMILARITY_CONFIDENCE}, kept)
-                counts[slug] = counts.get(slug, 0) + 1
+                closest.setdefault(slug, {})[int(similarity.index.ids[row])] = SIMILARITY_CONFIDENCE
+        for slug, confidence in closest.items():  # one statement per concept, not per item
+            _insert(conn, slug, confidence, kept)
+            counts[slug] = counts.get(slug, 0) + len(confidence)
         library.store.set_meta(conn, "links_upto", str(library.store.max_item_id(conn)))
         library.store.set_meta(conn, "links_map", _signature(cmap))
     return counts

@@ -251,7 +251,9 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
         with library.store.reading() as conn:
             tfidf, vocabulary, idf = fit_tfidf(texts(library.store.item_texts(conn)) if count else ["empty"])
         ids = np.array(item_ids or [0], dtype=np.int64)  # id 0: the empty library's stand-in
-        if worker is None or not np.array_equal(ids, listed) or not worker.finish(progress):
+        bare = encoder.encoder if isinstance(encoder, Reporting) else encoder  # the worker counts what it embeds
+        if worker is None or not np.array_equal(ids, listed) or not worker.help(
+                lambda rows: embed_rows(library.store, bare, ids, rows, changed, dense), progress):
             if worker is not None:  # it failed, or the library changed since it began: embedded here instead
                 worker.stop()
             old_rows = {int(i): n for n, i in enumerate(reuse.ids) if int(i) in unchanged} if reuse is not None else {}
