@@ -125,6 +125,8 @@ def link_all(library: Library, since: int = 0) -> dict[str, int]:
     """(Re)compute automatic links for items with an id above `since` (all by default): a concept's names found
     in the title, or in the abstract of an item a little closer to the concept than usual; then, for items no
     name matched, the concept whose text is by far the most similar. Returns links per concept."""
+    import numpy as np
+
     cmap = concept_map(library)
     similarity = _Similarity(library, cmap)
     counts: dict[str, int] = {}
@@ -149,10 +151,10 @@ def link_all(library: Library, since: int = 0) -> dict[str, int]:
             named.update(confidence)
             counts[concept.slug] = len(confidence)
         closest: dict[str, dict[int, float]] = {}  # items no name matched: their most similar concept, if close
-        for row in (r for r, i in enumerate(similarity.index.ids) if i > since and int(i) not in named):
-            if similarity.best[row] >= SIMILARITY_MIN:
-                slug = similarity.concepts[similarity.best_concept[row]].slug
-                closest.setdefault(slug, {})[int(similarity.index.ids[row])] = SIMILARITY_CONFIDENCE
+        ids = similarity.index.ids
+        close = (ids > since) & (similarity.best >= SIMILARITY_MIN) & ~np.isin(ids, np.fromiter(named, np.int64, len(named)))
+        for item_id, j in zip(ids[close].tolist(), similarity.best_concept[close].tolist(), strict=True):
+            closest.setdefault(similarity.concepts[j].slug, {})[item_id] = SIMILARITY_CONFIDENCE
         for slug, confidence in closest.items():  # one statement per concept, not per item
             _insert(conn, slug, confidence, kept)
             counts[slug] = counts.get(slug, 0) + len(confidence)

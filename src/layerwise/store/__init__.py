@@ -24,7 +24,7 @@ from layerwise.home import sqlite_file
 from layerwise.records import Item
 from layerwise.store import engines, health, schema, search, sqlite, statuses
 from layerwise.store.schema import SCHEMA_REVISIONS
-from layerwise.store.sql import OWNER, chunks, column, each, first_line, id_list, me, rows, run, scalar, text, tuples
+from layerwise.store.sql import OWNER, chunks, column, each, first_line, id_list, insert_many, me, rows, run, scalar, text, tuples
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -159,9 +159,7 @@ class Store:
         """New items, indexed for full-text search now or by `full_text` (an import's, which indexes per batch)."""
         if not items:
             return
-        cols = ", ".join(ITEM_COLUMNS)
-        params = ", ".join(f":{c}" for c in ITEM_COLUMNS)
-        run(conn, f"INSERT INTO items ({cols}) VALUES ({params})", items)
+        insert_many(conn, "items", ITEM_COLUMNS, ([row[c] for c in ITEM_COLUMNS] for row in items))
         if full_text is None:
             search.index_items(conn, [r["id"] for r in items])
         else:
@@ -177,11 +175,11 @@ class Store:
         run(conn, f"UPDATE items SET {sets} WHERE id = :id", items)
 
     def insert_refs(self, conn: Connection, refs: Sequence[dict[str, Any]]) -> None:
-        run(conn, "INSERT INTO item_refs (source, ref, item_id, added_at) VALUES (:source, :ref, :item_id, :added_at) "
-                  "ON CONFLICT DO NOTHING", refs)
+        insert_many(conn, "item_refs", ("source", "ref", "item_id", "added_at"),
+                    ((r["source"], r["ref"], r["item_id"], r["added_at"]) for r in refs), " ON CONFLICT DO NOTHING")
 
     def add_tags(self, conn: Connection, tags: Sequence[dict[str, Any]]) -> None:
-        run(conn, "INSERT INTO item_tags (item_id, tag) VALUES (:item_id, :tag) ON CONFLICT DO NOTHING", tags)
+        insert_many(conn, "item_tags", ("item_id", "tag"), ((t["item_id"], t["tag"]) for t in tags), " ON CONFLICT DO NOTHING")
 
     def remove_tags(self, conn: Connection, tags: Sequence[dict[str, Any]]) -> None:
         run(conn, "DELETE FROM item_tags WHERE item_id = :item_id AND tag = :tag", tags)

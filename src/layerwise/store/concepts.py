@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from layerwise.store.sql import me, rows, run, scalar, tuples
+from layerwise.store.sql import insert_many, me, rows, run, scalar, tuples
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -124,8 +124,8 @@ def drop_auto_links(conn: Connection, since: int) -> None:
 
 def add_links(conn: Connection, slug_by_item: Iterable[tuple[int, str, float]], state: str) -> None:
     """New links (item, concept, confidence) in one state."""
-    run(conn, "INSERT INTO item_concepts (item_id, slug, confidence, state) VALUES (:i, :s, :c, :st)",
-        [{"i": i, "s": s, "c": c, "st": state} for i, s, c in slug_by_item])
+    insert_many(conn, "item_concepts", ("item_id", "slug", "confidence", "state"),
+                ((i, s, float(c), state) for i, s, c in slug_by_item))
     _touch(conn)
 
 

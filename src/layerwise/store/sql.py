@@ -53,6 +53,18 @@ def run(conn: Connection, sql: str, params: Mapping[str, Any] | Iterable[Mapping
             conn.execute(text(sql), rows)
 
 
+def insert_many(conn: Connection, table: str, columns: Sequence[str], values: Iterable[Sequence[Any]],
+                suffix: str = "") -> None:
+    """Rows of `values` (in the order of `columns`) inserted in one executemany straight through the driver:
+    SQLAlchemy's handling of each row's parameters is half the time of a bulk insert (0.8 of 1.5 s per 230k
+    rows). `suffix` follows the VALUES (an ON CONFLICT clause)."""
+    batch = [tuple(v) for v in values]
+    if batch:
+        mark = "?" if dialect(conn) == "sqlite" else "%s"  # the drivers' own parameter styles
+        conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+                             f"{suffix}", batch)
+
+
 def _result(conn: Connection, sql: str, params: Mapping[str, Any] | None, expanding: Sequence[str]) -> Any:
     """The rows of a statement, as tuples that also answer by column name."""
     if isinstance(conn, Reader):  # a SQLite transaction that only reads (`Store.reading`)
