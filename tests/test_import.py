@@ -289,6 +289,39 @@ def test_a_bulk_import_indexes_each_batch_for_search_on_a_second_thread(library,
     assert last.id in {item.id for item in library.find(word, limit=None)[0]}
 
 
+def test_ctrl_c_in_a_statement_of_the_import_while_a_batch_is_indexed_beside_it(tmp_path, monkeypatch):
+    """Ctrl-C during one of the importer's statements makes SQLAlchemy close the connection at once, while the
+    thread indexing the last batch is still at work on it: the import stops with the KeyboardInterrupt alone
+    (not an error of the closed connection) and keeps nothing."""
+    from layerwise.store import Store
+
+    library = Library(tmp_path / "home")
+    monkeypatch.setattr(ingest, "BATCH", 300)
+    indexed, refs = search.Indexer._index, Store.insert_refs
+    threading.Timer(0.5, (release := threading.Event()).set).start()
+
+    def slow(self, item_ids):
+        release.wait(10)
+        indexed(self, item_ids)
+
+    def interrupted(self, conn, rows):
+        refs(self, conn, rows)
+        if rows and rows[0]["item_id"] > 300:  # the first batch is being indexed: Ctrl-C comes now
+            conn.invalidate()  # what SQLAlchemy does when a KeyboardInterrupt ends a statement
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(search.Indexer, "_index", slow)
+    monkeypatch.setattr(Store, "insert_refs", interrupted)
+    path = data_file("relevance", "csfcube-dev", "corpus.jsonl.gz")
+    with pytest.raises(KeyboardInterrupt):
+        library.import_file(str(path))
+    assert release.is_set()  # the import waited for the thread before it let go of the connection
+    monkeypatch.undo()
+    assert library.find()[1] == 0
+    assert library.import_file(str(path)).added > 2000
+    _full_text_matches_the_items(library)
+
+
 def test_an_error_while_indexing_beside_the_import_is_one_clear_error_and_keeps_nothing(tmp_path, monkeypatch):
     library = Library(tmp_path / "home")  # SQLite: PostgreSQL's index is a column the insert itself writes
     monkeypatch.setattr(ingest, "BATCH", 300)

@@ -79,14 +79,16 @@ class Indexer:
 
     def wait(self) -> None:
         """Until the batch being indexed is done; its error, if any, is raised here."""
-        running, self._running = self._running, None
-        if running is not None:
-            running.result()
+        if self._running is not None:
+            self._running.result()  # forgotten only once done: a Ctrl-C while waiting leaves it to `abandon`
+            self._running = None
 
     def abandon(self) -> None:
-        """Stop at once, for the transaction to roll back: the statement running is interrupted."""
+        """Stop at once, for the transaction to roll back: the statement running is interrupted. SQLAlchemy may
+        have closed the connection already (it does when Ctrl-C comes during a statement of the importer's)."""
         if self._running is not None:
-            self._raw.interrupt()
+            with suppress(Exception):
+                self._raw.interrupt()
             with suppress(Exception):
                 self.wait()
 
