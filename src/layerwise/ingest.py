@@ -4,7 +4,7 @@ reference graph they bring, written in batches while the full-text index of the 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,11 +43,13 @@ class IngestReport:
 
 
 def ingest(store: Store, records: Iterable[Item | Skip], *, bulk: bool = True,
-           on_record: Callable[[int], None] | None = None) -> IngestReport:
+           on_record: Callable[[int], None] | None = None,
+           on_stored: Callable[[Sequence[Item]], None] | None = None) -> IngestReport:
     """Store records in one transaction, deduplicated against the library and each other, with what they cite.
 
     Ctrl-C or an error rolls the whole batch back, so the library is never left half-imported. A `bulk` import
     loads every key of the library first and indexes each batch for full-text search on a second thread.
+    `on_stored` hears each batch of items written (new or changed), before the transaction commits.
     """
     report = IngestReport()
     with (rare_collections() if bulk else nullcontext()), store.begin(writer=True) as conn, \
@@ -66,7 +68,9 @@ def ingest(store: Store, records: Iterable[Item | Skip], *, bulk: bool = True,
             store.update_items(conn, [i.to_row() for i in changed.values()])
             store.insert_refs(conn, refs)
             store.add_tags(conn, tags)
-            full_text.start()  # last: the next batch is read and placed while SQLite indexes this one
+            full_text.start()  # the next batch is read and placed while SQLite indexes this one
+            if on_stored:
+                on_stored([*new.values(), *changed.values()])
             for pending in (new, changed, refs, tags):
                 pending.clear()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO, cast
@@ -14,6 +14,7 @@ from layerwise.atomic import atomic_file
 from layerwise.errors import DatabaseDamaged, LayerwiseError
 from layerwise.export import EXPORT_FORMATS, export
 from layerwise.library import IngestReport, Library
+from layerwise.records import Item
 from layerwise.reinforce import anki, cards
 from layerwise.store import salvage_library
 
@@ -22,12 +23,13 @@ FORMATS_OUT = (*EXPORT_FORMATS, "anki")
 
 def import_file(library: Library, path: str, *, format: str | None = None, source: str | None = None,
                 mapping: Mapping[str, str] | None = None,
-                on_record: Callable[[int], None] | None = None) -> IngestReport | anki.ImportReport:
+                on_record: Callable[[int], None] | None = None,
+                on_stored: Callable[[Sequence[Item]], None] | None = None) -> IngestReport | anki.ImportReport:
     """An Anki deck (.apkg) becomes cards in your reviews; any other file becomes library items."""
     if format is None and anki.is_apkg(path):
         return anki.import_deck(library, path)
     return library.import_file(path, format=format, source=source, mapping=dict(mapping) if mapping else None,
-                               on_record=on_record)
+                               on_record=on_record, on_stored=on_stored)
 
 
 @dataclass

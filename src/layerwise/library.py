@@ -100,11 +100,11 @@ class Library:
             del self.__dict__["store"]
 
     # -- capture -----------------------------------------------------------------------------------
-    def ingest(self, records: Iterable[Item | Skip], *, bulk: bool = True,
-               on_record: Callable[[int], None] | None = None) -> IngestReport:
+    def ingest(self, records: Iterable[Item | Skip], *, bulk: bool = True, on_record: Callable[[int], None] | None = None,
+               on_stored: Callable[[Sequence[Item]], None] | None = None) -> IngestReport:
         """Store records in one transaction, deduplicated against the library and each other, with what they cite.
         Ctrl-C or an error rolls the whole batch back, so the library is never left half-imported."""
-        return ingest.ingest(self.store, records, bulk=bulk, on_record=on_record)
+        return ingest.ingest(self.store, records, bulk=bulk, on_record=on_record, on_stored=on_stored)
 
     def add(self, target: str, *, tags: Sequence[str] = (), kind: str | None = None) -> tuple[Item, bool]:
         """Capture one thing (arXiv id or URL, DOI, web URL, PDF path). Returns the item and whether it is new."""
@@ -119,14 +119,15 @@ class Library:
 
     def import_file(self, path: str, *, format: str | None = None, source: str | None = None,
                     mapping: dict[str, str] | None = None,
-                    on_record: Callable[[int], None] | None = None) -> IngestReport:
+                    on_record: Callable[[int], None] | None = None,
+                    on_stored: Callable[[Sequence[Item]], None] | None = None) -> IngestReport:
         parsed = read_file(path, format=format, source=source, mapping=mapping)
         if parsed.feeds is not None:
             return self.add_subscriptions(parsed.feeds)
         records = references.endorsed(parsed.records, parsed.source) if parsed.curated else parsed.records
         # a small file into a large library: a few indexed lookups per record beat loading every key (2.7 s at 170k)
         size = Path(path).stat().st_size * (5 if path.endswith(".gz") else 1)
-        return self.ingest(records, on_record=on_record, bulk=size > BULK_FROM)
+        return self.ingest(records, on_record=on_record, on_stored=on_stored, bulk=size > BULK_FROM)
 
     def add_subscriptions(self, entries: Sequence[FeedEntry]) -> IngestReport:
         """Subscriptions from an OPML file: recorded now, fetched by the next `layerwise sync`."""

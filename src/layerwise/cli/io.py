@@ -11,7 +11,7 @@ from layerwise.cli.output import print_json, progress
 from layerwise.errors import LayerwiseError
 from layerwise.interchange import FORMATS_OUT, export_file, import_file
 from layerwise.library import IngestReport
-from layerwise.rank.prepare import prepare
+from layerwise.rank.prepare import ahead, prepare
 from layerwise.reinforce.anki import ImportReport
 
 PARTLY = 3  # the exit code of an import that kept its good records and skipped some
@@ -41,14 +41,14 @@ def import_(ctx: click.Context, files: tuple[str, ...], fmt: str | None, source:
     Exit code 3 when some records were skipped and the rest kept, 2 when a file kept nothing."""
     mapping = {name.removesuffix("_field"): value for name, value in fields.items() if value}
     library, reports, failed, unprepared, preparing = ctx.obj.library, [], False, "", False
-    current = files[0]
+    current, early = files[0], None if no_prepare else ahead(library)  # embeds the items as they are stored
     try:
         with progress(f"importing {click.format_filename(current)}") as bar:
             for current in files:
                 bar.stage(f"importing {click.format_filename(current)}", None)
                 try:
                     reports.append((current, import_file(library, current, format=fmt, source=source, mapping=mapping,
-                                                         on_record=bar)))
+                                                         on_record=bar, on_stored=early)))
                 except LayerwiseError as exc:
                     if len(files) == 1:
                         raise
@@ -58,7 +58,7 @@ def import_(ctx: click.Context, files: tuple[str, ...], fmt: str | None, source:
                                                for _, r in reports)
             if preparing:
                 try:
-                    prepare(library, bar)
+                    prepare(library, bar, early)
                 except (LayerwiseError, OSError) as exc:  # the import is kept; the next command that ranks says it again
                     unprepared = str(exc)
     except KeyboardInterrupt:
@@ -69,6 +69,9 @@ def import_(ctx: click.Context, files: tuple[str, ...], fmt: str | None, source:
             click.echo(f"interrupted: nothing from {current} was imported"
                        + (f"; {done} imported before it" if done else "; the library is unchanged"), err=True)
         sys.exit(130)
+    finally:
+        if early is not None:
+            early.stop()
     _report(reports, as_json, len(files) > 1)
     if unprepared:
         click.echo(f"warning: the items were imported, but embedding and linking them failed: {unprepared}", err=True)

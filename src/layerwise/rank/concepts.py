@@ -25,7 +25,7 @@ from layerwise.vocab import STUDIED_STATUSES
 
 if TYPE_CHECKING:
     from layerwise.library import Library
-    from layerwise.represent.index import Index
+    from layerwise.represent.indexed import Index
 
 FRONTIER_WEIGHT = 1.0
 NEW_ANGLE_WEIGHT = 0.8  # below the frontier: wide before deep

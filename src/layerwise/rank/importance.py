@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from layerwise.library import Library
-    from layerwise.represent.index import Index
+    from layerwise.represent.indexed import Index
 
 LIST_FULL = 200
 ENDORSED_FULL = 3

@@ -14,7 +14,7 @@ import numpy as np
 from layerwise.represent.scores import zscore
 
 if TYPE_CHECKING:
-    from layerwise.represent.index import Index
+    from layerwise.represent.indexed import Index
 
 MIN_LABELS = 5
 UNLABELLED_NEGATIVES = 10000

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from layerwise.concepts.linking import ensure_linked, unlinked
+from layerwise.represent.early import Early
 from layerwise.represent.index import load_index, pending
 
 if TYPE_CHECKING:
@@ -27,14 +28,23 @@ def work(library: Library) -> int:
     return pending(library) or unlinked(library)
 
 
-def prepare(library: Library, progress: Progress | None = None) -> None:
+def ahead(library: Library) -> Early | None:
+    """What embeds an import's items as it stores them (`ingest`'s `on_stored`), for `prepare(early=...)`: on
+    SQLite, where the build reads them from the same machine (on PostgreSQL the team's machines share vectors
+    through the database instead). `stop()` it once prepared."""
+    if library.store.dialect != "sqlite":
+        return None
+    return Early(library.home.config().get("embedding_model"), library.home.path)
+
+
+def prepare(library: Library, progress: Progress | None = None, early: Early | None = None) -> None:
     """Bring the representations and the concept links up to date. Each step writes whole or not at all, so
     an interruption leaves the library and its index usable, with the rest done on next use."""
     todo = pending(library)
     if todo:
         if progress:
             progress.stage("embedding your items", todo)
-        load_index(library, progress=progress)
+        load_index(library, progress=progress, early=early)
     if unlinked(library):
         if progress:
             progress.stage("linking your items to the concept map", None)

@@ -29,7 +29,7 @@ from layerwise.rank.learned import learned_scores
 from layerwise.rank.reasons import Reason, dump, load, quoted, render
 from layerwise.rank.works import SAME_WORK, work_keys
 from layerwise.represent.dense import Encoder
-from layerwise.represent.index import Index
+from layerwise.represent.indexed import Index
 from layerwise.represent.lexical import TOKEN_PATTERN
 from layerwise.represent.scores import zscore
 from layerwise.store.profile import Focus

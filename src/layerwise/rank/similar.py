@@ -22,7 +22,7 @@ from layerwise.store import graph as graph_rows
 
 if TYPE_CHECKING:
     from layerwise.library import Library
-    from layerwise.represent.index import Index
+    from layerwise.represent.indexed import Index
 
 FEEDBACK_DOCS = 5
 FEEDBACK_WEIGHT = 0.5

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from layerwise.represent.index import Index
+    from layerwise.represent.indexed import Index
 
 SAME_WORK = 0.95  # embeddings this close (or one title key) are two copies of one work
 

@@ -120,10 +120,16 @@ def scratch_dense(path: Path, rows: int, dim: int) -> np.ndarray:
     """A file of zeroed embeddings to compute a build's into: they live on disk, not in the process's memory (a
     gigabyte at a million items), until `write_whole` copies them into the index."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    for left in path.parent.glob("index.embeddings.*.tmp"):  # a killed build's (a gigabyte at a million items)
-        if left != path and not _running(left.name.split(".")[2]):
-            left.unlink(missing_ok=True)
+    clear_stale_scratch(path.parent)
     return np.memmap(path, dtype=np.float32, mode="w+", shape=(max(rows, 1), dim))[:rows]
+
+
+def clear_stale_scratch(home: Path) -> None:
+    """Removes the scratch files (`index.WHAT.PID.tmp`) of builds and imports that were killed: a gigabyte of
+    embeddings at a million items."""
+    for left in home.glob("index.*.*.tmp"):
+        if not _running(left.name.split(".")[2]):
+            left.unlink(missing_ok=True)
 
 
 def _running(pid: str) -> bool:

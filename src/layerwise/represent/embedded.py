@@ -70,6 +70,10 @@ class Reporting:
         before = self.done
         return in_batches(self.encoder.encode, texts, lambda n: self._report(before + n), self.BATCH)
 
+    def skip(self, count: int) -> None:
+        """Counts items as embedded that were not embedded here (an import embedded them early)."""
+        self._report(self.done + count)
+
     def _report(self, done: int) -> None:
         self.done = done
         self.progress(done)

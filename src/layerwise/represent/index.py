@@ -10,13 +10,11 @@ vocabulary that no longer fits, rewrite it whole into a temporary folder that is
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +23,11 @@ import numpy as np
 from layerwise.represent import changes, chunks
 from layerwise.represent import dense as embeddings
 from layerwise.represent.dense import Encoder
+from layerwise.represent.early import Early, digest, digests
 from layerwise.represent.embedded import Reporting, embed_items, embed_rows, item_text
-from layerwise.represent.lexical import TOKEN_PATTERN, fit_tfidf
-from layerwise.represent.stacked import Stacked, runs, stack
+from layerwise.represent.indexed import Index
+from layerwise.represent.lexical import fit_tfidf
+from layerwise.represent.stacked import runs, stack
 from layerwise.represent.worker import WORKER_FROM, Worker
 
 if TYPE_CHECKING:
@@ -35,60 +35,14 @@ if TYPE_CHECKING:
 
 VERSION = 4
 MAX_CHUNKS = 16  # chunks before the appended ones are joined into one (the first, the largest, stays)
-
-
-@dataclass
-class Index:
-    ids: np.ndarray  # item ids, row order of the matrices
-    tfidf: Stacked  # L2-normalised rows, in chunks
-    dense: np.ndarray  # float32, L2-normalised rows
-    vocabulary_source: dict[str, int] | Path  # the fitted vocabulary, or its file, read when first needed
-    idf: np.ndarray
-    serial: str = ""  # the `meta.json` it was read from or written as (each write has its own)
-    _vectorizer: Any = field(default=None, repr=False, compare=False)  # built on first use: checking a large
-    # vocabulary costs ~0.1 s, once per index rather than once per query
-
-    def rows(self, item_ids: list[int]) -> np.ndarray:
-        if len(item_ids) <= 8:  # a query or two: scanning beats sorting every id (9 ms at 170k items)
-            return np.array([int(np.argmax(self.ids == item_id)) for item_id in item_ids], dtype=np.int64)
-        order = np.argsort(self.ids)
-        return order[np.searchsorted(self.ids, item_ids, sorter=order)]
-
-    @functools.cached_property
-    def position(self) -> dict[int, int]:
-        """Item id -> row, built once per index (0.15 s at 170k items)."""
-        return {item_id: row for row, item_id in enumerate(self.ids.tolist())}
-
-    @functools.cached_property
-    def vocabulary(self) -> dict[str, int]:
-        """Term -> column. Read on first use: ~0.3 s of JSON at 170k items that `similar` on a stored item never
-        needs."""
-        source = self.vocabulary_source
-        return source if isinstance(source, dict) else dict(json.loads(source.read_text()))
-
-    def vectorize(self, texts: list[str]) -> Any:
-        from scipy import sparse
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        if not texts:
-            return sparse.csr_matrix((0, len(self.vocabulary)), dtype=np.float32)
-
-        if self._vectorizer is None:
-            vectorizer = TfidfVectorizer(token_pattern=TOKEN_PATTERN, stop_words="english", sublinear_tf=True,
-                                         vocabulary=self.vocabulary, dtype=np.float32)
-            vectorizer.idf_ = self.idf
-            self._vectorizer = vectorizer
-        return self._vectorizer.transform(texts)
-
-
 REFIT_GROWTH = 0.2  # refit tf-idf's vocabulary and idf once the library changed size by a fifth
 OVERLAY_SHARE = 0.05  # changed items are kept beside the rows they replace up to this share of rows, then rewritten
 
 
-def load_index(library: Library, progress: Callable[[int], None] | None = None) -> Index:
+def load_index(library: Library, progress: Callable[[int], None] | None = None, early: Early | None = None) -> Index:
     """The index, brought up to date: embeddings are computed only for items added or changed since it was
     written (each item is embedded once), tf-idf rows likewise with the fitted vocabulary. `progress` hears
-    how many items have been embedded so far."""
+    how many items have been embedded so far; `early` holds the vectors an import had embedded as it went."""
     config = library.home.config()
     model_key = str(config.get("embedding_model") or "default")
     folder = library.home.path / "index"
@@ -97,7 +51,9 @@ def load_index(library: Library, progress: Callable[[int], None] | None = None) 
     if cached and cached[0] == (count, changed, model_key):
         return cached[1]
     known = cached[1] if cached and cached[0][2] == model_key else None
-    index = _load_current(library, config, model_key, folder, count, changed, progress, known)
+    if early is not None and early.model != config.get("embedding_model"):
+        early = None  # embedded with another model
+    index = _load_current(library, config, model_key, folder, count, changed, progress, known, early)
     _CACHE[str(folder)] = ((count, changed, model_key), index)  # the state read before: a later change is seen
     return index
 
@@ -108,27 +64,28 @@ _CACHE: dict[str, tuple[tuple[int, str, str], Index]] = {}
 
 
 def _load_current(library: Library, config: dict[str, Any], model_key: str, folder: Path, count: int,
-                  changed: str, progress: Callable[[int], None] | None = None, known: Index | None = None) -> Index:
+                  changed: str, progress: Callable[[int], None] | None = None, known: Index | None = None,
+                  early: Early | None = None) -> Index:
     def encoder() -> Encoder:
         chosen = embeddings.encoder_for(config)
         return Reporting(chosen, progress) if progress else chosen
 
     meta = chunks.read_meta(folder)
     if meta.get("version") != VERSION or meta.get("model") != model_key:
-        return _build(library, encoder(), model_key, folder, progress=progress)
+        return _build(library, encoder(), model_key, folder, progress=progress, early=early)
     if known is not None and known.serial and known.serial == meta.get("serial"):
         index = known  # this process holds what the files hold: no need to read them again
     else:
         try:
             index = _read(folder, meta)
         except (OSError, ValueError):
-            return _build(library, encoder(), model_key, folder, progress=progress)  # a damaged cache is rebuilt
+            return _build(library, encoder(), model_key, folder, progress=progress, early=early)  # damaged: rebuilt
     if meta.get("items") == count and meta.get("changed") == changed:
         return index
     fitted = max(int(meta.get("fitted_items", 1)), 1)
     if abs(count - fitted) / fitted > REFIT_GROWTH:
-        return _build(library, encoder(), model_key, folder, reuse=index)
-    return _update(library, index, encoder(), model_key, folder, meta)
+        return _build(library, encoder(), model_key, folder, reuse=index, early=early)
+    return _update(library, index, encoder(), model_key, folder, meta, early)
 
 
 def pending(library: Library) -> int:
@@ -148,7 +105,8 @@ def pending(library: Library) -> int:
     return max(abs(count - int(meta.get("items", 0))), 1)
 
 
-def _update(library: Library, index: Index, encoder: Encoder, model_key: str, folder: Path, meta: dict[str, Any]) -> Index:
+def _update(library: Library, index: Index, encoder: Encoder, model_key: str, folder: Path, meta: dict[str, Any],
+            early: Early | None = None) -> Index:
     """Embed what was added or changed since the index was written. New items (the usual sync) are appended as a
     chunk, and changed ones written to an overlay beside the rows they replace, their embeddings over the old
     ones. Removed items, or an overlay past a share of the index, rewrite it whole (embedding nothing again)."""
@@ -166,8 +124,10 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
     texts = [item_text(r[1], r[2]) for r in fresh]
     new_ids = np.array([r[0] for r in fresh], dtype=np.int64)
     new_tfidf = index.vectorize(texts)
-    new_dense = embed_items(library.store, encoder, new_ids, texts, changed) if texts else np.zeros((0, index.dense.shape[1]),
-                                                                                         dtype=np.float32)
+    new_dense = np.zeros((len(texts), index.dense.shape[1]), dtype=np.float32)
+    todo = early.take(new_ids, digests(texts), new_dense) if early is not None else np.arange(len(texts))
+    if len(todo):
+        new_dense[todo] = embed_items(library.store, encoder, new_ids[todo], [texts[n] for n in todo], changed)
     held = np.flatnonzero(np.isin(new_ids, index.ids))  # changed items, rows of `new_*`
     replaced = index.rows(new_ids[held].tolist()) if len(held) else np.zeros(0, dtype=np.int64)
     overlaid = np.unique(np.concatenate([index.tfidf.replaced, replaced]))
@@ -217,13 +177,15 @@ def _update(library: Library, index: Index, encoder: Encoder, model_key: str, fo
 
 
 def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reuse: Index | None = None,
-           progress: Callable[[int], None] | None = None) -> Index:
+           progress: Callable[[int], None] | None = None, early: Early | None = None) -> Index:
     """Fit tf-idf on the whole library; embed every item, reusing vectors of an older index when the
-    model is the same (a refit must not re-embed what has not changed), else in a worker during the fit."""
+    model is the same (a refit must not re-embed what has not changed) or those an import embedded `early`,
+    else in a worker during the fit."""
     count, changed = changes.state(library)
     reusing = reuse is not None and len(reuse.ids)
     old_changed = str(json.loads((folder / "meta.json").read_text()).get("changed", "")) if reusing else ""
     item_ids: list[int] = []
+    digested: list[bytes] = []  # of each text, to match those embedded early
     unchanged: set[int] = set()
     width = reuse.dense.shape[1] if reuse is not None else encoder.encode([]).shape[1]
     scratch, worker = folder.with_name(f"index.embeddings.{os.getpid()}.tmp"), None
@@ -235,10 +197,13 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
                 unchanged.add(item_id)
             if worker is not None and not len(item_ids) % 4096:
                 worker.report(progress)
-            yield item_text(title, abstract)
+            text = item_text(title, abstract)
+            if early is not None:
+                digested.append(digest(text))
+            yield text
 
     try:
-        if reuse is None and count >= WORKER_FROM:
+        if reuse is None and count >= WORKER_FROM and (early is None or count - early.sent >= WORKER_FROM):
             listed = changes.all_ids(library)
             dense = chunks.scratch_dense(scratch, len(listed), width)
             try:
@@ -259,6 +224,10 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
             old_rows = {int(i): n for n, i in enumerate(reuse.ids) if int(i) in unchanged} if reuse is not None else {}
             todo = np.array([n for n, i in enumerate(ids.tolist()) if i not in old_rows], dtype=np.int64)
             dense = chunks.scratch_dense(scratch, len(ids), width)
+            if early is not None and count:
+                todo = early.take(ids, np.frombuffer(b"".join(digested), dtype="<u8"), dense, todo)
+                if isinstance(encoder, Reporting):
+                    encoder.skip(len(ids) - len(old_rows) - len(todo))
             embed_rows(library.store, encoder, ids, todo, changed, dense)
             if reuse is not None and old_rows:  # what an older index holds already is copied, not computed again
                 position = {i: n for n, i in enumerate(ids.tolist())}
