@@ -1,5 +1,6 @@
 """Ingest speed (issue 16): an import's items are embedded by a worker process as they are stored, and the index
-build after it takes those vectors where the texts match, embedding only the rest itself."""
+build after it takes those vectors where the texts match, embedding only the rest itself, while a second process
+counts half of the texts' terms for its tf-idf fit."""
 
 from __future__ import annotations
 
@@ -37,10 +38,27 @@ def _counting_embeds(monkeypatch) -> list[int]:
     return counted
 
 
-def _alone(library):
+def _helpers(monkeypatch) -> list:
+    """Every process the next builds start to count half of the terms (from the first item on)."""
+    from layerwise.represent import counting, index
+
+    started: list = []
+
+    class Recorded(counting.Counting):
+        def __init__(self, *args):
+            super().__init__(*args)
+            started.append(self)
+
+    monkeypatch.setattr(index, "Counting", Recorded)
+    monkeypatch.setattr(index, "COUNT_FROM", 1)
+    return started
+
+
+def _alone(library, monkeypatch):
     """The index a build computes all by itself, then forgotten."""
     from layerwise.represent import index
 
+    monkeypatch.setattr(index, "COUNT_FROM", 10**9)
     built = index.load_index(library)
     index.drop_index(library)
     return built
@@ -48,6 +66,8 @@ def _alone(library):
 
 def test_an_import_is_embedded_as_it_is_stored_and_the_build_only_fits_tf_idf(sqlite_library, early_from_one,
                                                                                monkeypatch):
+    """The build embeds nothing itself, counts half of the terms in another process, and writes the index a
+    build alone would: the same vectors, tf-idf rows and vocabulary."""
     from layerwise.rank.prepare import ahead, prepare
     from layerwise.represent import changes, chunks
 
@@ -64,7 +84,7 @@ def test_an_import_is_embedded_as_it_is_stored_and_the_build_only_fits_tf_idf(sq
     assert not stale.exists() and running.exists()
     running.unlink()
 
-    counted = _counting_embeds(monkeypatch)
+    counted, helpers = _counting_embeds(monkeypatch), _helpers(monkeypatch)
     heard: dict[str, list[int]] = {}
 
     class Bar:
@@ -78,13 +98,15 @@ def test_an_import_is_embedded_as_it_is_stored_and_the_build_only_fits_tf_idf(sq
     early.stop()
     assert early.process.returncode == 0 and not early.scratch.exists()
     assert sum(counted) == 0  # every item's vector came from the import
+    assert len(helpers) == 1 and helpers[0].process.returncode == 0 and not helpers[0].scratch.exists()
     from layerwise.represent.index import load_index
 
     built = load_index(library)
-    alone = _alone(library)
+    alone = _alone(library, monkeypatch)
     assert heard["embedding your items"][-1] == len(alone.ids)  # the progress counts the items embedded early
     assert np.array_equal(built.ids, alone.ids) and np.array_equal(built.dense, alone.dense)
     assert (built.tfidf.tocsr() != alone.tfidf.tocsr()).nnz == 0
+    assert built.vocabulary == alone.vocabulary and np.array_equal(built.idf, alone.idf)
 
 
 def test_a_vector_sent_for_a_text_the_library_does_not_hold_is_computed_again(sqlite_library, early_from_one,
@@ -100,16 +122,17 @@ def test_a_vector_sent_for_a_text_the_library_does_not_hold_is_computed_again(sq
     early = ahead(library)
     assert early is not None
     library.import_file(str(SAMPLE_PATH), source="arxiv", on_stored=early)
-    some = changes.all_ids(library)[:3].tolist()
+    listed = changes.all_ids(library)
+    some = listed[[0, len(listed) // 2 + 1, -1]].tolist()  # in the half the build counts, and the other
     # as if a later import had merged new abstracts into these, then been rolled back: the last texts sent
     early([Item(id=i, title="A rolled-back title", abstract=f"never committed {i}") for i in some])
-    counted = _counting_embeds(monkeypatch)
+    counted, helpers = _counting_embeds(monkeypatch), _helpers(monkeypatch)
     try:
         built = load_index(library, early=early)
     finally:
         early.stop()
-    assert sum(counted) == len(some)
-    alone = _alone(library)
+    assert sum(counted) == len(some) and len(helpers) == 1
+    alone = _alone(library, monkeypatch)
     assert np.array_equal(built.ids, alone.ids) and np.array_equal(built.dense, alone.dense)
 
 
@@ -124,7 +147,7 @@ def test_the_build_embeds_everything_itself_when_the_early_worker_fails(sqlite_l
     from layerwise.represent.index import load_index
 
     sqlite_library.import_file(str(SAMPLE_PATH), source="arxiv")
-    alone = _alone(sqlite_library)
+    alone = _alone(sqlite_library, monkeypatch)
     counted = _counting_embeds(monkeypatch)
     python = sys.executable
     for breaking in ("kill", "no interpreter"):
@@ -203,3 +226,48 @@ def test_the_import_command_embeds_early_and_leaves_nothing_behind(cli, early_fr
     library = Library(home)
     assert len(changes.all_ids(library)) == before
     library.close()
+
+
+def test_half_of_the_terms_counted_by_another_process_make_the_fit_of_one(sqlite_library, monkeypatch):
+    """Counts appended from another `TermCounts`, split anywhere, number the columns as one pass does; a helper
+    process that fails (a database it cannot read) or cannot start leaves its half to the build, with the
+    same index."""
+    import sys
+
+    from layerwise.represent import changes, counting, index
+    from layerwise.represent.embedded import item_text
+    from layerwise.represent.lexical import TermCounts, fit_tfidf
+
+    library = sqlite_library
+    library.import_file(str(SAMPLE_PATH), source="arxiv")
+    with library.store.reading() as conn:
+        texts = [item_text(title, abstract) for _, title, abstract, _ in library.store.item_texts(conn)]
+    texts += ["", "the of and", "Attention attention ATTENTION is all"]  # no words, only stop words, repeats
+    whole, vocabulary, idf = fit_tfidf(texts)
+    for split in (0, 1, len(texts) // 2, len(texts) - 2, len(texts)):
+        first, second = TermCounts(), TermCounts()
+        first.count(texts[:split])
+        second.count(texts[split:])
+        first.extend(second.terms(), *second.arrays())
+        matrix, joined, weights = first.tfidf()
+        assert joined == vocabulary and np.array_equal(weights, idf) and (matrix != whole).nnz == 0, split
+
+    alone = _alone(library, monkeypatch)
+
+    class Failing(counting.Counting):
+        def __init__(self, database_url, after, scratch):
+            super().__init__(f"sqlite:///{library.home.path}", after, scratch)  # a folder: no database opens
+            failed.append(self)
+
+    failed: list = []
+    monkeypatch.setattr(index, "Counting", Failing)
+    monkeypatch.setattr(index, "COUNT_FROM", 1)
+    built = index.load_index(library)
+    assert len(failed) == 1 and failed[0].process.returncode != 0 and not failed[0].scratch.exists()
+    assert np.array_equal(built.ids, changes.all_ids(library)) and (built.tfidf.tocsr() != alone.tfidf.tocsr()).nnz == 0
+
+    index.drop_index(library)
+    monkeypatch.setattr(sys, "executable", str(library.home.path / "no-python"))
+    built = index.load_index(library)
+    assert len(failed) == 1 and (built.tfidf.tocsr() != alone.tfidf.tocsr()).nnz == 0
+    assert built.vocabulary == alone.vocabulary

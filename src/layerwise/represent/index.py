@@ -15,6 +15,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,11 +23,12 @@ import numpy as np
 
 from layerwise.represent import changes, chunks
 from layerwise.represent import dense as embeddings
+from layerwise.represent.counting import COUNT_FROM, Counting
 from layerwise.represent.dense import Encoder
 from layerwise.represent.early import Early, digest, digests
 from layerwise.represent.embedded import Reporting, embed_items, embed_rows, item_text
 from layerwise.represent.indexed import Index
-from layerwise.represent.lexical import fit_tfidf
+from layerwise.represent.lexical import TermCounts
 from layerwise.represent.stacked import runs, stack
 from layerwise.represent.worker import WORKER_FROM, Worker
 
@@ -185,10 +187,10 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
     reusing = reuse is not None and len(reuse.ids)
     old_changed = str(json.loads((folder / "meta.json").read_text()).get("changed", "")) if reusing else ""
     item_ids: list[int] = []
-    digested: list[bytes] = []  # of each text, to match those embedded early
+    digested = bytearray()  # each text's digest, to match the vectors embedded early
     unchanged: set[int] = set()
     width = reuse.dense.shape[1] if reuse is not None else encoder.encode([]).shape[1]
-    scratch, worker = folder.with_name(f"index.embeddings.{os.getpid()}.tmp"), None
+    scratch, worker, helper = folder.with_name(f"index.embeddings.{os.getpid()}.tmp"), None, None
 
     def texts(rows: Iterable[tuple[int, str, str | None, str]]) -> Iterator[str]:
         for item_id, title, abstract, stamp in rows:
@@ -199,7 +201,7 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
                 worker.report(progress)
             text = item_text(title, abstract)
             if early is not None:
-                digested.append(digest(text))
+                digested.extend(digest(text))
             yield text
 
     try:
@@ -211,10 +213,18 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
                                 scratch, width, changed)
             except OSError:  # no interpreter to start (an embedded Python): the build embeds itself
                 worker = None
+        if reuse is None and worker is None and count >= COUNT_FROM:  # the second core is free: it counts half
+            listed = changes.all_ids(library)
+            with suppress(OSError):  # no interpreter to start: the build counts every text itself
+                helper = Counting(library.database_url, int(listed[len(listed) // 2]), scratch.with_suffix(".counts"))
         # the texts stream from the database into the fit and are read again, a batch at a time, to be
         # embedded: never all in memory (1.6 GB at a million items)
+        counts = TermCounts()
         with library.store.reading() as conn:
-            tfidf, vocabulary, idf = fit_tfidf(texts(library.store.item_texts(conn)) if count else ["empty"])
+            counts.count(texts(library.store.item_texts(conn, upto=helper.after if helper else None)) if count else ["empty"])
+            if helper is not None and not helper.add_to(counts, item_ids, digested):  # it failed: counted here
+                counts.count(texts(library.store.item_texts(conn, after=helper.after)))
+        tfidf, vocabulary, idf = counts.tfidf()
         ids = np.array(item_ids or [0], dtype=np.int64)  # id 0: the empty library's stand-in
         bare = encoder.encoder if isinstance(encoder, Reporting) else encoder  # the worker counts what it embeds
         if worker is None or not np.array_equal(ids, listed) or not worker.help(
@@ -225,7 +235,7 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
             todo = np.array([n for n, i in enumerate(ids.tolist()) if i not in old_rows], dtype=np.int64)
             dense = chunks.scratch_dense(scratch, len(ids), width)
             if early is not None and count:
-                todo = early.take(ids, np.frombuffer(b"".join(digested), dtype="<u8"), dense, todo)
+                todo = early.take(ids, np.frombuffer(digested, dtype="<u8"), dense, todo)
                 if isinstance(encoder, Reporting):
                     encoder.skip(len(ids) - len(old_rows) - len(todo))
             embed_rows(library.store, encoder, ids, todo, changed, dense)
@@ -239,6 +249,8 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
     finally:
         if worker is not None:
             worker.stop()
+        if helper is not None:
+            helper.stop()
         scratch.unlink(missing_ok=True)
 
 

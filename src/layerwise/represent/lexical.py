@@ -25,45 +25,80 @@ def _counts(texts: Sequence[str], min_df: int = 1) -> tuple[Any, Any]:
     return vectorizer.fit_transform(texts), vectorizer
 
 
-def fit_tfidf(texts: Iterable[str]) -> tuple[Any, dict[str, int], np.ndarray]:
-    """L2-normalised tf-idf rows (sublinear tf, smoothed idf), their vocabulary and idf: what scikit-learn's
-    TfidfVectorizer fits, with its tokenizer, but counted into compact arrays as the texts stream by.
-    Its own fit holds every entry as Python integers, 2.1 GB at a million abstracts; this holds 8 bytes per
-    entry. Columns are numbered in order of first appearance (any numbering serves: the vocabulary says which)."""
-    from scipy import sparse
-    from sklearn.feature_extraction.text import TfidfVectorizer
+class TermCounts:
+    """Each text's term counts, numbered by term in order of first appearance, counted into compact arrays as the
+    texts stream by: scikit-learn's own fit holds every entry as Python integers, 2.1 GB at a million abstracts;
+    these are 8 bytes an entry. Counts made elsewhere (another process) join them with `extend`."""
 
-    analyze = TfidfVectorizer(token_pattern=TOKEN_PATTERN, stop_words="english").build_analyzer()
-    numbered: defaultdict[str, int] = defaultdict()
-    numbered.default_factory = numbered.__len__  # a new term gets the next column
-    columns, counts, indptr = array("i"), array("f"), array("q", [0])
-    for text in texts:
-        seen = Counter(map(numbered.__getitem__, analyze(text)))  # counted in C: a quarter of the fit's time less
-        columns.extend(seen.keys())
-        counts.extend(seen.values())
-        indptr.append(len(columns))
-    rows, vocabulary = len(indptr) - 1, dict(numbered)
-    del numbered
-    matrix = sparse.csr_matrix((np.frombuffer(counts, dtype=np.float32), np.frombuffer(columns, dtype=np.int32),
-                                np.frombuffer(indptr, dtype=np.int64)), shape=(rows, len(vocabulary)), copy=False)
-    matrix.sort_indices()
-    df = np.bincount(matrix.indices, minlength=len(vocabulary)).astype(np.float32)
-    idf = np.log(np.float32(rows + 1) / (df + 1)) + np.float32(1)  # as scikit-learn smooths it, in float32
-    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
-    for start in range(0, rows, BLOCK_ROWS):  # a block of rows at a time: no temporary as large as the matrix
-        stop = min(start + BLOCK_ROWS, rows)
-        block, lengths = slice(indptr[start], indptr[stop]), np.diff(indptr[start:stop + 1])
-        weights = data[block]
-        np.log(weights, out=weights)
-        weights += 1
-        weights *= idf[indices[block]]
-        norms = np.zeros(stop - start, dtype=np.float32)
-        filled = lengths > 0
-        if filled.any():
-            norms[filled] = np.sqrt(np.add.reduceat(weights * weights, (indptr[start:stop] - indptr[start])[filled]))
-        norms[~filled] = 1
-        weights /= np.repeat(norms, lengths)
-    return matrix, vocabulary, idf
+    def __init__(self) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.analyze = TfidfVectorizer(token_pattern=TOKEN_PATTERN, stop_words="english").build_analyzer()
+        self.numbered: defaultdict[str, int] = defaultdict()
+        self.numbered.default_factory = self.numbered.__len__  # a new term gets the next column
+        self.columns, self.counts, self.indptr = array("i"), array("f"), array("q", [0])
+
+    def count(self, texts: Iterable[str]) -> None:
+        analyze, number, columns, counts, indptr = (self.analyze, self.numbered.__getitem__, self.columns,
+                                                    self.counts, self.indptr)
+        for text in texts:
+            seen = Counter(map(number, analyze(text)))  # counted in C: a quarter of the fit's time less
+            columns.extend(seen.keys())
+            counts.extend(seen.values())
+            indptr.append(len(columns))
+
+    def terms(self) -> list[str]:
+        return list(self.numbered)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(indptr, columns, counts) of the rows counted so far."""
+        return (np.frombuffer(self.indptr, dtype=np.int64), np.frombuffer(self.columns, dtype=np.int32),
+                np.frombuffer(self.counts, dtype=np.float32))
+
+    def extend(self, terms: Sequence[str], indptr: np.ndarray, columns: np.ndarray, counts: np.ndarray) -> None:
+        """Appends rows another `TermCounts` counted (`terms`: its numbering); the columns are numbered as if
+        these had counted every row in order."""
+        renumbered = np.fromiter(map(self.numbered.__getitem__, terms), dtype=np.int32, count=len(terms))
+        base = len(self.columns)
+        self.columns.frombytes(renumbered[columns].tobytes())
+        self.counts.frombytes(np.asarray(counts, dtype=np.float32).tobytes())
+        self.indptr.frombytes((np.asarray(indptr[1:], dtype=np.int64) + base).tobytes())
+
+    def tfidf(self) -> tuple[Any, dict[str, int], np.ndarray]:
+        """L2-normalised tf-idf rows (sublinear tf, smoothed idf), their vocabulary and idf."""
+        from scipy import sparse
+
+        rows, vocabulary = len(self.indptr) - 1, dict(self.numbered)
+        del self.numbered
+        matrix = sparse.csr_matrix((np.frombuffer(self.counts, dtype=np.float32), np.frombuffer(self.columns, dtype=np.int32),
+                                    np.frombuffer(self.indptr, dtype=np.int64)), shape=(rows, len(vocabulary)), copy=False)
+        matrix.sort_indices()
+        df = np.bincount(matrix.indices, minlength=len(vocabulary)).astype(np.float32)
+        idf = np.log(np.float32(rows + 1) / (df + 1)) + np.float32(1)  # as scikit-learn smooths it, in float32
+        indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+        for start in range(0, rows, BLOCK_ROWS):  # a block of rows at a time: no temporary as large as the matrix
+            stop = min(start + BLOCK_ROWS, rows)
+            block, lengths = slice(indptr[start], indptr[stop]), np.diff(indptr[start:stop + 1])
+            weights = data[block]
+            np.log(weights, out=weights)
+            weights += 1
+            weights *= idf[indices[block]]
+            norms = np.zeros(stop - start, dtype=np.float32)
+            filled = lengths > 0
+            if filled.any():
+                norms[filled] = np.sqrt(np.add.reduceat(weights * weights, (indptr[start:stop] - indptr[start])[filled]))
+            norms[~filled] = 1
+            weights /= np.repeat(norms, lengths)
+        return matrix, vocabulary, idf
+
+
+def fit_tfidf(texts: Iterable[str]) -> tuple[Any, dict[str, int], np.ndarray]:
+    """What scikit-learn's TfidfVectorizer fits (sublinear tf, smoothed idf), with its tokenizer, in compact
+    arrays (`TermCounts`). Columns are numbered in order of first appearance (any numbering serves: the
+    vocabulary says which)."""
+    counts = TermCounts()
+    counts.count(texts)
+    return counts.tfidf()
 
 
 def bm25_scores(query_text: str, docs: Sequence[str], k1: float = 1.2, b: float = 0.75) -> np.ndarray:

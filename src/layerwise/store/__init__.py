@@ -259,10 +259,13 @@ class Store:
         changed = scalar(conn, "SELECT max(updated_at) FROM items")
         return int(count or 0), str(changed or "")
 
-    def item_texts(self, conn: Connection) -> Iterator[tuple[int, str, str | None, str]]:
-        """(id, title, abstract, updated_at) of every item, by id, one at a time (a million abstracts are over a
-        gigabyte: the caller keeps what it needs of them)."""
-        return ((int(r[0]), r[1], r[2], str(r[3])) for r in each(conn, "SELECT id, title, abstract, updated_at FROM items ORDER BY id"))
+    def item_texts(self, conn: Connection, after: int = 0, upto: int | None = None) -> Iterator[tuple[int, str, str | None, str]]:
+        """(id, title, abstract, updated_at) of every item (of ids in (after, upto]), by id, one at a time (a
+        million abstracts are over a gigabyte: the caller keeps what it needs of them)."""
+        until = "" if upto is None else " AND id <= :upto"
+        return ((int(r[0]), r[1], r[2], str(r[3])) for r in each(
+            conn, f"SELECT id, title, abstract, updated_at FROM items WHERE id > :after{until} ORDER BY id",
+            {"after": after, "upto": upto}))
 
     def item_texts_since(self, conn: Connection, stamp: str) -> list[tuple[int, str, str | None, str]]:
         """(id, title, abstract, updated_at) of items changed in or after a stamp's second, by id."""
