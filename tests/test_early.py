@@ -141,6 +141,7 @@ def test_the_build_embeds_everything_itself_when_the_early_worker_fails(sqlite_l
     """A worker killed (here with -9 after the import) or one that cannot start leaves every item to the build,
     with the same result."""
     import sys
+    import time
 
     from layerwise.library import Library
     from layerwise.rank.prepare import ahead
@@ -160,6 +161,8 @@ def test_the_build_embeds_everything_itself_when_the_early_worker_fails(sqlite_l
         monkeypatch.setattr(sys, "executable", python)
         if breaking == "kill":
             early.process.kill()
+            while not early.queue.empty():  # the sender finds the worker gone and drops what is queued
+                time.sleep(0.01)
         else:
             assert early.failed and early.process is None
         counted.clear()
@@ -169,6 +172,42 @@ def test_the_build_embeds_everything_itself_when_the_early_worker_fails(sqlite_l
             early.stop()
             library.close()
         assert sum(counted) == len(alone.ids) and np.array_equal(built.dense, alone.dense), breaking
+
+
+def test_the_build_embeds_the_batches_the_worker_has_not_taken_yet_beside_it(sqlite_library, early_from_one,
+                                                                            monkeypatch):
+    """A worker behind the import (here paused until the build waits for it) gets help: the batches still queued
+    for it are embedded by the build's process while the worker ends the one it has, and every vector is the
+    one a build alone computes."""
+    import signal
+    import threading
+
+    from layerwise.rank.prepare import ahead
+    from layerwise.represent.early import Early
+    from layerwise.represent.index import load_index
+
+    start = Early._start
+
+    def paused(self):
+        started = start(self)
+        self.process.send_signal(signal.SIGSTOP)
+        return started
+
+    monkeypatch.setattr(Early, "_start", paused)
+    library = sqlite_library
+    early = ahead(library)
+    assert early is not None
+    library.import_file(str(SAMPLE_PATH), source="arxiv", on_stored=early)
+    assert early.queue.qsize() > 0  # what the worker has not taken yet
+    threading.Timer(1.0, early.process.send_signal, (signal.SIGCONT,)).start()
+    counted = _counting_embeds(monkeypatch)
+    try:
+        built = load_index(library, early=early)
+    finally:
+        early.stop()
+    assert early.process.returncode == 0 and early.shared > 0 and sum(counted) == 0
+    alone = _alone(library, monkeypatch)
+    assert np.array_equal(built.ids, alone.ids) and np.array_equal(built.dense, alone.dense)
 
 
 def test_an_import_into_postgresql_has_no_early_worker(library):

@@ -77,6 +77,12 @@ class EarlyVectors:
         return found, np.asarray(self.records["vector"][self.rows[at[found]]], dtype=np.float32)
 
 
+def _records(ids: np.ndarray, texts: list[str], vectors: np.ndarray) -> np.ndarray:
+    records = np.empty(len(ids), dtype=record_type(vectors.shape[1]))
+    records["id"], records["digest"], records["vector"] = ids, digests(texts), vectors
+    return records
+
+
 class Early:
     """Called with each batch of items an import stores (`ingest`'s `on_stored`); `vectors()` once the imports
     are done. A worker is started once START_FROM items have come; `stop()` always, last."""
@@ -86,7 +92,7 @@ class Early:
         self.model, self.home = model, home
         self.scratch = home / f"index.early.{os.getpid()}.tmp"
         self.waiting: list[tuple[np.ndarray, list[str]]] = []  # batches held until a worker is worth starting
-        self.held, self.sent, self.failed = 0, 0, False
+        self.held, self.sent, self.shared, self.failed = 0, 0, 0, False  # shared: embedded here, not by the worker
         self.process: Any = None
         self.queue: queue.Queue[tuple[np.ndarray, list[str]] | None] = queue.Queue(QUEUE)
         self.sender: threading.Thread | None = None
@@ -159,22 +165,45 @@ class Early:
         return np.delete(rows, found)
 
     def vectors(self) -> EarlyVectors | None:
-        """Waits for the worker to embed what it was sent; None when no worker ran or it failed."""
+        """Waits for the worker to embed what it was sent, embedding here, meanwhile, the batches it has not
+        taken yet; None when no worker ran."""
         if self.process is None or self.sender is None:
             return None
+        own = self._share()
         self.queue.put(None)
         self.sender.join()
         said = self.process.stdout.read().split()
-        if self.process.wait() != 0 or len(said) != 2:
-            return None
-        width, count = int(said[0]), int(said[1])
+        width, count = (int(said[0]), int(said[1])) if self.process.wait() == 0 and len(said) == 2 else (0, 0)
+        with open(self.scratch, "r+b" if count else "wb") as out:  # a failed worker's records are not read
+            out.truncate(count * record_type(width).itemsize)  # (`width` is 0 when it wrote none)
+            out.seek(0, 2)
+            out.write(own.tobytes())
+        if own.size:
+            width, count = own.dtype["vector"].shape[0], count + len(own)
         if not count:
             return None
         records = np.memmap(self.scratch, dtype=record_type(width), mode="r", shape=(count,))
-        # the last text sent for an id is its latest (a later batch of one import merged into it)
+        # the last text sent for an id is its latest (a later batch of one import merged into it; should this
+        # process have embedded an earlier batch than the worker's, the digests tell, and the build embeds it)
         last = len(records) - 1 - np.unique(records["id"][::-1], return_index=True)[1]
         return EarlyVectors(ids=np.asarray(records["id"][last]), digests=np.asarray(records["digest"][last]),
                             records=records, rows=last)
+
+    def _share(self) -> np.ndarray:
+        """The batches still queued for the worker, embedded here while it ends the one it has (the build waits
+        for them: two cores are better than one), as records."""
+        import queue
+
+        own = []
+        while not self.queue.empty():  # only this thread puts; the sender may take the last one first
+            try:
+                batch = self.queue.get(timeout=0.01)
+            except queue.Empty:
+                break
+            if batch is not None:
+                own.append(_records(batch[0], batch[1], load_encoder(self.model).encode(batch[1])))
+                self.shared += len(batch[0])
+        return np.concatenate(own) if own else np.zeros(0, dtype=record_type(0))
 
     def stop(self) -> None:
         """Ends the worker if it still runs and removes its file."""
@@ -206,11 +235,8 @@ def main() -> None:
                 raise SystemExit(1)  # cut short: the parent is gone
             text, ends = blob.decode("utf-8", "surrogatepass"), np.cumsum(lengths).tolist()
             texts = [text[a:b] for a, b in zip([0, *ends[:-1]], ends)]
-            vectors = encoder.encode(texts)
-            width = vectors.shape[1]
-            records = np.empty(count, dtype=record_type(width))
-            records["id"], records["vector"] = ids, vectors
-            records["digest"] = digests(texts)
+            records = _records(ids, texts, encoder.encode(texts))
+            width = records.dtype["vector"].shape[0]
             out.write(records.tobytes())
             written += count
     sys.stdout.write(f"{width} {written}\n")
