@@ -4,7 +4,9 @@ changed), each measured in a process of its own.
 
     python benchmarks/bench_scale.py [--sizes 10000,100000,170000,300000]
 
-For each size: the import, the first index build (tf-idf and embeddings), `week` chosen anew and `similar`
+For each size: the import, the first index build (tf-idf and embeddings), both as `layerwise import` runs them
+(the items embedded by a worker as the import stores them, `represent/early.py`; `--no-early` for the build
+alone after a plain import), `week` chosen anew and `similar`
 warm in the process, a full-text search, and the peak memory of the process and its children (the build's
 embedding worker) together: the resident size, sampled every 200 ms (what `top` shows, including pages of
 memory-mapped files, which the kernel can drop and read again; a page two processes share is counted once,
@@ -94,10 +96,11 @@ class Sampler(threading.Thread):
             samples += 1
 
 
-def measure(size: int, home: Path) -> dict[str, Any]:
+def measure(size: int, home: Path, early_embedding: bool = True) -> dict[str, Any]:
     from layerwise.library import Library
     from layerwise.rank import profile
     from layerwise.rank.plan import week_plan
+    from layerwise.rank.prepare import ahead
     from layerwise.rank.similar import similar
     from layerwise.represent.index import load_index
 
@@ -108,13 +111,16 @@ def measure(size: int, home: Path) -> dict[str, Any]:
     sampler = Sampler()
     sampler.start()
     sampler.step = "import"
+    early = ahead(library) if early_embedding else None
     start = time.perf_counter()
-    library.import_file(str(data), source="scale")
+    library.import_file(str(data), source="scale", on_stored=early)
     imported = time.perf_counter() - start
     sampler.step = "index build"
     start = time.perf_counter()
-    index = load_index(library)
+    index = load_index(library, early=early)
     built = time.perf_counter() - start
+    if early is not None:
+        early.stop()
     profile.add_focus(library, "need", "serving a two-tower retrieval model with low latency on Kubernetes")
     profile.add_focus(library, "want", "mechanistic interpretability of transformers")
     sampler.step = "first week"
@@ -148,15 +154,17 @@ def measure(size: int, home: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000,170000,300000")
+    parser.add_argument("--no-early", action="store_true", help="index build after a plain import, no early embedding")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process: measure one size
     args = parser.parse_args()
     if args.one:
         with tempfile.TemporaryDirectory() as home:
-            print(json.dumps(measure(args.one, Path(home))))
+            print(json.dumps(measure(args.one, Path(home), not args.no_early)))
         return
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
-        out = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, __file__, "--one", str(size), *(["--no-early"] if args.no_early else [])],
+                             capture_output=True, text=True, check=True)
         m = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append((f"{int(m['items']):,}", f"{m['import']:,.1f} s", f"{m['index']:,.1f} s",
                      f"{1000 * m['week']:,.0f} ms", f"{1000 * m['similar']:,.0f} ms", f"{1000 * m['search']:,.1f} ms",

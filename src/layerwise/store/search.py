@@ -119,7 +119,7 @@ def indexing(conn: Connection, beside: bool) -> Iterator[Indexer]:
 def phrase_matches(conn: Connection, phrases: list[str], field: str | None, since: int, limit: int) -> list[int]:
     """Items above id `since` whose title (field "title") or title and abstract ("abstract") contain any of
     these phrases, through the engine's full-text index; at most `limit` of them."""
-    if conn.dialect.name == "postgresql":
+    if dialect(conn) == "postgresql":
         # the indexed tsvector finds candidates; ts_filter keeps the title (A) or title and abstract (A, C) weights
         query = " || ".join(f"phraseto_tsquery('english', :p{n})" for n in range(len(phrases)))
         weights = "{a}" if field == "title" else "{a,c}"
