@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from layerwise.records import Item
 
 START_FROM = 4000  # items stored before a worker is started: below that the build embeds them in a second
+BLOCK = 65536  # vectors copied at a time into the build's
 QUEUE = 32  # batches waiting for the worker (~2,000 texts, a few MB, each); one past that is left to the build
 
 
@@ -69,12 +70,12 @@ class EarlyVectors:
         return int(self.records["vector"].shape[1])
 
     def lookup(self, ids: np.ndarray, digests: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The positions in `ids` whose text (`digests`, one per id) was embedded early, and their vectors."""
+        """The positions in `ids` whose text (`digests`, one per id) was embedded early, and their records."""
         if not len(self.ids) or not len(ids):
-            return np.zeros(0, dtype=np.int64), np.zeros((0, self.width), dtype=np.float32)
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         at = np.searchsorted(self.ids, ids).clip(0, len(self.ids) - 1)
         found = np.flatnonzero((self.ids[at] == ids) & (self.digests[at] == digests))
-        return found, np.asarray(self.records["vector"][self.rows[at[found]]], dtype=np.float32)
+        return found, self.rows[at[found]]
 
 
 def _records(ids: np.ndarray, texts: list[str], vectors: np.ndarray) -> np.ndarray:
@@ -160,8 +161,10 @@ class Early:
             self.result = self.vectors() or False
         if not isinstance(self.result, EarlyVectors) or self.result.width != out.shape[1] or not len(rows):
             return rows
-        found, vectors = self.result.lookup(ids[rows], digests[rows])
-        out[rows[found]] = vectors
+        found, records = self.result.lookup(ids[rows], digests[rows])
+        vectors = self.result.records["vector"]
+        for start in range(0, len(found), BLOCK):  # a block at a time: no copy of them all (a GB at a million)
+            out[rows[found[start:start + BLOCK]]] = vectors[records[start:start + BLOCK]]
         return np.delete(rows, found)
 
     def vectors(self) -> EarlyVectors | None:
