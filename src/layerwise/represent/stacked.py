@@ -89,7 +89,8 @@ def fill_postings(csr: Csr, postings: Postings, block: int = 1 << 16) -> None:
         columns = np.asarray(csr.indices[first:last])
         order = np.argsort(columns, kind="stable")  # by column, rows in order within one
         by_column = columns[order]
-        rank = np.arange(len(by_column)) - np.searchsorted(by_column, by_column)  # place among its column's entries
+        runs = np.flatnonzero(np.diff(by_column, prepend=-1))  # where each column's entries begin
+        rank = np.arange(len(by_column)) - np.repeat(runs, np.diff(runs, append=len(by_column)))  # place among them
         places = free[by_column] + rank
         rows = np.repeat(np.arange(start, stop, dtype=np.int32), np.diff(csr.indptr[start:stop + 1]))
         postings.rows[places] = rows[order]
