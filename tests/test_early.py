@@ -99,6 +99,7 @@ def test_an_import_is_embedded_as_it_is_stored_and_the_build_only_fits_tf_idf(sq
     assert early.process.returncode == 0 and not early.scratch.exists()
     assert sum(counted) == 0  # every item's vector came from the import
     assert len(helpers) == 1 and helpers[0].process.returncode == 0 and not helpers[0].scratch.exists()
+    assert helpers[0].scratch.name.startswith("index.counts.")  # a killed build's is removed by the next one
     from layerwise.represent.index import load_index
 
     built = load_index(library)

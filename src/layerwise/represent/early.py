@@ -90,6 +90,7 @@ class Early:
 
     def __init__(self, model: str | None, home: Path) -> None:
         import queue  # here: `similar` and `week` import this module, never start a worker
+
         self.model, self.home = model, home
         self.scratch = home / f"index.early.{os.getpid()}.tmp"
         self.waiting: list[tuple[np.ndarray, list[str]]] = []  # batches held until a worker is worth starting

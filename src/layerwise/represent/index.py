@@ -214,9 +214,9 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
             except OSError:  # no interpreter to start (an embedded Python): the build embeds itself
                 worker = None
         if reuse is None and worker is None and count >= COUNT_FROM:  # the second core is free: it counts half
-            listed = changes.all_ids(library)
+            listed, counted = changes.all_ids(library), folder.with_name(f"index.counts.{os.getpid()}.tmp")
             with suppress(OSError):  # no interpreter to start: the build counts every text itself
-                helper = Counting(library.database_url, int(listed[len(listed) // 2]), scratch.with_suffix(".counts"))
+                helper = Counting(library.database_url, int(listed[len(listed) // 2]), counted)
         # the texts stream from the database into the fit and are read again, a batch at a time, to be
         # embedded: never all in memory (1.6 GB at a million items)
         counts = TermCounts()
