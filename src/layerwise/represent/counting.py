@@ -15,7 +15,6 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +26,6 @@ from layerwise.represent.lexical import TermCounts
 from layerwise.store import Store
 
 COUNT_FROM = 20_000  # items from which the second half is worth a process (~1 s of its imports)
-
-
-@dataclass
-class Counted:
-    """The rows a `Counting` process counted, in id order."""
-
-    terms: list[str]
-    ids: np.ndarray
-    digests: bytes  # eight bytes a text (`early.digest`)
-    indptr: np.ndarray
-    columns: np.ndarray
-    counts: np.ndarray
 
 
 class Counting:
@@ -59,25 +46,18 @@ class Counting:
     def add_to(self, counts: TermCounts, ids: list[int], digests: bytearray) -> bool:
         """Waits for the process, then appends the rows it counted to `counts`, their ids to `ids` and their
         texts' digests to `digests`; whether it could (else nothing was appended)."""
-        half = self.result()
-        if half is None:
-            return False
-        counts.extend(half.terms, half.indptr, half.columns, half.counts)
-        ids.extend(half.ids.tolist())
-        digests += half.digests
-        return True
-
-    def result(self) -> Counted | None:
-        """Waits for the process; what it counted, or None when it failed."""
         if self.process.wait() != 0:
-            return None
+            return False
         try:
             with np.load(self.scratch) as saved:
-                return Counted(terms=bytes(saved["terms"]).decode().split("\n") if len(saved["terms"]) else [],
-                               ids=saved["ids"], digests=bytes(saved["digests"]), indptr=saved["indptr"],
-                               columns=saved["columns"], counts=saved["counts"])
+                terms = bytes(saved["terms"]).decode().split("\n") if len(saved["terms"]) else []
+                half = [saved[name] for name in ("ids", "digests", "indptr", "columns", "counts")]
         except (OSError, ValueError, KeyError):
-            return None
+            return False
+        counts.extend(terms, *half[2:])
+        ids.extend(half[0].tolist())
+        digests += half[1].tobytes()
+        return True
 
     def stop(self) -> None:
         if self.process.poll() is None:
