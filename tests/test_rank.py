@@ -440,7 +440,7 @@ def test_embeddings_are_made_a_batch_at_a_time_into_one_array():
     assert in_batches(model.encode, []).shape == (0, whole.shape[1])
 
 
-def test_embedding_by_distinct_words_gives_the_models_own_vectors():
+def test_embedding_by_distinct_words_gives_the_models_own_vectors(monkeypatch):
     """Ingest speed (issue 16): the static model's mean of token vectors, computed a distinct word at a time,
     is model2vec's own encode for real abstracts of both corpora and for texts that test the word splitting
     (punctuation, symbols, CJK, accents, control characters, LaTeX, unknown tokens, past the 512-token limit)."""
@@ -449,6 +449,7 @@ def test_embedding_by_distinct_words_gives_the_models_own_vectors():
 
     import numpy as np
 
+    from layerwise.represent import dense
     from layerwise.represent.dense import in_batches, load_encoder
     from layerwise.represent.embedded import item_text
 
@@ -469,6 +470,13 @@ def test_embedding_by_distinct_words_gives_the_models_own_vectors():
     assert not ours[empty].any() and not theirs[empty].any()  # nothing to embed: zeros both ways
     cosines = np.delete((ours * theirs).sum(axis=1), empty)
     assert len(cosines) == len(texts) - 1 and cosines.min() > 0.9999, np.sort(cosines)[:5]
+    # a few texts are summed a row at a time, a batch as one sparse product: the same vectors
+    few = encoder.encode(texts[-10:])
+    assert len(texts[-10:]) < dense.SPARSE_FROM and np.allclose(few, ours[-10:], atol=1e-6)
+    # the words' tokens remembered from the calls before, or forgotten past the bound, change nothing
+    assert encoder.known and np.array_equal(encoder.encode(texts), ours)
+    monkeypatch.setattr(dense, "KNOWN_WORDS", 100)
+    assert np.array_equal(encoder.encode(texts), ours) and len(encoder.known) > 100
 
 
 def _workers(monkeypatch, width_off: int = 0) -> list:
