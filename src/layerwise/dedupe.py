@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from layerwise import ids
-from layerwise.records import Item, Skip
+from layerwise.records import Item, Skip, to_json
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -82,7 +82,7 @@ class MemoryKeys:
     def remember(self, item: Item) -> None:
         self._add(item.library_id, {"arxiv_id": item.arxiv_id, "doi": item.doi, "canonical_url": item.canonical_url,
                             "title_key": item.title_key, "year": item.year,
-                            "authors": json.dumps(item.authors[:1], ensure_ascii=False)})
+                            "authors": to_json(item.authors[:1])})
         for pair in item.refs:
             self.refs.setdefault(pair, item.library_id)
 

@@ -42,6 +42,8 @@ def arxiv_id(text: str | None) -> str | None:
     if text.lower().startswith("arxiv:"):
         text = text[6:].strip()
     if "://" in text:
+        if "arxiv.org" not in text.lower():  # no arXiv host can be in it: spares parsing most URLs
+            return None
         parts = split_url(text)
         if parts is None or parts.hostname not in _ARXIV_HOSTS:
             return None
@@ -73,6 +75,8 @@ def doi(text: str | None) -> str | None:
         return None
     text = text.strip()
     if "://" in text:
+        if "doi.org" not in text.lower():  # no resolver's host can be in it: spares parsing most URLs
+            return None
         parts = split_url(text)
         if parts is None or not (parts.hostname or "").endswith("doi.org"):
             return None
@@ -96,13 +100,15 @@ def canonical_url(url: str | None) -> str | None:
     if not url:
         return None
     parts = split_url(url.strip())
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    hostname = parts.hostname if parts is not None else None  # each read of a part parses it again
+    if parts is None or parts.scheme not in ("http", "https") or not hostname:
         return None
-    host = parts.hostname.lower().removeprefix("www.")
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)))
-    path = re.sub(r"/{2,}", "/", parts.path).rstrip("/")
+    host, port = hostname.lower().removeprefix("www."), parts.port
+    if port and port not in (80, 443):
+        host = f"{host}:{port}"
+    query = parts.query and urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                                             if not _TRACKING.match(k)))
+    path = (re.sub(r"/{2,}", "/", parts.path) if "//" in parts.path else parts.path).rstrip("/")
     if host in ("youtube.com", "m.youtube.com") and path == "/watch":
         query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k == "v"])
     return urlunsplit(("https", host, path, query, ""))
