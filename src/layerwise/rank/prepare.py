@@ -43,7 +43,7 @@ def prepare(library: Library, progress: Progress | None = None, early: Early | N
     todo = pending(library)
     if todo:
         if progress:
-            progress.stage("embedding your items", todo)
+            progress.stage("indexing your items", todo)
         load_index(library, progress=progress, early=early)
     if unlinked(library):
         if progress:

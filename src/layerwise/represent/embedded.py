@@ -59,12 +59,14 @@ def embed_items(store: Store, encoder: Encoder, ids: np.ndarray, texts: list[str
 
 
 class Reporting:
-    """An encoder that embeds in batches and says how far it got."""
+    """An encoder that embeds in batches and says how far it got: items embedded, or, while a build reads the
+    texts of items an import embedded early, items read (what takes the time then). What it says never goes
+    back."""
 
     BATCH = 4096
 
     def __init__(self, encoder: Encoder, progress: Callable[[int], None]) -> None:
-        self.encoder, self.progress, self.name, self.done = encoder, progress, encoder.name, 0
+        self.encoder, self.progress, self.name, self.done, self.shown = encoder, progress, encoder.name, 0, 0
 
     def encode(self, texts: list[str]) -> np.ndarray:
         before = self.done
@@ -74,6 +76,15 @@ class Reporting:
         """Counts items as embedded that were not embedded here (an import embedded them early)."""
         self._report(self.done + count)
 
+    def read(self, count: int) -> None:
+        """`count` items read so far, their vectors embedded early."""
+        self._show(count)
+
     def _report(self, done: int) -> None:
         self.done = done
-        self.progress(done)
+        self._show(done)
+
+    def _show(self, done: int) -> None:
+        if done > self.shown:
+            self.shown = done
+            self.progress(done)

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 VERSION = 4
 MAX_CHUNKS = 16  # chunks before the appended ones are joined into one (the first, the largest, stays)
 REFIT_GROWTH = 0.2  # refit tf-idf's vocabulary and idf once the library changed size by a fifth
+REPORT_EVERY = 4096  # items read between two words on progress
 OVERLAY_SHARE = 0.05  # changed items are kept beside the rows they replace up to this share of rows, then rewritten
 
 
@@ -197,8 +198,11 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
             item_ids.append(item_id)
             if reusing and stamp <= old_changed:
                 unchanged.add(item_id)
-            if worker is not None and not len(item_ids) % 4096:
-                worker.report(progress)
+            if not len(item_ids) % REPORT_EVERY:
+                if worker is not None:
+                    worker.report(progress)
+                elif early is not None and isinstance(encoder, Reporting):  # the vectors are there: reading is the work
+                    encoder.read(len(item_ids))
             text = item_text(title, abstract)
             if early is not None:
                 digested.extend(digest(text))
@@ -224,6 +228,8 @@ def _build(library: Library, encoder: Encoder, model_key: str, folder: Path, reu
             counts.count(texts(library.store.item_texts(conn, upto=helper.after if helper else None)) if count else ["empty"])
             if helper is not None and not helper.add_to(counts, item_ids, digested):  # it failed: counted here
                 counts.count(texts(library.store.item_texts(conn, after=helper.after)))
+            if early is not None and isinstance(encoder, Reporting):
+                encoder.read(len(item_ids))
         tfidf, vocabulary, idf = counts.tfidf()
         ids = np.array(item_ids or [0], dtype=np.int64)  # id 0: the empty library's stand-in
         bare = encoder.encoder if isinstance(encoder, Reporting) else encoder  # the worker counts what it embeds

@@ -49,7 +49,7 @@ class Warmup:
     def start(self, total: int) -> None:
         if self.busy():
             return
-        self.done, self.total, self.error, self.doing = 0, total, None, "embedding your items"
+        self.done, self.total, self.error, self.doing = 0, total, None, "indexing your items"
         self.thread = threading.Thread(target=self._run, name="layerwise-warmup", daemon=True)
         self.thread.start()
 
