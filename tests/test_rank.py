@@ -230,9 +230,10 @@ def test_the_chunks_tf_idf_rows_score_as_the_joined_matrix_would():
     from layerwise.represent.stacked import Csr, Postings, fill_postings
 
     by_term, entries = parts[0].tocsc(), parts[0].nnz  # sorted by term a few rows at a time: what SciPy gives
-    blocked = Postings(np.zeros(41, np.int64), np.zeros(entries, np.int32), np.zeros(entries, np.float32))
-    fill_postings(Csr.of(parts[0]), blocked, block=4)
-    assert [np.array_equal(a, b) for a, b in zip(blocked, (by_term.indptr, by_term.indices, by_term.data))] == [True] * 3
+    for threads in (1, 2, 3):  # blocks sorted side by side land in the same places
+        blocked = Postings(np.zeros(41, np.int64), np.zeros(entries, np.int32), np.zeros(entries, np.float32))
+        fill_postings(Csr.of(parts[0]), blocked, block=4, threads=threads)
+        assert [np.array_equal(a, b) for a, b in zip(blocked, (by_term.indptr, by_term.indices, by_term.data))] == [True] * 3
     # a rewrite keeps some rows (ascending, across chunks) and appends others, copying run by run
     extra = sparse.random(3, 40, density=0.3, format="csr", dtype=np.float32, random_state=rng)
     for kept in ([0, 1, 2, 29, 30, 31, 36, 37], list(range(38)), [], [37]):

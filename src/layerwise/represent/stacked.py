@@ -9,6 +9,7 @@ matrices, made once per chunk on first use."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -75,27 +76,42 @@ class Csr(NamedTuple):
         return sparse.csr_matrix((self.data, self.indices, self.indptr), shape=(self.rows, self.columns), copy=False)
 
 
-def fill_postings(csr: Csr, postings: Postings, block: int = 1 << 16) -> None:
+def fill_postings(csr: Csr, postings: Postings, block: int = 1 << 15, threads: int = 2) -> None:
     """Sort the entries of `csr` by column into `postings` (arrays made to size, in memory or memory-mapped
     files), a block of rows at a time: no temporary as large as the matrix, as SciPy's `tocsc` would make (a
-    gigabyte at a million items). Rows stay ascending within a column, as `tocsc` leaves them."""
+    gigabyte at a million items). Rows stay ascending within a column, as `tocsc` leaves them. Each block's
+    places are known before any is sorted, so blocks are sorted on `threads` threads (NumPy's sorting and
+    copying run outside Python's lock): 1.4-1.6 -> 0.8-0.9 s for 170k rows on two cores."""
     counts = np.bincount(csr.indices, minlength=csr.columns)
     postings.indptr[0] = 0
     np.cumsum(counts, out=postings.indptr[1:])
-    free = postings.indptr[:-1].astype(np.int64)  # each column's next place
-    for start in range(0, csr.rows, block):
-        stop = min(start + block, csr.rows)
-        first, last = int(csr.indptr[start]), int(csr.indptr[stop])
-        columns = np.asarray(csr.indices[first:last])
-        order = np.argsort(columns, kind="stable")  # by column, rows in order within one
-        by_column = columns[order]
-        runs = np.flatnonzero(np.diff(by_column, prepend=-1))  # where each column's entries begin
-        rank = np.arange(len(by_column)) - np.repeat(runs, np.diff(runs, append=len(by_column)))  # place among them
-        places = free[by_column] + rank
-        rows = np.repeat(np.arange(start, stop, dtype=np.int32), np.diff(csr.indptr[start:stop + 1]))
-        postings.rows[places] = rows[order]
-        postings.data[places] = np.asarray(csr.data[first:last])[order]
-        free += np.bincount(columns, minlength=csr.columns)
+    free = postings.indptr[:-1].astype(np.int64)  # each column's next place, block after block
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    with ThreadPoolExecutor(threads, thread_name_prefix="layerwise-postings") as pool:
+        running: deque[Future[None]] = deque()
+        for start in range(0, csr.rows, block):
+            stop = min(start + block, csr.rows)
+            running.append(pool.submit(_fill_block, csr, postings, start, stop, free.copy()))
+            free += np.bincount(csr.indices[int(csr.indptr[start]):int(csr.indptr[stop])], minlength=csr.columns)
+            if len(running) >= threads:  # a block's temporaries are a few times its entries: a few at a time
+                running.popleft().result()
+        for block_done in running:
+            block_done.result()
+
+
+def _fill_block(csr: Csr, postings: Postings, start: int, stop: int, free: np.ndarray) -> None:
+    """The entries of rows start..stop into their places (`free`: each column's first place for this block)."""
+    first, last = int(csr.indptr[start]), int(csr.indptr[stop])
+    columns = np.asarray(csr.indices[first:last])
+    order = np.argsort(columns, kind="stable")  # by column, rows in order within one
+    by_column = columns[order]
+    runs = np.flatnonzero(np.diff(by_column, prepend=-1))  # where each column's entries begin
+    rank = np.arange(len(by_column)) - np.repeat(runs, np.diff(runs, append=len(by_column)))  # place among them
+    places = free[by_column] + rank
+    rows = np.repeat(np.arange(start, stop, dtype=np.int32), np.diff(csr.indptr[start:stop + 1]))
+    postings.rows[places] = rows[order]
+    postings.data[places] = np.asarray(csr.data[first:last])[order]
 
 
 class Stacked:
