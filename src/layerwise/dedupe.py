@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from layerwise import ids
@@ -127,9 +128,9 @@ def find_match(index: KeyIndex, item: Item) -> int | None:
                 # A URL can be a shared landing page (proceedings, a list): the titles must agree too.
                 if _compatible(keys, item, check_year=False) and (column != "canonical_url" or _similar_titles(keys.title_key, item.title_key)):
                     return owner
-    if item.title_key:
+    if item.title_key and (owners := index.by_column("title_key", item.title_key)):
         long_title = len(item.title_key) >= MIN_TITLE_KEY and ids.title_words(item.title) >= MIN_TITLE_WORDS
-        for owner in index.by_column("title_key", item.title_key):
+        for owner in owners:
             keys = index.keys(owner)
             # A short title ("Deep learning") is only the same work with the same year and first author;
             # a record with nothing but a title can only be recognised by its title and year.
@@ -178,6 +179,11 @@ def _compatible(keys: Keys, item: Item, check_year: bool) -> bool:
 def _similar_titles(a: str | None, b: str | None) -> bool:
     if not a or not b or a in b or b in a:
         return True
+    return _alike(a, b)
+
+
+@lru_cache(maxsize=4096)  # a bulk import asks twice per record: once to prefetch, once to place it
+def _alike(a: str, b: str) -> bool:
     from difflib import SequenceMatcher
 
     return SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.6
@@ -251,6 +257,8 @@ def prefetching(records: Iterable[Item | Skip], index: KeyIndex, stored: dict[in
     batch: list[Item | Skip] = []
 
     def fetch() -> None:
+        if first_new_id == 1:  # the library was empty: nothing to fetch
+            return
         wanted = set()
         for record in batch:
             if isinstance(record, Item):
