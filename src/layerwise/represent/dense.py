@@ -24,7 +24,7 @@ import numpy as np
 from layerwise.errors import LayerwiseError
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "data" / "minilm-static-256"
-KNOWN_WORDS = 250_000  # words whose tokens are remembered between batches (about 70 MB at most)
+KNOWN_WORDS = 100_000  # words whose tokens are remembered between batches (about 30 MB at most)
 SPARSE_FROM = 64  # texts summed as one sparse product from this many on
 
 
