@@ -119,6 +119,7 @@ def test_a_vector_sent_for_a_text_the_library_does_not_hold_is_computed_again(sq
                                                                              monkeypatch):
     """A batch of an import that was rolled back, or an item changed after the import: the text the build reads
     has another digest than the one embedded early, and the build embeds that item itself."""
+    from layerwise.ingest import BATCH
     from layerwise.rank.prepare import ahead
     from layerwise.records import Item
     from layerwise.represent import changes
@@ -129,7 +130,10 @@ def test_a_vector_sent_for_a_text_the_library_does_not_hold_is_computed_again(sq
     assert early is not None
     library.import_file(str(SAMPLE_PATH), source="arxiv", on_stored=early)
     listed = changes.all_ids(library)
-    some = listed[[0, len(listed) // 2 + 1, -1]].tolist()  # in the half the build counts, and the other
+    # in the half the build counts and the other, all of the import's first batch: that one the worker always
+    # embeds before the last sent below (a later batch, queued, may be embedded here meanwhile, and a vector of
+    # the text the library holds is rightly taken then, whichever came last)
+    some = listed[[0, len(listed) // 2 + 1, BATCH - 1]].tolist()
     # as if a later import had merged new abstracts into these, then been rolled back: the last texts sent
     early([Item(id=i, title="A rolled-back title", abstract=f"never committed {i}") for i in some])
     counted, helpers = _counting_embeds(monkeypatch), _helpers(monkeypatch)

@@ -16,6 +16,7 @@ records it wrote and how wide they are.
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import sys
 import threading
@@ -62,12 +63,10 @@ class EarlyVectors:
 
     ids: np.ndarray
     digests: np.ndarray  # uint64, one per id
-    records: np.ndarray  # the scratch file, memory-mapped
     rows: np.ndarray  # each id's record
-
-    @property
-    def width(self) -> int:
-        return int(self.records["vector"].shape[1])
+    path: Path  # the records
+    width: int
+    count: int
 
     def lookup(self, ids: np.ndarray, digests: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The positions in `ids` whose text (`digests`, one per id) was embedded early, and their records."""
@@ -163,9 +162,14 @@ class Early:
         if not isinstance(self.result, EarlyVectors) or self.result.width != out.shape[1] or not len(rows):
             return rows
         found, records = self.result.lookup(ids[rows], digests[rows])
-        vectors = self.result.records["vector"]
-        for start in range(0, len(found), BLOCK):  # a block at a time: no copy of them all (a GB at a million)
-            out[rows[found[start:start + BLOCK]]] = vectors[records[start:start + BLOCK]]
+        early = self.result
+        with open(early.path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            vectors = np.frombuffer(mapped, dtype=record_type(early.width), count=early.count)["vector"]
+            for start in range(0, len(found), BLOCK):  # a block at a time: no copy of them all (a GB at a million)
+                out[rows[found[start:start + BLOCK]]] = vectors[records[start:start + BLOCK]]
+                if hasattr(mmap, "MADV_DONTNEED"):  # the pages read leave this process (the file's 1 GB at a
+                    mapped.madvise(mmap.MADV_DONTNEED)  # million would otherwise count as its memory)
+            del vectors  # (the map closes only once no array looks into it)
         return np.delete(rows, found)
 
     def vectors(self) -> EarlyVectors | None:
@@ -191,7 +195,7 @@ class Early:
         # process have embedded an earlier batch than the worker's, the digests tell, and the build embeds it)
         last = len(records) - 1 - np.unique(records["id"][::-1], return_index=True)[1]
         return EarlyVectors(ids=np.asarray(records["id"][last]), digests=np.asarray(records["digest"][last]),
-                            records=records, rows=last)
+                            rows=last, path=self.scratch, width=width, count=count)
 
     def _share(self) -> np.ndarray:
         """The batches still queued for the worker, embedded here while it ends the one it has (the build waits
