@@ -13,7 +13,8 @@ from typing import Any, TextIO, cast
 from layerwise.atomic import atomic_file
 from layerwise.errors import DatabaseDamaged, LayerwiseError
 from layerwise.export import EXPORT_FORMATS, export
-from layerwise.library import IngestReport, Library
+from layerwise.ingest import IngestReport
+from layerwise.library import Library
 from layerwise.records import Item
 from layerwise.reinforce import anki, cards
 from layerwise.store import salvage_library

@@ -6,16 +6,11 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from layerwise import ingest, lookup, references
-from layerwise.capture.contract import FeedEntry
-from layerwise.capture.formats import read_file
-from layerwise.capture.targets import resolve_target
+from layerwise import lookup
 from layerwise.errors import LayerwiseError
 from layerwise.home import Home, open_home, sqlite_file
-from layerwise.ingest import IngestReport
-from layerwise.net import Guard
 from layerwise.records import Item, Skip
 from layerwise.store import Store
 from layerwise.store import feeds as feed_rows
@@ -24,6 +19,11 @@ from layerwise.store import statuses as status_rows
 from layerwise.store.people import Person
 from layerwise.times import utc_stamp
 from layerwise.vocab import STATUSES
+
+if TYPE_CHECKING:
+    from layerwise.capture.contract import FeedEntry
+    from layerwise.ingest import IngestReport
+    from layerwise.net import Guard
 
 BULK_FROM = 4 * 2**20  # bytes of records from which an import loads every key of the library first
 
@@ -75,6 +75,8 @@ class Library:
     def fetch_guard(self) -> Guard | None:
         """A library shared by a team fetches only from public addresses (net.Guard, `fetch_allow` in config.toml
         lets named hosts or networks through); a one-person library fetches whatever its person names."""
+        from layerwise.net import Guard
+
         with self.store.begin() as conn:
             shared = people_rows.shared(conn)
         return Guard(tuple(str(a) for a in self.home.config().get("fetch_allow", []))) if shared else None
@@ -104,10 +106,16 @@ class Library:
                on_stored: Callable[[Sequence[Item]], None] | None = None) -> IngestReport:
         """Store records in one transaction, deduplicated against the library and each other, with what they cite.
         Ctrl-C or an error rolls the whole batch back, so the library is never left half-imported."""
-        return ingest.ingest(self.store, records, bulk=bulk, on_record=on_record, on_stored=on_stored)
+        # capture's modules are imported where they are used: a command that only reads (`similar`, `week`) would
+        # otherwise load every reader, ~20 ms of its cold start (tests/test_architecture.py names these imports)
+        from layerwise.ingest import ingest as store_records
+
+        return store_records(self.store, records, bulk=bulk, on_record=on_record, on_stored=on_stored)
 
     def add(self, target: str, *, tags: Sequence[str] = (), kind: str | None = None) -> tuple[Item, bool]:
         """Capture one thing (arXiv id or URL, DOI, web URL, PDF path). Returns the item and whether it is new."""
+        from layerwise.capture.targets import resolve_target
+
         item = resolve_target(target, self.fetch_guard())
         item.tags.extend(tags)
         if kind:
@@ -121,16 +129,21 @@ class Library:
                     mapping: dict[str, str] | None = None,
                     on_record: Callable[[int], None] | None = None,
                     on_stored: Callable[[Sequence[Item]], None] | None = None) -> IngestReport:
+        from layerwise.capture.formats import read_file
+        from layerwise.references import endorsed
+
         parsed = read_file(path, format=format, source=source, mapping=mapping)
         if parsed.feeds is not None:
             return self.add_subscriptions(parsed.feeds)
-        records = references.endorsed(parsed.records, parsed.source) if parsed.curated else parsed.records
+        records = endorsed(parsed.records, parsed.source) if parsed.curated else parsed.records
         # a small file into a large library: a few indexed lookups per record beat loading every key (2.7 s at 170k)
         size = Path(path).stat().st_size * (5 if path.endswith(".gz") else 1)
         return self.ingest(records, on_record=on_record, on_stored=on_stored, bulk=size > BULK_FROM)
 
     def add_subscriptions(self, entries: Sequence[FeedEntry]) -> IngestReport:
         """Subscriptions from an OPML file: recorded now, fetched by the next `layerwise sync`."""
+        from layerwise.ingest import IngestReport
+
         report = IngestReport()
         with self.store.begin() as conn:
             report.feeds_added, report.unchanged = feed_rows.subscribe(

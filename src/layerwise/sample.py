@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from layerwise.library import IngestReport, Library
+from layerwise.ingest import IngestReport
+from layerwise.library import Library
 from layerwise.rank import profile
 
 SAMPLE_PATH = Path(__file__).parent / "data" / "sample-arxiv.jsonl.gz"

@@ -11,7 +11,8 @@ from typing import Any
 
 from layerwise.capture.feeds import ParsedFeed, discover, looks_like_html, parse
 from layerwise.errors import FetchError, LayerwiseError, NotFound
-from layerwise.library import IngestReport, Library
+from layerwise.ingest import IngestReport
+from layerwise.library import Library
 from layerwise.net import Guard, Http
 from layerwise.store import feeds as feed_rows
 from layerwise.times import utc_stamp

@@ -9,8 +9,8 @@ import click
 from layerwise.capture.formats import FORMATS
 from layerwise.cli.output import print_json, progress
 from layerwise.errors import LayerwiseError
+from layerwise.ingest import IngestReport
 from layerwise.interchange import FORMATS_OUT, export_file, import_file
-from layerwise.library import IngestReport
 from layerwise.rank.prepare import ahead, prepare
 from layerwise.reinforce.anki import ImportReport
 

@@ -49,10 +49,15 @@ class Csr(NamedTuple):
             sums = np.add.reduceat(products, np.minimum(self.indptr[:-1], max(len(products) - 1, 0))) if len(products) \
                 else np.zeros(self.rows)
             return np.where(self.indptr[1:] > self.indptr[:-1], sums, 0.0)
+        out = np.zeros(self.rows)
         terms = np.flatnonzero(vector)
-        positions, lengths = _spans(self.postings.indptr, terms)
-        weights = self.postings.data[positions] * np.repeat(vector[terms], lengths)
-        return np.bincount(self.postings.rows[positions], weights=weights, minlength=self.rows)
+        # term by term: a row appears once in a term's postings, so `+=` through its rows adds each entry once, in
+        # the order one `bincount` over all of them would, with no temporary as long as them (~1M entries for a
+        # query with common words, whose fresh pages cost more than the sums in a new process)
+        for start, end, weight in zip(self.postings.indptr[terms].tolist(), self.postings.indptr[terms + 1].tolist(),
+                                      vector[terms]):
+            out[self.postings.rows[start:end]] += self.postings.data[start:end] * weight
+        return out
 
     def take(self, rows: np.ndarray) -> Csr:
         """These rows, in this order."""
