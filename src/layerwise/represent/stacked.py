@@ -201,8 +201,12 @@ class Stacked:
     def mean(self, rows: Any) -> np.ndarray:
         """The mean of these rows, dense."""
         picked = self.take(rows)
-        total = np.bincount(picked.indices, weights=picked.data, minlength=self.shape[1])
-        return (total / max(picked.rows, 1)).astype(np.float32)
+        # summed over the columns the rows use, then placed: a sum over every column (~330k at 170k items) would
+        # touch a few MB of fresh pages, most of a cold `similar`'s cost here
+        columns, place = np.unique(picked.indices, return_inverse=True)
+        out = np.zeros(self.shape[1], dtype=np.float32)
+        out[columns] = np.bincount(place, weights=picked.data, minlength=len(columns)) / max(picked.rows, 1)
+        return out
 
     # -- as SciPy --------------------------------------------------------------------------------------
     def __matmul__(self, other: Any) -> Any:
