@@ -14,6 +14,8 @@ _NEW_ARXIV = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
 _OLD_ARXIV = re.compile(r"\b([a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\b")
 _ARXIV_HOSTS = {"arxiv.org", "export.arxiv.org", "www.arxiv.org", "alphaxiv.org", "www.alphaxiv.org"}
 _DOI = re.compile(r"\b(10\.\d{4,9}/\S+)", re.IGNORECASE)
+# a plain web address: lower-case host without port or user, a path without whitespace, no query, no fragment
+_PLAIN_URL = re.compile(r"https?://([a-z0-9.-]+)(/[^?#\s]*)?")
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref_src|ref|source|igshid|si)$", re.IGNORECASE)
 
 
@@ -99,7 +101,19 @@ def canonical_url(url: str | None) -> str | None:
     """One spelling per web address: https, no www., no fragment, no tracking parameters, no trailing /."""
     if not url:
         return None
-    parts = split_url(url.strip())
+    url = url.strip()
+    # most addresses are already plain (lower-case host, no port, query or fragment): spelled here without
+    # parsing them, the same as `_canonical_parsed` spells them (tests/test_ids.py holds the two equal)
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain is None:
+        return _canonical_parsed(url)
+    host, path = plain.group(1).removeprefix("www."), plain.group(2) or ""
+    path = (re.sub(r"/{2,}", "/", path) if "//" in path else path).rstrip("/")
+    return f"https://{host}{path}"
+
+
+def _canonical_parsed(url: str) -> str | None:
+    parts = split_url(url)
     hostname = parts.hostname if parts is not None else None  # each read of a part parses it again
     if parts is None or parts.scheme not in ("http", "https") or not hostname:
         return None

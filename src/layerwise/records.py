@@ -137,13 +137,26 @@ class Skip:
 
 _WS = re.compile(r"[ \t\r\f\v]+")
 # one encoder for every row: `json.dumps` with options builds a new one per call (a second of a 170k import)
-to_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
+def to_json(value: Any) -> str:
+    """A row's JSON text; an empty list or object, as most records' `extra` is, without the encoder's Python."""
+    if not value and isinstance(value, (list, dict)):
+        return "[]" if isinstance(value, list) else "{}"
+    return _encode(value)
 
 
 def clean_text(text: str | None, keep_paragraphs: bool = False) -> str | None:
     if text is None:
         return None
-    text = str(text).replace("\x00", "")
+    text = str(text)
+    # clean already, or only wrapped into lines (most names, titles and abstracts): printable text holds no
+    # whitespace but " ", so with single spaces between words it is what splitting and joining would give
+    flat = text.replace("\n", " ") if keep_paragraphs else text
+    if flat.isprintable() and "  " not in flat and flat[:1] != " " and flat[-1:] != " ":
+        return flat or None
+    text = text.replace("\x00", "")
     if keep_paragraphs:
         paragraphs = [(" ".join(p.split())) for p in re.split(r"\n\s*\n", text)]
         text = "\n\n".join(p for p in paragraphs if p)

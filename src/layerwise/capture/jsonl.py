@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -102,46 +103,55 @@ def read(path: Path, source: str, mapping: dict[str, str] | None = None) -> Iter
         yield item
 
 
-def _get(record: dict[str, Any], mapping: dict[str, str], name: str) -> Any:
+@lru_cache(maxsize=64)
+def _present(keys: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Each field's names that records with these keys hold: the records of one file mostly share their keys,
+    so a record's fields are looked for under its own names only."""
+    held = set(keys)
+    return {name: tuple(key for key in names if key in held) for name, names in FIELDS.items()}
+
+
+def _get(record: dict[str, Any], mapping: dict[str, str], present: dict[str, tuple[str, ...]], name: str) -> Any:
     if name in mapping:
         value: Any = record
         for part in mapping[name].split("."):  # dotted paths reach into nested objects
             value = value.get(part) if isinstance(value, dict) else None
         return value
-    for key in FIELDS[name]:
-        if record.get(key) not in (None, "", []):
+    for key in present[name]:
+        if record[key] not in (None, "", []):
             return record[key]
     return None
 
 
 def _from_record(record: dict[str, Any], source: str, mapping: dict[str, str]) -> Item | None:
-    title = _text(_get(record, mapping, "title"))
+    present = _present(tuple(record))
+    title = _text(_get(record, mapping, present, "title"))
     if not title:
         return None
-    item = Item(title=title, abstract=_text(_get(record, mapping, "text")), authors=_authors(_get(record, mapping, "authors")))
-    record_id = _get(record, mapping, "id")
-    arxiv = _text(_get(record, mapping, "arxiv"))
+    item = Item(title=title, abstract=_text(_get(record, mapping, present, "text")), authors=_authors(_get(record, mapping, present, "authors")))
+    record_id = _get(record, mapping, present, "id")
+    arxiv = _text(_get(record, mapping, present, "arxiv"))
     if not arxiv and source == "arxiv" and isinstance(record_id, str):
         arxiv = record_id
     item.arxiv_id = arxiv
-    item.doi = _text(_get(record, mapping, "doi"))
-    url = _get(record, mapping, "url")
+    item.doi = _text(_get(record, mapping, present, "doi"))
+    url = _get(record, mapping, present, "url")
     item.url = url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
-    date = _text(_get(record, mapping, "date"))
+    date = _text(_get(record, mapping, present, "date"))
     if date and re.match(r"\d{4}(-\d{2}){0,2}", date):
         item.published = re.match(r"\d{4}(-\d{2}){0,2}", date).group()  # type: ignore[union-attr]
-    year = _get(record, mapping, "year")
+    year = _get(record, mapping, present, "year")
     if isinstance(year, (int, str)) and str(year).strip()[:4].isdigit():
         item.year = int(str(year).strip()[:4])
-    venue = _text(_get(record, mapping, "venue"))
+    venue = _text(_get(record, mapping, present, "venue"))
     if venue and item.year and "conf" in record and str(item.year) not in venue:
         venue = f"{venue.upper() if len(venue) <= 6 else venue} {item.year}"
     item.venue = venue
-    categories = _get(record, mapping, "categories")
+    categories = _get(record, mapping, present, "categories")
     if isinstance(categories, str):
         categories = re.split(r"[;,]\s*|\s+(?=[a-z\-]+\.[A-Za-z\-]+\b)", categories)
     item.categories = [str(c) for c in categories or [] if str(c).strip()][:20]
-    cited_by = _get(record, mapping, "cited_by")
+    cited_by = _get(record, mapping, present, "cited_by")
     if isinstance(cited_by, (int, float, str)) and str(cited_by).strip().isdigit():
         item.cited_by = int(str(cited_by).strip())
     if record_id not in (None, "") and not (source == "arxiv" and item.arxiv_id):
