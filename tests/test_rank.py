@@ -270,6 +270,35 @@ def test_similar_in_a_new_process_needs_neither_sqlalchemy_nor_scipy(sqlite_libr
         assert all(p.exists() for p in postings)
 
 
+def test_the_vocabulary_is_kept_a_term_a_line_and_one_kept_as_json_before_is_read_and_kept(sqlite_library, tmp_path):
+    import sqlite3
+
+    from layerwise.represent.lexical import read_vocabulary, write_vocabulary
+    from layerwise.sample import SAMPLE_PATH
+
+    for vocabulary in ({"attention": 0, "graph": 1, "résumé": 2, "注意": 3}, {"b": 1, "a": 0}, {}):
+        write_vocabulary(tmp_path / "terms.txt", vocabulary)
+        assert read_vocabulary(tmp_path / "terms.txt") == vocabulary
+    library = sqlite_library
+    library.import_file(str(SAMPLE_PATH), source="arxiv")
+    folder = library.home.path / "index"
+    written = _fresh_process(library).load_index(library)
+    assert sorted(p.name for p in folder.glob("vocabulary.*")) == ["vocabulary.txt"]
+    vocabulary, query = written.vocabulary, written.vectorize(["attention for graph neural networks"])
+    assert len(vocabulary) > 1000 and sorted(vocabulary.values()) == list(range(len(vocabulary))) and query.nnz
+    # an index written before this format: its vocabulary a JSON object, read as it is
+    (folder / "vocabulary.json").write_text(json.dumps(vocabulary))
+    (folder / "vocabulary.txt").unlink()
+    older = _fresh_process(library).load_index(library)
+    assert older.vocabulary == vocabulary and (older.vectorize(["attention for graph neural networks"]) != query).nnz == 0
+    with sqlite3.connect(library.database_file) as conn:  # a removed item rewrites the index whole, with the
+        conn.execute("DELETE FROM items WHERE id = 1")  # vocabulary it has (copied as it is)
+    conn.close()
+    _fresh_process(library).load_index(library)
+    assert sorted(p.name for p in folder.glob("vocabulary.*")) == ["vocabulary.json"]
+    assert _fresh_process(library).load_index(library).vocabulary == vocabulary
+
+
 @pytest.mark.parametrize("crash", ["chunk half-written", "chunk written, meta.json not yet"])
 def test_an_update_killed_midway_is_repaired_by_the_next_use_without_a_rebuild(sqlite_library, tmp_path, monkeypatch,
                                                                                crash):

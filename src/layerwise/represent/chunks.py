@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 
 from layerwise.represent import stacked
+from layerwise.represent.lexical import write_vocabulary
 
 DENSE = "dense.f32"
+VOCABULARY = "vocabulary.txt"  # one term per line; indexes written before it hold vocabulary.json
 POSTINGS = ("indptr", "rows", "data")  # the tf-idf entries by term too: a query's products read only its terms
 GROWTH, ROOM = 1.25, 1024  # room left for appended rows when the embeddings file is (re)written
 BLOCK = 65536  # rows of embeddings written at a time
@@ -52,7 +54,13 @@ def read(folder: Path, meta: dict[str, Any]) -> tuple[np.ndarray, stacked.Stacke
             raise ValueError("the overlay's rows do not fit the index")
     # ids and idf mapped as well: read whole, they were ~3 ms of a cold `similar` at 170k items
     return (ids[0] if len(ids) == 1 else np.concatenate(ids), stacked.stack(tfidf, overlay, replaced),
-            dense_view(folder, meta), folder / "vocabulary.json", _plain(np.load(folder / "idf.npy", mmap_mode="r")))
+            dense_view(folder, meta), vocabulary_file(folder), _plain(np.load(folder / "idf.npy", mmap_mode="r")))
+
+
+def vocabulary_file(folder: Path) -> Path:
+    """The vocabulary's file: one term per line, or the JSON an index written before that holds."""
+    lines = folder / VOCABULARY
+    return lines if lines.exists() else folder / "vocabulary.json"
 
 
 def read_rows(chunk: Path) -> stacked.Csr:
@@ -212,10 +220,10 @@ def write_whole(folder: Path, ids: np.ndarray, tfidf: Any, dense: Sequence[np.nd
     write_chunk(tmp / "c0", ids, tfidf)
     capacity = int(len(ids) * GROWTH) + ROOM
     _write_dense(tmp / DENSE, dense, capacity)
-    if isinstance(vocabulary, Path):
-        shutil.copyfile(vocabulary, tmp / "vocabulary.json")
+    if isinstance(vocabulary, Path):  # unread: copied as it is, in the format it is in
+        shutil.copyfile(vocabulary, tmp / vocabulary.name)
     else:
-        (tmp / "vocabulary.json").write_text(json.dumps(vocabulary))
+        write_vocabulary(tmp / VOCABULARY, vocabulary)
     np.save(tmp / "idf.npy", idf)
     write_meta(tmp, {**meta, "chunks": ["c0"], "sizes": [len(ids)], "rows": len(ids), "capacity": capacity,
                      "dim": int(dense[0].shape[1]), "overlay": None, "serial": uuid.uuid4().hex})

@@ -4,14 +4,13 @@ new text into the same (`represent.index` builds and updates it)."""
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from layerwise.represent.lexical import TOKEN_PATTERN
+from layerwise.represent.lexical import TOKEN_PATTERN, read_vocabulary
 from layerwise.represent.stacked import Stacked
 
 
@@ -39,10 +38,9 @@ class Index:
 
     @functools.cached_property
     def vocabulary(self) -> dict[str, int]:
-        """Term -> column. Read on first use: ~0.3 s of JSON at 170k items that `similar` on a stored item never
-        needs."""
+        """Term -> column. Read on first use: ~0.12 s at 170k items that `similar` on a stored item never needs."""
         source = self.vocabulary_source
-        return source if isinstance(source, dict) else dict(json.loads(source.read_text()))
+        return source if isinstance(source, dict) else read_vocabulary(source)
 
     def vectorize(self, texts: list[str]) -> Any:
         from scipy import sparse

