@@ -3,6 +3,7 @@
 import gzip
 import json
 import re
+import sqlite3
 import threading
 
 import pytest
@@ -281,6 +282,9 @@ def test_a_bulk_import_indexes_each_batch_for_search_on_a_second_thread(library,
     assert report.added > 2000
     if library.store.dialect == "sqlite":  # every batch, none of them on the importer's thread
         assert {main for main, _ in threads} == {False} and sum(n for _, n in threads) == report.added
+        with sqlite3.connect(library.database_file) as conn:  # merged 8 segments at a time: a fifth less work
+            assert conn.execute("SELECT v FROM items_fts_config WHERE k = 'automerge'").fetchone() == (search.FTS_AUTOMERGE,)
+        conn.close()
     else:
         assert threads == []  # PostgreSQL indexes the rows itself
     _full_text_matches_the_items(library)

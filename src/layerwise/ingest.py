@@ -52,6 +52,9 @@ def ingest(store: Store, records: Iterable[Item | Skip], *, bulk: bool = True,
     `on_stored` hears each batch of items written (new or changed), before the transaction commits.
     """
     report = IngestReport()
+    if bulk:
+        with store.begin(writer=True) as conn:
+            search.tune_for_bulk(conn)
     with (rare_collections() if bulk else nullcontext()), store.begin(writer=True) as conn, \
             search.indexing(conn, beside=bulk) as full_text:
         stamp, changed_at = utc_stamp(), change_stamp()  # taken holding the write lock (times.change_stamp)
