@@ -24,7 +24,7 @@ from table import print_table  # benchmarks/table.py: run as a script, this fold
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = (["--help"], ["focus", "list"], ["list", "-n", "5"], ["search", "attention", "-n", "5"], ["week"],
-            ["similar", "1", "-n", "5"])
+            ["similar", "1", "-n", "5"], ["similar", "1", "-n", "5", "--json"])
 
 
 def median_wall(cmd: list[str], env: dict[str, str], runs: int) -> float:
