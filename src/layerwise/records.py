@@ -135,7 +135,6 @@ class Skip:
     reason: str
 
 
-_WS = re.compile(r"[ \t\r\f\v]+")
 # one encoder for every row: `json.dumps` with options builds a new one per call (a second of a 170k import)
 _encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
