@@ -107,6 +107,23 @@ def test_help_runs_in_a_real_process():
     assert result.returncode == 0 and "learn what matters" in result.stdout.lower()
 
 
+def test_the_program_skips_the_teardown_collections_and_keeps_its_exit_code(tmp_path):
+    """`layerwise` (the script and `python -m`) freezes the objects it leaves, so the interpreter's last
+    collections skip them, whether the command succeeded or failed; exit handlers still run after it."""
+    from importlib.metadata import entry_points
+
+    assert [e.value for e in entry_points(group="console_scripts") if e.name == "layerwise"] == ["layerwise.cli.main:run"]
+    code = ("import atexit, gc, sys; from layerwise.cli.main import run; "
+            "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0)); "
+            "sys.argv = ['layerwise', *sys.argv[1:]]; run()")
+    env = {**os.environ, "LAYERWISE_HOME": str(tmp_path / "home")}
+    ok = subprocess.run([sys.executable, "-c", code, "--version"], capture_output=True, text=True, env=env)
+    failed = subprocess.run([sys.executable, "-c", code, "show", "999"], capture_output=True, text=True, env=env)
+    assert ok.returncode == 0 and ok.stdout.splitlines()[-1] == "frozen True"
+    assert failed.returncode == 2 and failed.stdout.splitlines()[-1] == "frozen True"
+    assert failed.stderr.startswith("error: ") and "Traceback" not in failed.stderr
+
+
 @pytest.mark.slow
 def test_ctrl_c_during_import_leaves_library_unchanged(tmp_path):
     """A real SIGINT to a real process in the middle of a large import."""

@@ -1,3 +1,3 @@
-from layerwise.cli.main import main
+from layerwise.cli.main import run
 
-main()
+run()

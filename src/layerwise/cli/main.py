@@ -189,6 +189,18 @@ def after(result: object, **_: object) -> None:
         maybe_nudge(ctx.obj._library, ctx.invoked_subcommand)
 
 
+def run() -> None:
+    """The `layerwise` program (its script and `python -m layerwise`): `main`, then an exit without the garbage
+    collections of the interpreter's teardown. They look through every object a command left (NumPy's, the
+    index's), ~20 ms of a 0.2 s `similar`; objects are still released, files closed and exit handlers run."""
+    import gc
+
+    try:
+        main()
+    finally:
+        gc.freeze()
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         args = sys.argv[1:] if argv is None else list(argv)
