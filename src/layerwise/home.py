@@ -7,7 +7,6 @@ PostgreSQL), `notes/`, `exports/` and `config.toml`. Everything in it is readabl
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,10 +36,14 @@ class Home:
 
     def config(self) -> dict[str, Any]:
         try:
-            with open(self.config_path, "rb") as f:
-                return tomllib.load(f)
+            f = open(self.config_path, "rb")
         except FileNotFoundError:
             return {}
+        import tomllib  # here: a home without a config file never loads the parser (~2 ms of every command)
+
+        try:
+            with f:
+                return tomllib.load(f)
         except tomllib.TOMLDecodeError as exc:
             raise LayerwiseError(f"config is not valid TOML: {exc}", where=str(self.config_path)) from None
 

@@ -28,25 +28,18 @@ FEEDBACK_DOCS = 5
 FEEDBACK_WEIGHT = 0.5
 
 
-def lexical_similarity(index: Index, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Cosine of tf-idf rows with a dense query vector over the vocabulary (rows are L2-normalised)."""
-    return index.tfidf.take(rows).dot(query)
-
-
-def dense_similarity(index: Index, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
-    return index.dense[rows] @ query
-
-
 def rank_rows(index: Index, query_row: int, rows: np.ndarray) -> np.ndarray:
-    """Scores for candidate rows (the query's own row excluded by the caller)."""
+    """Scores for candidate rows (the query's own row excluded by the caller). The rows are gathered once for
+    both rounds: each gathering is a page fault or more per row in a new process."""
+    lexical, dense = index.tfidf.take(rows), index.dense[rows]  # tf-idf rows are L2-normalised: a dot is a cosine
     q_lex = index.tfidf.row(query_row)
     q_dense = index.dense[query_row]
-    combined = zscore(lexical_similarity(index, rows, q_lex)) + zscore(dense_similarity(index, rows, q_dense))
+    combined = zscore(lexical.dot(q_lex)) + zscore(dense @ q_dense)
     if len(rows) > 2 * FEEDBACK_DOCS:
         top = rows[np.argsort(-combined)[:FEEDBACK_DOCS]]
         q_lex = q_lex + FEEDBACK_WEIGHT * index.tfidf.mean(top)
         q_dense = q_dense + FEEDBACK_WEIGHT * index.dense[top].mean(axis=0)
-        combined = zscore(lexical_similarity(index, rows, q_lex)) + zscore(dense_similarity(index, rows, q_dense))
+        combined = zscore(lexical.dot(q_lex)) + zscore(dense @ q_dense)
     return combined
 
 
