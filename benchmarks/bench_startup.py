@@ -5,8 +5,9 @@ the library in --home (e.g. one with both corpora, 170k items).
 
 `--compare` runs the same commands with another checkout's `src` first on the path (for example a worktree of
 an earlier commit: `git worktree add /tmp/before HEAD~3`), so a change is measured against what it replaced
-in the same run. The baseline row is the interpreter alone. Modules run from their compiled bytecode, as
-from an installed package (PYTHONDONTWRITEBYTECODE, set on some machines, is dropped so the first run writes it).
+in the same run: the two take turns run by run, so a slower minute of the machine falls on both. The baseline
+row is the interpreter alone. Modules run from their compiled bytecode, as from an installed package
+(PYTHONDONTWRITEBYTECODE, set on some machines, is dropped so the first run writes it).
 """
 
 from __future__ import annotations
@@ -27,14 +28,23 @@ COMMANDS = (["--help"], ["focus", "list"], ["list", "-n", "5"], ["search", "atte
             ["similar", "1", "-n", "5"], ["similar", "1", "-n", "5", "--json"])
 
 
-def median_wall(cmd: list[str], env: dict[str, str], runs: int) -> float:
-    subprocess.run(cmd, capture_output=True, env=env, check=True)  # warm: the plan and the index are built once
-    walls = []
-    for _ in range(runs):
-        start = time.perf_counter()
+def walls(cmd: list[str], envs: list[dict[str, str]], runs: int) -> list[list[float]]:
+    """Each environment's wall times for `cmd`, the environments taking turns run by run (in alternating order),
+    so a slower minute of the machine falls on all of them alike."""
+    for env in envs:  # warm: the plan and the index are built once, the bytecode written
         subprocess.run(cmd, capture_output=True, env=env, check=True)
-        walls.append(time.perf_counter() - start)
-    return statistics.median(walls)
+    times: list[list[float]] = [[] for _ in envs]
+    for n in range(runs):
+        turn = list(enumerate(envs))
+        for i, env in turn if n % 2 == 0 else reversed(turn):
+            start = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, env=env, check=True)
+            times[i].append(time.perf_counter() - start)
+    return times
+
+
+def cell(times: list[float]) -> str:
+    return f"{1000 * statistics.median(times):.0f} (min {1000 * min(times):.0f})"
 
 
 def main() -> None:
@@ -51,14 +61,14 @@ def main() -> None:
     trees = [("this checkout", ROOT / "src")] + ([("--compare", args.compare)] if args.compare else [])
     rows = []
     for command in COMMANDS:
-        row = ["layerwise " + " ".join(command)]
-        for _, src in trees:
-            row.append(f"{1000 * median_wall([sys.executable, '-m', 'layerwise', *command], {**env, 'PYTHONPATH': str(src)}, args.runs):.0f}")
-        rows.append(row)
-    base = f"{1000 * median_wall([sys.executable, '-c', 'pass'], env, args.runs):.0f}"
-    rows.append(["baseline: python -c pass", *([base] * len(trees))])
+        envs = [{**env, "PYTHONPATH": str(src)} for _, src in trees]
+        rows.append(["layerwise " + " ".join(command),
+                     *map(cell, walls([sys.executable, "-m", "layerwise", *command], envs, args.runs))])
+    baseline = cell(walls([sys.executable, "-c", "pass"], [env], args.runs)[0])
+    rows.append(["baseline: python -c pass", *[baseline] * len(trees)])
     print_table(["command (new process)", *[f"{name} (ms)" for name, _ in trees]], rows,
-                f"Start-up on {'the demo library' if not args.home else home.name}, median of {args.runs} runs")
+                f"Start-up on {home.name if args.home else 'the demo library'}, median (and fastest) of {args.runs} "
+                "runs, the trees taking turns")
 
 
 if __name__ == "__main__":
