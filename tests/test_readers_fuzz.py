@@ -46,7 +46,7 @@ def _seed(fmt: str) -> bytes:
             return b"".join(f.readline() for _ in range(12))
     path = {"opml": ("feeds", "engineering-blogs.opml"), "feed": ("feeds", "lilianweng-tag-data.xml"),
             "csljson": ("zotero", "library.csl.json"), "bibtex": ("bibtex", "top100-deep-learning.bib"),
-            "markdown": ("reading-lists", "applied-ml.md")}[fmt]
+            "markdown": ("reading-lists", "applied-ml.md"), "csv": ("zotero", "library.csv")}[fmt]
     return data_file("files", *path).read_bytes()[:SEED_BYTES]
 
 
@@ -109,7 +109,8 @@ def test_mutated_real_files_give_records_or_one_clear_error(fmt, fuzz_library, t
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["file.bin", "list.md", "refs.bib", "lib.json", "feeds.opml", "x.ris", "d.jsonl"])
+@pytest.mark.parametrize("name", ["file.bin", "list.md", "refs.bib", "lib.json", "feeds.opml", "x.ris", "d.jsonl",
+                                  "sheet.csv"])
 def test_arbitrary_bytes_are_sniffed_and_refused_or_read(name, fuzz_library, tmp_path):
     @FUZZ
     @given(data=st.one_of(st.binary(min_size=1, max_size=4096),
@@ -186,3 +187,4 @@ def test_sniffing_reads_only_the_head(tmp_path, monkeypatch):
     path = tmp_path / "list.md"
     path.write_bytes(b"# Reading\n\n- [A paper](https://example.org/a)\n" + b"x" * (2 * 2**20))
     assert formats.detect_format(path) == "markdown" and seen == [65536]
+

@@ -19,7 +19,7 @@ from layerwise.errors import LayerwiseError
 # recognises a file's head wins. A module is imported when a file is first read, not with the library: most
 # commands read no file, and importing eight parsers cost each of them 30 ms.
 READER_MODULES = {"pdf": "pdf", "opml": "opml", "feed": "feeds", "csljson": "csljson", "jsonl": "jsonl",
-                  "bibtex": "bibtex", "ris": "ris", "markdown": "markdown"}
+                  "bibtex": "bibtex", "ris": "ris", "csv": "csvfile", "markdown": "markdown"}
 FORMATS = tuple(READER_MODULES)
 
 
@@ -62,5 +62,5 @@ def read_file(path_text: str, *, format: str | None = None, source: str | None =
     if source is not None and not re.fullmatch(r"[A-Za-z0-9][\w\-.]*", source):
         raise LayerwiseError(f"--source takes a short name of letters, digits, '-', '_' or '.', not {source!r}")
     if mapping and not reader.takes_mapping:
-        raise LayerwiseError("field mappings (--id-field, --title-field, ...) apply to JSONL only")
+        raise LayerwiseError("field mappings (--id-field, --title-field, ...) apply to JSONL and CSV only")
     return reader.load(path, source, mapping)

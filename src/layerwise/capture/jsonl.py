@@ -92,7 +92,7 @@ def read(path: Path, source: str, mapping: dict[str, str] | None = None) -> Iter
             yield _from_export(record, here)
             continue
         try:
-            item = _from_record(record, source, mapping)
+            item = from_record(record, source, mapping)
         except (TypeError, ValueError) as exc:
             yield Skip(here, f"unusable record ({exc})")
             continue
@@ -123,12 +123,12 @@ def _get(record: dict[str, Any], mapping: dict[str, str], present: dict[str, tup
     return None
 
 
-def _from_record(record: dict[str, Any], source: str, mapping: dict[str, str]) -> Item | None:
+def from_record(record: dict[str, Any], source: str, mapping: dict[str, str]) -> Item | None:
     present = _present(tuple(record))
     title = _text(_get(record, mapping, present, "title"))
     if not title:
         return None
-    item = Item(title=title, abstract=_text(_get(record, mapping, present, "text")), authors=_authors(_get(record, mapping, present, "authors")))
+    item = Item(title=title, abstract=_text(_get(record, mapping, present, "text")), authors=split_authors(_get(record, mapping, present, "authors")))
     record_id = _get(record, mapping, present, "id")
     arxiv = _text(_get(record, mapping, present, "arxiv"))
     if not arxiv and source == "arxiv" and isinstance(record_id, str):
@@ -184,7 +184,7 @@ def _text(value: Any) -> str | None:
     return str(value).strip() or None
 
 
-def _authors(value: Any) -> list[str]:
+def split_authors(value: Any) -> list[str]:
     if isinstance(value, str):
         parts = re.split(r",\s*(?:and\s+)?|\s+and\s+|;\s*", value)
         return [p.strip() for p in parts if p.strip()]
