@@ -188,3 +188,22 @@ def test_sniffing_reads_only_the_head(tmp_path, monkeypatch):
     path.write_bytes(b"# Reading\n\n- [A paper](https://example.org/a)\n" + b"x" * (2 * 2**20))
     assert formats.detect_format(path) == "markdown" and seen == [65536]
 
+
+def test_a_link_no_url_parser_takes_is_passed_over(library, tmp_path):
+    """Found by the fuzzer: an entry's content linking to `https://[[[host/` (an unclosed IPv6 bracket) made
+    joining it to the entry's address raise. The entry comes in with its other links; a page advertising its
+    feed at such an address advertises none."""
+    from layerwise.capture import citations, html_text
+
+    html = ('<p>See <a href="https://[[[lilianweng.github.io/posts/x/">Part 2</a> and '
+            '<a href="https://arxiv.org/abs/1706.03762">the paper</a>.</p>')
+    assert [c.target for c in citations.from_html(html, "https://example.org/post", whole=True)] == ["arxiv:1706.03762"]
+    page = html_text.document('<html><head><link rel="alternate" type="application/rss+xml" href="http://[x/feed">'
+                              "</head><body></body></html>")
+    assert html_text.advertised_feed(page, "https://example.org/") is None
+    feed = tmp_path / "feed.xml"
+    feed.write_text('<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>Entry</title>'
+                    f"<link>https://example.org/post</link><description>{html.replace('<', '&lt;')}</description>"
+                    "</item></channel></rss>", encoding="utf-8")
+    report = library.import_file(str(feed))
+    assert report.added == 1 and report.skipped == []

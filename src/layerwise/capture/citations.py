@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
 
 from layerwise import ids
 from layerwise.capture.html_text import document
@@ -59,8 +58,8 @@ def from_html(html: bytes | str, base_url: str, *, whole: bool = False, origin: 
         href = (link.get("href") or "").strip()
         if not href or href.startswith("#") or _in_chrome(link, root):
             continue
-        url = urljoin(base_url, href) if base_url else href
-        if not url.startswith(("http://", "https://")) or _SKIPPED_LINKS.search(url):
+        url = ids.join_url(base_url, href) if base_url else href
+        if not url or not url.startswith(("http://", "https://")) or _SKIPPED_LINKS.search(url):
             continue
         target = target_for(url)
         if target is None or target == own or (target in cites and cites[target].title):

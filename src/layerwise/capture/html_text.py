@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
+
+from layerwise import ids
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -91,7 +92,7 @@ def advertised_feed(doc: HtmlElement | None, base_url: str) -> str | None:
     for link in doc.iter("link"):
         rel = (link.get("rel") or "").lower().split()
         if "alternate" in rel and (link.get("type") or "").lower().split(";")[0].strip() in FEED_TYPES and link.get("href"):
-            return urljoin(base_url, str(link.get("href")).strip())
+            return ids.join_url(base_url, str(link.get("href")).strip())
     return None
 
 
