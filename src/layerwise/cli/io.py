@@ -22,18 +22,18 @@ PARTLY = 3  # the exit code of an import that kept its good records and skipped 
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="The files' format (default: detected from each file's content).")
 @click.option("--source", help="Name for this source; its records are then addressable as NAME:ID.")
-@click.option("--id-field", help="JSONL: the field holding each record's own id.")
-@click.option("--title-field", help="JSONL: the field holding the title.")
-@click.option("--text-field", help="JSONL: the field holding the abstract or text.")
-@click.option("--authors-field", help="JSONL: the field holding the authors.")
-@click.option("--url-field", help="JSONL: the field holding the URL.")
-@click.option("--date-field", help="JSONL: the field holding the publication date.")
+@click.option("--id-field", help="JSONL or CSV: the field holding each record's own id (a CSV column by its header).")
+@click.option("--title-field", help="JSONL or CSV: the field holding the title.")
+@click.option("--text-field", help="JSONL or CSV: the field holding the abstract or text.")
+@click.option("--authors-field", help="JSONL or CSV: the field holding the authors.")
+@click.option("--url-field", help="JSONL or CSV: the field holding the URL.")
+@click.option("--date-field", help="JSONL or CSV: the field holding the publication date.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (a list when several files).")
 @click.option("--no-prepare", is_flag=True, help="Leave embedding and linking the new items to their first use.")
 @click.pass_context
 def import_(ctx: click.Context, files: tuple[str, ...], fmt: str | None, source: str | None, as_json: bool,
             no_prepare: bool, **fields: str | None) -> None:
-    """Import files: BibTeX, CSL-JSON, RIS, OPML (feed subscriptions), a Markdown link list, JSONL, a feed file, a PDF, or an Anki deck (.apkg: its cards join your reviews).
+    """Import files: BibTeX, CSL-JSON, RIS, OPML (feed subscriptions), a Markdown link list, JSONL, CSV (Zotero's export, a spreadsheet with a title column), a feed file, a PDF, or an Anki deck (.apkg: its cards join your reviews).
 
     The format is detected from the content. Records already in the library are merged, not duplicated;
     then the new items are embedded and linked to the concept map, so the next plan is ready at once. Each
