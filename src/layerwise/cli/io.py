@@ -33,11 +33,11 @@ PARTLY = 3  # the exit code of an import that kept its good records and skipped 
 @click.pass_context
 def import_(ctx: click.Context, files: tuple[str, ...], fmt: str | None, source: str | None, as_json: bool,
             no_prepare: bool, **fields: str | None) -> None:
-    """Import files: BibTeX, CSL-JSON, RIS, OPML (feed subscriptions), a Markdown link list, JSONL, CSV (Zotero's export, a spreadsheet with a title column), a feed file, a PDF, or an Anki deck (.apkg: its cards join your reviews).
+    """Import files: BibTeX, CSL-JSON, RIS, CSV, OPML (feed subscriptions), a Markdown link list, JSONL, a feed file, a PDF, or an Anki deck (.apkg: its cards join your reviews).
 
-    The format is detected from the content. Records already in the library are merged, not duplicated;
-    then the new items are embedded and linked to the concept map, so the next plan is ready at once. Each
-    file is one transaction: Ctrl-C leaves the library without the file being read (files before it stay).
+    The format is detected from the content (a CSV by a header naming a title column: Zotero's CSV export, a
+    spreadsheet). Records already in the library are merged, not duplicated; then the new items are embedded
+    and linked to the concept map, so the next plan is ready at once. Each file is one transaction: Ctrl-C leaves the library without the file being read (files before it stay).
     Exit code 3 when some records were skipped and the rest kept, 2 when a file kept nothing."""
     mapping = {name.removesuffix("_field"): value for name, value in fields.items() if value}
     library, reports, failed, unprepared, preparing = ctx.obj.library, [], False, "", False
