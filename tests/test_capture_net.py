@@ -67,6 +67,30 @@ def test_add_web_page_extracts_main_text(library, apis):
     assert not new_again
 
 
+def test_add_a_web_page_saved_to_a_file(library, tmp_path):
+    """A page saved from the browser (here gzipped, as in ../shared/data) is read as if fetched from the address
+    it gives as its own, so it is the same item as that address; a page naming none has no address."""
+    saved = data_file("files", "pages", "lilianweng-2018-06-24-attention.html.gz")
+    item, new = library.add(str(saved))
+    assert new and item.title == "Attention? Attention!" and item.kind == "post"
+    assert item.url == "https://lilianweng.github.io/posts/2018-06-24-attention/"
+    assert item.authors == ["Lilian Weng"] and item.body and len(item.body) > 5000
+    assert library.resolve(f"file:{saved.resolve()}") == item.id
+    copy = tmp_path / "attention.html"
+    copy.write_bytes(gzip.decompress(saved.read_bytes()))
+    again, new_again = library.add(str(copy))
+    assert not new_again and again.id == item.id  # its canonical address makes them one
+    bare = tmp_path / "notes.html"
+    bare.write_text("<!DOCTYPE html><html><head><title>My reading notes</title></head><body><p>"
+                    + "Notes on attention and memory. " * 40 + '<a href="other.html">next</a></p></body></html>')
+    notes, _ = library.add(str(bare))
+    assert notes.title == "My reading notes" and notes.url is None and notes.cites == []
+    empty = tmp_path / "empty.html"
+    empty.write_text("<!DOCTYPE html><html><body></body></html>")
+    with pytest.raises(LayerwiseError, match=f"^{empty}: the page has no title and no readable text"):
+        library.add(str(empty))
+
+
 def test_add_pdf_file_and_pdf_url(library, apis, tmp_path):
     pdf = make_pdf(["Deep Residual Learning for Image Recognition", "Kaiming He  Xiangyu Zhang",
                     "Abstract", "Deeper neural networks are more difficult to train. We present a residual learning "

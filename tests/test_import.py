@@ -235,7 +235,7 @@ def test_binary_and_html_files_are_named_clearly(library, tmp_path):
     (tmp_path / "page.html").write_text("<!DOCTYPE html><html><body>hi</body></html>")
     with pytest.raises(LayerwiseError, match="format"):
         library.import_file(str(tmp_path / "x.bin"))
-    with pytest.raises(LayerwiseError, match="layerwise add URL"):
+    with pytest.raises(LayerwiseError, match="saved web page; capture it with `layerwise add FILE`"):
         library.import_file(str(tmp_path / "page.html"))
     with pytest.raises(LayerwiseError, match="no such file"):
         library.import_file(str(tmp_path / "missing.bib"))

@@ -37,7 +37,8 @@ def detect_format(path: Path) -> str:
         raise LayerwiseError("the file is empty: nothing to import", where=str(path))
     known = readers()
     if head.is_html_page and not any(known[name].detect(head) for name in ("opml", "feed")):
-        raise LayerwiseError("this is an HTML page; capture web pages with `layerwise add URL`", where=str(path))
+        raise LayerwiseError("this is a saved web page; capture it with `layerwise add FILE` (or its address with "
+                             "`layerwise add URL`)", where=str(path))
     for reader in known.values():
         if reader.detect(head):
             return reader.name

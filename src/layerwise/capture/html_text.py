@@ -85,6 +85,19 @@ def meta_property(doc: HtmlElement | None, name: str) -> str | None:
     return None
 
 
+def own_address(doc: HtmlElement | None) -> str | None:
+    """The address a page gives as its own (<link rel="canonical">, else og:url), when it is a web address."""
+    if doc is None:
+        return None
+    for link in doc.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+            href = str(link.get("href")).strip()
+            if href.startswith(("http://", "https://")):
+                return href
+    found = meta_property(doc, "og:url")
+    return found if found and found.startswith(("http://", "https://")) else None
+
+
 def advertised_feed(doc: HtmlElement | None, base_url: str) -> str | None:
     """The first feed a page advertises with <link rel="alternate" type="application/rss+xml" href="...">."""
     if doc is None:

@@ -8,7 +8,8 @@ from pathlib import Path
 from layerwise import ids
 from layerwise.capture import arxiv as arxiv_api
 from layerwise.capture import doi as crossref
-from layerwise.capture import feeds, files, pdf, web
+from layerwise.capture import feeds, files, html_text, pdf, web
+from layerwise.capture.contract import Head
 from layerwise.capture.formats import detect_format
 from layerwise.errors import FetchError, LayerwiseError
 from layerwise.net import Guard, fetch
@@ -23,6 +24,8 @@ def resolve_target(target: str, guard: Guard | None = None) -> Item:
         raise LayerwiseError("a shared library does not capture file: URLs", where=target)
     path = Path(target).expanduser()
     if not target.startswith(("http://", "https://")) and path.exists():
+        if Head(files.head(path), path.name).is_html_page:
+            return _saved_page(path)
         fmt = detect_format(path)
         if fmt != "pdf":
             raise LayerwiseError(f"this is a {fmt} file; bring it in with `layerwise import {target}`", where=target)
@@ -37,7 +40,25 @@ def resolve_target(target: str, guard: Guard | None = None) -> Item:
         return arxiv_api.fetch(arxiv)
     if target.startswith(("http://", "https://")):
         return _fetch_page(target, guard)
-    raise LayerwiseError("not an arXiv id, DOI, http(s) URL or existing PDF file", where=target)
+    raise LayerwiseError("not an arXiv id, DOI, http(s) URL, or a PDF or saved web page on disk", where=target)
+
+
+MAX_SAVED_PAGE = 50 * 2**20  # as much as a page fetched from the web may be
+
+
+def _saved_page(path: Path) -> Item:
+    """A web page saved to a file ("Save page as", wget), read as if fetched from the address it gives as its
+    own, so adding that address later finds the same item; without one the item has no address."""
+    content = files.read_bytes(path, MAX_SAVED_PAGE)
+    address = html_text.own_address(html_text.document(content, limit=200_000))
+    try:
+        item = web.parse(content, address or "")
+    except LayerwiseError as exc:
+        if exc.where:
+            raise
+        raise LayerwiseError(str(exc), where=str(path)) from None  # the file, as there is no address to name
+    item.add_ref("file", str(path.resolve()))
+    return item
 
 
 def _fetch_page(url: str, guard: Guard | None) -> Item:

@@ -14,6 +14,7 @@ MAX_BODY = 200_000
 
 
 def parse(html: bytes, url: str) -> Item:
+    """A page fetched from `url` ("" for a page saved to a file that names no address of its own)."""
     import trafilatura
 
     with warnings.catch_warnings():
@@ -23,13 +24,13 @@ def parse(html: bytes, url: str) -> Item:
     og_type = html_text.meta_property(page, "og:type")
     title = (getattr(doc, "title", None) if doc else None) or html_text.title(page)
     if not title:
-        raise LayerwiseError("the page has no title and no readable text", where=url)
+        raise LayerwiseError("the page has no title and no readable text", where=url or None)
     text = (getattr(doc, "text", None) or "") if doc else ""
     author = getattr(doc, "author", None) if doc else None
     date = getattr(doc, "date", None) if doc else None
     tags = getattr(doc, "tags", None) if doc else None
     return Item(
-        title=title, kind=guess_kind(url, og_type), url=url,
+        title=title, kind=guess_kind(url, og_type), url=url or None,
         abstract=(getattr(doc, "description", None) if doc else None) or (text[:600] if text else None),
         body=text[:MAX_BODY] or None,
         authors=[a.strip() for a in re.split(r";|\band\b", author) if a.strip()] if author else [],

@@ -69,7 +69,7 @@ def search(ctx: click.Context, query: str, as_json: bool, limit: int, **filters:
 @click.option("--json", "as_json", is_flag=True, help="Print the stored item as JSON.")
 @click.pass_context
 def add(ctx: click.Context, target: str, tags: tuple[str, ...], kind: str | None, as_json: bool) -> None:
-    """Capture one thing: an arXiv id or URL, a DOI, a web page URL, or a PDF file."""
+    """Capture one thing: an arXiv id or URL, a DOI, a web page URL, or a PDF or saved web page on disk."""
     item, is_new = ctx.obj.library.add(target, tags=tags, kind=kind)
     if as_json:
         print_json({"new": is_new, "item": item.to_dict()})

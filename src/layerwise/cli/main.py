@@ -44,7 +44,7 @@ class Context:
 # to each command's own help.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "add": ("items", "add",
-            'Capture one thing: an arXiv id or URL, a DOI, a web page URL, or a PDF file.'),
+            'Capture one thing: an arXiv id or URL, a DOI, a web page URL, or a PDF or saved web page on disk.'),
     "show": ("items", "show",
              'Show one item.'),
     "list": ("items", "list_items",
