@@ -41,6 +41,8 @@ def _seed(fmt: str) -> bytes:
                         title="Attention Is All You Need", author="Ashish Vaswani")
     if fmt == "ris":
         return _csl_as_ris()[:SEED_BYTES]
+    if fmt == "bookmarks":
+        return (Path(__file__).parent / "fixtures" / "bookmarks-firefox.html").read_bytes()
     if fmt == "jsonl":
         with gzip.open(data_file("corpora", "arxiv-2025-26.jsonl.gz")) as f:
             return b"".join(f.readline() for _ in range(12))
@@ -110,7 +112,7 @@ def test_mutated_real_files_give_records_or_one_clear_error(fmt, fuzz_library, t
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["file.bin", "list.md", "refs.bib", "lib.json", "feeds.opml", "x.ris", "d.jsonl",
-                                  "sheet.csv"])
+                                  "sheet.csv", "bookmarks.html"])
 def test_arbitrary_bytes_are_sniffed_and_refused_or_read(name, fuzz_library, tmp_path):
     @FUZZ
     @given(data=st.one_of(st.binary(min_size=1, max_size=4096),

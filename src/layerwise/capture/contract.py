@@ -81,6 +81,7 @@ class Reader:
 def default_source(path: Path, fmt: str) -> str:
     """A source name from the file name: `papers.bib` -> papers."""
     name = path.name
-    for suffix in (".gz", ".bib", ".bibtex", ".json", ".csl", ".ris", ".opml", ".md", ".markdown", ".xml", ".csv", ".tsv"):
+    for suffix in (".gz", ".bib", ".bibtex", ".json", ".csl", ".ris", ".opml", ".md", ".markdown", ".xml", ".csv",
+                   ".tsv", ".html", ".htm"):
         name = name.removesuffix(suffix)
     return ids.slug(name, 40) or fmt

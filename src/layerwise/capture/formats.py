@@ -18,8 +18,8 @@ from layerwise.errors import LayerwiseError
 # Each format and the module in layerwise.capture that reads it, in order of precedence: the first reader that
 # recognises a file's head wins. A module is imported when a file is first read, not with the library: most
 # commands read no file, and importing eight parsers cost each of them 30 ms.
-READER_MODULES = {"pdf": "pdf", "opml": "opml", "feed": "feeds", "csljson": "csljson", "jsonl": "jsonl",
-                  "bibtex": "bibtex", "ris": "ris", "csv": "csvfile", "markdown": "markdown"}
+READER_MODULES = {"pdf": "pdf", "opml": "opml", "feed": "feeds", "bookmarks": "bookmarks", "csljson": "csljson",
+                  "jsonl": "jsonl", "bibtex": "bibtex", "ris": "ris", "csv": "csvfile", "markdown": "markdown"}
 FORMATS = tuple(READER_MODULES)
 
 
@@ -36,7 +36,7 @@ def detect_format(path: Path) -> str:
     if not head.text.strip():
         raise LayerwiseError("the file is empty: nothing to import", where=str(path))
     known = readers()
-    if head.is_html_page and not any(known[name].detect(head) for name in ("opml", "feed")):
+    if head.is_html_page and not any(known[name].detect(head) for name in ("opml", "feed", "bookmarks")):
         raise LayerwiseError("this is a saved web page; capture it with `layerwise add FILE` (or its address with "
                              "`layerwise add URL`)", where=str(path))
     for reader in known.values():

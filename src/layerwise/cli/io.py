@@ -33,7 +33,7 @@ PARTLY = 3  # the exit code of an import that kept its good records and skipped 
 @click.pass_context
 def import_(ctx: click.Context, files: tuple[str, ...], fmt: str | None, source: str | None, as_json: bool,
             no_prepare: bool, **fields: str | None) -> None:
-    """Import files: BibTeX, CSL-JSON, RIS, CSV, OPML (feed subscriptions), a Markdown link list, JSONL, a feed file, a PDF, or an Anki deck (.apkg: its cards join your reviews).
+    """Import files: BibTeX, CSL-JSON, RIS, CSV, OPML (feed subscriptions), browser bookmarks, a Markdown link list, JSONL, a feed file, a PDF, or an Anki deck (.apkg: its cards join your reviews).
 
     The format is detected from the content (a CSV by a header naming a title column: Zotero's CSV export, a
     spreadsheet). Records already in the library are merged, not duplicated; then the new items are embedded

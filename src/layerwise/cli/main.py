@@ -56,7 +56,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "tag": ("items", "tag",
             'Add (or --remove) tags on an item: REF TAG...'),
     "import": ("io", "import_",
-               'Import files: BibTeX, CSL-JSON, RIS, CSV, OPML (feed subscriptions), a Markdown link list, JSONL, a feed file, a PDF, or an Anki deck (.apkg: its cards join your reviews).'),
+               'Import files: BibTeX, CSL-JSON, RIS, CSV, OPML (feed subscriptions), browser bookmarks, a Markdown link list, JSONL, a feed file, a PDF, or an Anki deck (.apkg: its cards join your reviews).'),
     "export": ("io", "export",
                'Export items (or feeds, as OPML, or your cards, as an Anki deck) in a format other tools read: `layerwise export bibtex library.bib`, `layerwise export anki cards.apkg`, or --format and -o.'),
     "feed": ("feeds", "feed",
