@@ -20,7 +20,7 @@ def _fresh(tmp_path, name):
     return Library(tmp_path / name)
 
 
-@pytest.mark.parametrize("fmt, suffix", [("bibtex", "bib"), ("csljson", "json"), ("jsonl", "jsonl")])
+@pytest.mark.parametrize("fmt, suffix", [("bibtex", "bib"), ("csljson", "json"), ("jsonl", "jsonl"), ("csv", "csv")])
 def test_items_round_trip(library, tmp_path, fmt, suffix):
     library.import_file(str(data_file("files", "bibtex", "top100-deep-learning.bib")))
     library.set_status(["1"], "done")
@@ -41,6 +41,31 @@ def test_items_round_trip(library, tmp_path, fmt, suffix):
     # importing the export into the original library changes nothing
     again = library.import_file(str(path))
     assert again.added == 0
+
+
+def test_csv_export_opens_safely_in_a_spreadsheet_and_comes_back_whole(library, tmp_path):
+    """A title a feed sent as a formula is written behind a quote (CSV injection), and reading the file back
+    takes the quote off; tags, kinds and addresses come back too."""
+    import csv
+
+    from layerwise.records import Item
+
+    library.ingest([Item(title='=HYPERLINK("http://evil.example/","click")', kind="post", url="https://example.org/a",
+                         tags=["to-read", "llm"], authors=["Ada Lovelace", "Alan Turing"], year=2024),
+                    Item(title="-1 is a fine number", kind="video", url="https://www.youtube.com/watch?v=x1")])
+    text, count = _export(library, "csv")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert count == 2 and rows[0][:3] == ["title", "authors", "year"]
+    assert {r[0] for r in rows[1:]} == {"'=HYPERLINK(\"http://evil.example/\",\"click\")", "'-1 is a fine number"}
+    path = tmp_path / "export.csv"
+    path.write_text(text, encoding="utf-8")
+    other = _fresh(tmp_path, "other-csv")
+    assert other.import_file(str(path)).added == 2
+    back = {i.url: i for i in other.find(limit=None)[0]}
+    formula = back["https://example.org/a"]
+    assert formula.title.startswith("=HYPERLINK") and set(formula.tags) == {"to-read", "llm"}
+    assert formula.authors == ["Ada Lovelace", "Alan Turing"] and formula.kind == "post" and formula.year == 2024
+    assert back["https://www.youtube.com/watch?v=x1"].title == "-1 is a fine number"
 
 
 def test_opml_round_trip(library, tmp_path):

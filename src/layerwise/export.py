@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
-from layerwise.capture import bibtex, csljson, jsonl, opml
+from layerwise.capture import bibtex, csljson, csvfile, jsonl, opml
 from layerwise.errors import LayerwiseError
 from layerwise.library import Library
 from layerwise.records import Item
 from layerwise.store import feeds as feed_rows
 
-# Formats written whole from a list of items; jsonl streams and opml writes the subscriptions.
+# Formats written whole from a list of items; jsonl and csv stream and opml writes the subscriptions.
 WRITERS: dict[str, Callable[[list[Item]], str]] = {"bibtex": bibtex.write, "csljson": csljson.write}
-EXPORT_FORMATS = ("bibtex", "csljson", "opml", "jsonl")
+EXPORT_FORMATS = ("bibtex", "csljson", "opml", "jsonl", "csv")
 CHUNK = 1000
 
 
@@ -42,6 +42,17 @@ def export(library: Library, fmt: str, out: TextIO, **filters: Any) -> int:
             for line in jsonl.write_lines(chunk):
                 out.write(line)
             count += len(chunk)
+        return count
+    if fmt == "csv":
+        import csv
+
+        rows = csvfile.write_rows(i for chunk in _all_items(library, filters) for i in chunk)
+        writer = csv.writer(out)
+        writer.writerow(next(rows))
+        count = 0
+        for row in rows:
+            writer.writerow(row)
+            count += 1
         return count
     items = [i for chunk in _all_items(library, filters) for i in chunk]
     items.sort(key=lambda i: i.id or 0)

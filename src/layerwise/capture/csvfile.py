@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,8 @@ from layerwise.vocab import KINDS
 
 # Column names (normalised) for each field, best first: JSONL's names, then Zotero's and reading lists' own.
 COLUMNS: dict[str, tuple[str, ...]] = {
-    name: tuple(dict.fromkeys(re.sub(r"[^a-z0-9]", "", n.lower()) for n in names))
-    for name, names in jsonl.FIELDS.items()}
+    name: tuple(dict.fromkeys(re.sub(r"[^a-z0-9]", "", n.lower()) for n in names if n != "tags"))
+    for name, names in jsonl.FIELDS.items()}  # a "tags" column holds the user's tags, as Zotero's "Manual Tags"
 for _field, _extra in {"text": ("abstractnote",), "url": ("paperurl", "paperlink"), "year": ("publicationyear",),
                        "venue": ("publicationtitle", "proceedingstitle", "conferencename")}.items():
     COLUMNS[_field] += _extra
@@ -92,7 +92,7 @@ def _record(row: list[str], columns: dict[str, list[int]], zotero: bool) -> dict
     """The row as a JSONL record under JSONL's first name for each field: its first non-empty column."""
     record: dict[str, Any] = {}
     for name, places in columns.items():
-        value = next((row[n].strip() for n in places if n < len(row) and row[n].strip()), "")
+        value = _unescaped(next((row[n].strip() for n in places if n < len(row) and row[n].strip()), ""))
         if value:
             record[jsonl.FIELDS[name][0]] = value
     if "authors" in record:
@@ -100,6 +100,29 @@ def _record(row: list[str], columns: dict[str, list[int]], zotero: bool) -> dict
     if "categories" in record:
         record["categories"] = [t.strip() for t in re.split(r"[;,]", record["categories"]) if t.strip()]
     return record
+
+
+# What `layerwise export csv` writes: the fields a spreadsheet shows, under the names this reader takes back.
+EXPORT_COLUMNS = ("title", "authors", "year", "published", "venue", "kind", "status", "tags", "url", "arxiv_id", "doi",
+                  "abstract", "added_at")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a cell a spreadsheet would run as a formula (CSV injection)
+
+
+def write_rows(items: Iterable[Item]) -> Iterator[list[str]]:
+    """The header, then a row per item. Captured text starting like a formula is written behind a `'`, as
+    spreadsheets escape it themselves, so opening the file never runs what a page or feed put in a title."""
+    yield list(EXPORT_COLUMNS)
+    for item in items:
+        values = {"authors": "; ".join(item.authors), "tags": "; ".join(item.tags), "year": item.year or ""}
+        yield [_escaped(str(values[c] if c in values else getattr(item, c) or "")) for c in EXPORT_COLUMNS]
+
+
+def _escaped(text: str) -> str:
+    return f"'{text}" if text.startswith(FORMULA_START) else text
+
+
+def _unescaped(text: str) -> str:
+    return text[1:] if text[:1] == "'" and text[1:2] and text[1:].startswith(FORMULA_START) else text
 
 
 def read(path: Path, source: str, mapping: Mapping[str, str] | None = None) -> Iterator[Item | Skip]:
@@ -123,7 +146,7 @@ def read(path: Path, source: str, mapping: Mapping[str, str] | None = None) -> I
         raise LayerwiseError(f"the header row is not CSV ({exc})", where=where) from None
     columns = _columns(header, mapping, where)
     kinds = _named(header, "itemtype", "kind")
-    tags = _named(header, "manualtags")  # Zotero's tags, the user's own: "a; b"
+    tags = _named(header, "manualtags", "tags")  # the user's own tags (Zotero's, or an export's): "a; b"
     extra = _named(header, "extra")  # Zotero's notes field, which may say "arXiv: ID"
     zotero = bool(_named(header, "itemtype") and _named(header, "key"))
     while True:

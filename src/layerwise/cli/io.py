@@ -106,7 +106,7 @@ def _report(reports: list[tuple[str, IngestReport | ImportReport]], as_json: boo
 @click.argument("what", required=False, type=click.Choice(FORMATS_OUT))
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(FORMATS_OUT),
-              help="bibtex, csljson or jsonl for items; opml for feed subscriptions; anki for your cards (.apkg).")
+              help="bibtex, csljson, jsonl or csv for items; opml for feed subscriptions; anki for your cards (.apkg).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file (default: stdout).")
 @click.option("--by", type=click.Choice(["area", "concept"]), default="area", show_default=True,
               help="anki: one deck per area or per concept.")
@@ -121,7 +121,8 @@ def export(ctx: click.Context, what: str | None, file: str | None, fmt: str | No
     `layerwise export bibtex library.bib`, `layerwise export anki cards.apkg`, or --format and -o."""
     fmt, output = fmt or what, output or file
     if fmt is None:
-        raise LayerwiseError("say what to export: bibtex, csljson, jsonl, opml or anki (e.g. `layerwise export anki cards.apkg`)")
+        raise LayerwiseError("say what to export: bibtex, csljson, jsonl, csv, opml or anki (e.g. "
+                             "`layerwise export anki cards.apkg`)")
     done = export_file(ctx.obj.library, fmt, output, sys.stdout, by, **{k: v for k, v in filters.items() if v})
     if done is not None:
         click.echo(done.summary, err=True)
