@@ -114,3 +114,29 @@ def test_broken_rows_are_named_and_the_good_ones_kept(library, tmp_path, cli, mo
     assert result.code == 3 and "Traceback" not in result.err and f"{broken}:3" in result.err
     assert library.find("Good", limit=5)[1] == 2
     assert all("\x00" not in item.title for item in library.find(limit=10)[0])  # the NUL row kept, cleaned
+
+
+def test_bookmark_services_csv_keep_folder_excerpt_and_tags(library, tmp_path):
+    """Read-later and bookmark services export CSV too: a folder or collection becomes the item's context, an
+    excerpt its text, and tags split as each writes them (";", "|" or ",")."""
+    raindrop = tmp_path / "raindrop.csv"
+    raindrop.write_text('id,title,note,excerpt,url,folder,tags,created\n'
+                        '1,Mixture of Experts Explained,,A guide to MoE layers,https://huggingface.co/blog/moe,'
+                        'Unsorted,"llm, moe",2024-01-02T10:00:00.000Z\n', encoding="utf-8")
+    instapaper = tmp_path / "instapaper.csv"
+    instapaper.write_text("URL,Title,Selection,Folder,Timestamp\n"
+                          "https://jalammar.github.io/illustrated-transformer/,The Illustrated Transformer,,Archive,"
+                          "1704189600\n", encoding="utf-8")
+    pocket = tmp_path / "pocket.csv"
+    pocket.write_text("title,url,time_added,tags,status\nDeep Learning Tuning Playbook,"
+                      "https://github.com/google-research/tuning_playbook,1704189600,training|hyperparameters,unread\n",
+                      encoding="utf-8")
+    for path in (raindrop, instapaper, pocket):
+        assert library.import_file(str(path)).added == 1
+    items = {i.title: i for i in library.find(limit=10)[0]}
+    moe = items["Mixture of Experts Explained"]
+    assert moe.abstract == "A guide to MoE layers" and set(moe.tags) == {"llm", "moe"}
+    assert moe.extra["context"] == "Unsorted" and moe.published == "2024-01-02"
+    assert items["The Illustrated Transformer"].extra["context"] == "Archive"
+    playbook = items["Deep Learning Tuning Playbook"]
+    assert set(playbook.tags) == {"training", "hyperparameters"} and playbook.kind == "repo"

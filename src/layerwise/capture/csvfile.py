@@ -20,6 +20,7 @@ from layerwise import ids
 from layerwise.capture import jsonl
 from layerwise.capture.contract import Head, ParsedFile, Reader, default_source
 from layerwise.capture.files import iter_lines
+from layerwise.capture.kinds import guess_kind
 from layerwise.errors import LayerwiseError
 from layerwise.records import Item, Skip
 from layerwise.vocab import KINDS
@@ -28,7 +29,7 @@ from layerwise.vocab import KINDS
 COLUMNS: dict[str, tuple[str, ...]] = {
     name: tuple(dict.fromkeys(re.sub(r"[^a-z0-9]", "", n.lower()) for n in names if n != "tags"))
     for name, names in jsonl.FIELDS.items()}  # a "tags" column holds the user's tags, as Zotero's "Manual Tags"
-for _field, _extra in {"text": ("abstractnote",), "url": ("paperurl", "paperlink"), "year": ("publicationyear",),
+for _field, _extra in {"text": ("abstractnote", "excerpt"), "url": ("paperurl", "paperlink"), "year": ("publicationyear",),
                        "venue": ("publicationtitle", "proceedingstitle", "conferencename")}.items():
     COLUMNS[_field] += _extra
 
@@ -148,6 +149,7 @@ def read(path: Path, source: str, mapping: Mapping[str, str] | None = None) -> I
     kinds = _named(header, "itemtype", "kind")
     tags = _named(header, "manualtags", "tags")  # the user's own tags (Zotero's, or an export's): "a; b"
     extra = _named(header, "extra")  # Zotero's notes field, which may say "arXiv: ID"
+    folders = _named(header, "folder", "collection", "collections")  # bookmark services' (Instapaper, Raindrop)
     zotero = bool(_named(header, "itemtype") and _named(header, "key"))
     while True:
         here = f"{where}:{rows.line_num + 1}"
@@ -172,12 +174,22 @@ def read(path: Path, source: str, mapping: Mapping[str, str] | None = None) -> I
             yield Skip(here, f"no title (its {header[columns['title'][0]]!r} is empty)")
             continue
         kind = next((row[n].strip() for n in kinds if row[n].strip()), "")
-        item.kind = ZOTERO_KINDS.get(kind, kind if kind in KINDS else "paper")
-        item.tags = [t.strip() for n in tags for t in row[n].split(";") if t.strip()]
+        if kind:
+            item.kind = ZOTERO_KINDS.get(kind, kind if kind in KINDS else "paper")
+        else:  # a list with no type column: what its address says (a repo, a video), a paper by default
+            item.kind = guess_kind(item.url) if item.url and not (item.arxiv_id or item.doi) else "paper"
+        item.tags = [t.strip() for n in tags for t in _split_tags(row[n]) if t.strip()][:20]
+        if context := next((row[n].strip() for n in folders if row[n].strip()), ""):
+            item.extra["context"] = context
         for n in extra:
             if not item.arxiv_id and (found := re.search(r"arxiv:\s*(\S+)", row[n], re.IGNORECASE)):
                 item.arxiv_id = ids.arxiv_id(found.group(1))
         yield item
+
+
+def _split_tags(cell: str) -> list[str]:
+    """Tags as exports write them: "a; b" (Zotero, layerwise), "a|b" (Pocket), else "a, b" (Raindrop)."""
+    return cell.split(";") if ";" in cell else cell.split("|") if "|" in cell else cell.split(",")
 
 
 def _named(header: list[str], *names: str) -> list[int]:
