@@ -25,11 +25,18 @@ from layerwise.errors import LayerwiseError
 from layerwise.records import Item, Skip
 from layerwise.vocab import KINDS
 
-# Column names (normalised) for each field, best first: JSONL's names, then Zotero's and reading lists' own.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    name: tuple(dict.fromkeys(re.sub(r"[^a-z0-9]", "", n.lower()) for n in names if n != "tags"))
-    for name, names in jsonl.FIELDS.items()}  # a "tags" column holds the user's tags, as Zotero's "Manual Tags"
-for _field, _extra in {"text": ("abstractnote", "excerpt"), "url": ("paperurl", "paperlink"), "year": ("publicationyear",),
+
+def normal(column: str) -> str:
+    """A column's name as it is matched: lower case, letters and digits only (`Abstract Note` -> abstractnote)."""
+    return re.sub(r"[^a-z0-9]", "", column.lower())
+
+
+# Column names (normalised) for each field, best first: JSONL's names, then Zotero's and reading lists' own. A
+# "tags" column holds the user's own tags (as Zotero's "Manual Tags"), not categories as in JSONL.
+COLUMNS: dict[str, tuple[str, ...]] = {name: tuple(dict.fromkeys(normal(n) for n in names if n != "tags"))
+                                       for name, names in jsonl.FIELDS.items()}
+for _field, _extra in {"text": ("abstractnote", "excerpt"), "url": ("paperurl", "paperlink"),
+                       "year": ("publicationyear",),
                        "venue": ("publicationtitle", "proceedingstitle", "conferencename")}.items():
     COLUMNS[_field] += _extra
 
@@ -39,10 +46,6 @@ ZOTERO_KINDS = {"book": "book", "bookSection": "book", "blogPost": "post", "webp
                 "videoRecording": "video", "film": "video", "podcast": "podcast", "audioRecording": "podcast",
                 "computerProgram": "repo", "presentation": "talk"}
 DELIMITERS = (",", "\t", ";")
-
-
-def normal(column: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", column.lower())
 
 
 def _delimiter(line: str) -> str:
