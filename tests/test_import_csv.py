@@ -140,3 +140,24 @@ def test_bookmark_services_csv_keep_folder_excerpt_and_tags(library, tmp_path):
     assert items["The Illustrated Transformer"].extra["context"] == "Archive"
     playbook = items["Deep Learning Tuning Playbook"]
     assert set(playbook.tags) == {"training", "hyperparameters"} and playbook.kind == "repo"
+
+
+def test_excel_files_in_other_encodings_separators_and_line_ends(library, tmp_path):
+    """What spreadsheets write: a byte-order mark (Excel's "CSV UTF-8"), Windows-1252 text, semicolons (a
+    European locale), and carriage returns alone as line ends (Excel on an old Mac)."""
+    bom = tmp_path / "excel-utf8.csv"
+    bom.write_bytes("\ufeffTitle,Authors\r\nNeural Ordinary Differential Equations,Ricky T. Q. Chen\r\n".encode())
+    latin = tmp_path / "excel-1252.csv"
+    latin.write_bytes("Title;Authors;Year\r\nRéseaux de neurones profonds;Yann LeCun;2019\r\n".encode("cp1252"))
+    mac = tmp_path / "excel-mac.csv"
+    mac.write_bytes(b"Title,Year\rFlashAttention: Fast and Memory-Efficient Exact Attention,2022\r"
+                    b'"Quoted, with a comma",2023\r')
+    for path in (bom, latin, mac):
+        assert detect_format(path) == "csv"
+        report = library.import_file(str(path))
+        assert report.skipped == [] and report.added >= 1, path.name
+    titles = {i.title: i for i in library.find(limit=10)[0]}
+    assert titles["Neural Ordinary Differential Equations"].authors == ["Ricky T. Q. Chen"]
+    assert titles["Réseaux de neurones profonds"].year == 2019
+    assert titles["FlashAttention: Fast and Memory-Efficient Exact Attention"].year == 2022
+    assert "Quoted, with a comma" in titles

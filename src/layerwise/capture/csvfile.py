@@ -139,6 +139,9 @@ def read(path: Path, source: str, mapping: Mapping[str, str] | None = None) -> I
         for lineno, line in iter_lines(path):
             if line is None:  # over 16 MB, never read into memory: an empty row here, skipped by name below
                 too_long.add(lineno)
+            elif "\r" in line.rstrip("\r\n"):  # a carriage return alone ends a line (old Mac Excel)
+                yield from (piece + "\n" for piece in line.rstrip("\r\n").split("\r"))
+                continue
             yield line or "\n"
 
     text = lines()
@@ -201,11 +204,12 @@ def _named(header: list[str], *names: str) -> list[int]:
 
 def _detect(head: Head) -> bool:
     """A header row naming a title column and at least one other, and a first row as wide."""
-    text = head.text.split("\n", 1)[0]
+    lines = head.text.replace("\r\n", "\n").replace("\r", "\n")
+    text = lines.split("\n", 1)[0]
     if "\x00" in head.text[:4096] or len(text) > 20_000:
         return False
     try:
-        rows = list(islice(csv.reader(io.StringIO(head.text), delimiter=_delimiter(text)), 2))
+        rows = list(islice(csv.reader(io.StringIO(lines), delimiter=_delimiter(text)), 2))
     except csv.Error:
         return False
     if not rows or len(rows[0]) < 2 or not {normal(c) for c in rows[0]} & set(COLUMNS["title"]):
