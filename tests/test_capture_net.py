@@ -91,6 +91,42 @@ def test_add_a_web_page_saved_to_a_file(library, tmp_path):
         library.add(str(empty))
 
 
+def test_add_a_web_page_saved_as_one_mhtml_file(library, tmp_path, cli, monkeypatch):
+    """Chrome's "Webpage, Single File": the page (quoted-printable) and its images in one MIME archive. The page
+    comes in as the address it was saved from; `import` names the file as a page to `add`."""
+    from email import charset
+    from email.mime.image import MIMEImage
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    def archive(html: str, saved_from: str) -> bytes:
+        whole = MIMEMultipart("related", type="text/html")
+        whole["From"], whole["Snapshot-Content-Location"], whole["Subject"] = "<Saved by Blink>", saved_from, "x"
+        quoted = charset.Charset("utf-8")
+        quoted.body_encoding = charset.QP
+        page = MIMEText(html, "html", quoted)
+        page["Content-Location"] = saved_from
+        whole.attach(page)
+        whole.attach(MIMEImage(b"\x89PNG\r\n\x1a\n" + bytes(64), "png"))
+        return whole.as_bytes()
+
+    html = gzip.decompress(data_file("files", "pages", "lilianweng-2018-06-24-attention.html.gz").read_bytes())
+    saved = tmp_path / "attention.mhtml"
+    saved.write_bytes(archive(html.decode("utf-8"), "https://lilianweng.github.io/posts/2018-06-24-attention/"))
+    item, new = library.add(str(saved))
+    assert new and item.title == "Attention? Attention!" and item.authors == ["Lilian Weng"]
+    assert item.url == "https://lilianweng.github.io/posts/2018-06-24-attention/" and len(item.body) > 5000
+    plain = tmp_path / "notes.mhtml"  # no address of its own in the page: the one it was saved from
+    plain.write_bytes(archive("<html><head><title>Scaling notes</title></head><body><p>"
+                              + "Compute-optimal training, token by token. " * 30 + "</p></body></html>",
+                              "https://example.org/notes/scaling"))
+    notes, _ = library.add(str(plain))
+    assert notes.title == "Scaling notes" and notes.url == "https://example.org/notes/scaling"
+    monkeypatch.setenv("LAYERWISE_DATABASE_URL", library.database_url)
+    result = cli("import", "--no-prepare", str(saved))
+    assert result.code == 2 and "saved web page; capture it with `layerwise add FILE`" in result.err
+
+
 def test_add_pdf_file_and_pdf_url(library, apis, tmp_path):
     pdf = make_pdf(["Deep Residual Learning for Image Recognition", "Kaiming He  Xiangyu Zhang",
                     "Abstract", "Deeper neural networks are more difficult to train. We present a residual learning "

@@ -46,8 +46,13 @@ class Head:
 
     @property
     def is_html_page(self) -> bool:
-        """A web page saved to a file: layerwise captures those with `add URL`, not `import`."""
+        """A web page saved to a file: layerwise captures those with `add FILE` or `add URL`, not `import`."""
         return self.text.startswith("<") and ("<html" in self.low or "<!doctype html" in self.low)
+
+    @property
+    def is_web_archive(self) -> bool:
+        """A page saved as one MIME file with its images (MHTML: Chrome's and Edge's "Webpage, Single File")."""
+        return "mime-version:" in self.low and "multipart/related" in self.low
 
 
 @dataclass

@@ -36,7 +36,8 @@ def detect_format(path: Path) -> str:
     if not head.text.strip():
         raise LayerwiseError("the file is empty: nothing to import", where=str(path))
     known = readers()
-    if head.is_html_page and not any(known[name].detect(head) for name in ("opml", "feed", "bookmarks")):
+    page = head.is_html_page and not any(known[name].detect(head) for name in ("opml", "feed", "bookmarks"))
+    if page or head.is_web_archive:
         raise LayerwiseError("this is a saved web page; capture it with `layerwise add FILE` (or its address with "
                              "`layerwise add URL`)", where=str(path))
     for reader in known.values():

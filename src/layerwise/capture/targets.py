@@ -24,8 +24,9 @@ def resolve_target(target: str, guard: Guard | None = None) -> Item:
         raise LayerwiseError("a shared library does not capture file: URLs", where=target)
     path = Path(target).expanduser()
     if not target.startswith(("http://", "https://")) and path.exists():
-        if Head(files.head(path), path.name).is_html_page:
-            return _saved_page(path)
+        head = Head(files.head(path), path.name)
+        if head.is_html_page or head.is_web_archive:
+            return _saved_page(path, head.is_web_archive)
         fmt = detect_format(path)
         if fmt != "pdf":
             raise LayerwiseError(f"this is a {fmt} file; bring it in with `layerwise import {target}`", where=target)
@@ -46,11 +47,13 @@ def resolve_target(target: str, guard: Guard | None = None) -> Item:
 MAX_SAVED_PAGE = 50 * 2**20  # as much as a page fetched from the web may be
 
 
-def _saved_page(path: Path) -> Item:
-    """A web page saved to a file ("Save page as", wget), read as if fetched from the address it gives as its
-    own, so adding that address later finds the same item; without one the item has no address."""
-    content = files.read_bytes(path, MAX_SAVED_PAGE)
-    address = html_text.own_address(html_text.document(content, limit=200_000))
+def _saved_page(path: Path, archive: bool) -> Item:
+    """A web page saved to a file ("Save page as", wget, or an MHTML archive), read as if fetched from the address
+    it gives as its own, so adding that address later finds the same item; without one the item has no address."""
+    content, address = files.read_bytes(path, MAX_SAVED_PAGE), None
+    if archive:
+        content, address = _archived_page(content, str(path))
+    address = html_text.own_address(html_text.document(content, limit=200_000)) or address
     try:
         item = web.parse(content, address or "")
     except LayerwiseError as exc:
@@ -59,6 +62,21 @@ def _saved_page(path: Path) -> Item:
         raise LayerwiseError(str(exc), where=str(path)) from None  # the file, as there is no address to name
     item.add_ref("file", str(path.resolve()))
     return item
+
+
+def _archived_page(data: bytes, where: str) -> tuple[bytes, str | None]:
+    """The page in an MHTML archive (its first HTML part, decoded) and the address it was saved from."""
+    import email
+    import email.policy
+
+    archive = email.message_from_bytes(data, policy=email.policy.compat32)
+    for part in archive.walk():
+        if part.get_content_type() == "text/html":
+            html = part.get_payload(decode=True)
+            saved_from = str(archive.get("Snapshot-Content-Location") or part.get("Content-Location") or "").strip()
+            if isinstance(html, bytes) and html.strip():
+                return html, saved_from if saved_from.startswith(("http://", "https://")) else None
+    raise LayerwiseError("a web archive (MHTML) with no HTML page in it", where=where)
 
 
 def _fetch_page(url: str, guard: Guard | None) -> Item:
