@@ -36,6 +36,7 @@ class _Bookmarks(HTMLParser):
         self.pending: str | None = None  # the last <H3>'s name, for the <DL> that follows it
         self.found: list[tuple[str, str, dict[str, str], str, list[str]]] = []
         self.text: list[str] | None = None  # the text being collected (a title, a folder name or a note)
+        self.length = 0  # its characters so far, kept up to MAX_TEXT
         self.into = ""  # what it is collected for: "a", "h3" or "dd"
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -45,14 +46,14 @@ class _Bookmarks(HTMLParser):
             self.folders.append(self.pending)
             self.pending = None
         elif tag == "h3":
-            self.text, self.into = [], "h3"
+            self.text, self.length, self.into = [], 0, "h3"
         elif tag == "a":
             fields = {k.lower(): (v or "").strip() for k, v in attrs}
             context = " > ".join([f for f in self.folders if f][-MAX_FOLDERS:])
             self.found.append((fields.get("href", ""), "", fields, context, []))
-            self.text, self.into = [], "a"
+            self.text, self.length, self.into = [], 0, "a"
         elif tag == "dd" and self.found:
-            self.text, self.into = [], "dd"
+            self.text, self.length, self.into = [], 0, "dd"
 
     def handle_endtag(self, tag: str) -> None:
         if tag == self.into:
@@ -64,8 +65,9 @@ class _Bookmarks(HTMLParser):
                 self.folders.pop()
 
     def handle_data(self, data: str) -> None:
-        if self.text is not None and sum(map(len, self.text)) < MAX_TEXT:
+        if self.text is not None and self.length < MAX_TEXT:
             self.text.append(data)
+            self.length += len(data)
 
     def _end(self) -> None:
         text = " ".join("".join(self.text or []).split())[:MAX_TEXT]
