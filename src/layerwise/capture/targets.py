@@ -8,7 +8,7 @@ from pathlib import Path
 from layerwise import ids
 from layerwise.capture import arxiv as arxiv_api
 from layerwise.capture import doi as crossref
-from layerwise.capture import feeds, files, html_text, pdf, web
+from layerwise.capture import feeds, files, pdf, web
 from layerwise.capture.contract import Head
 from layerwise.capture.formats import detect_format
 from layerwise.errors import FetchError, LayerwiseError
@@ -53,9 +53,8 @@ def _saved_page(path: Path, archive: bool) -> Item:
     content, address = files.read_bytes(path, MAX_SAVED_PAGE), None
     if archive:
         content, address = _archived_page(content, str(path))
-    address = html_text.own_address(html_text.document(content, limit=200_000)) or address
     try:
-        item = web.parse(content, address or "")
+        item = web.parse(content, address or "", saved=True)
     except LayerwiseError as exc:
         if exc.where:
             raise

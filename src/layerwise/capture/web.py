@@ -13,14 +13,17 @@ from layerwise.records import Item
 MAX_BODY = 200_000
 
 
-def parse(html: bytes, url: str) -> Item:
-    """A page fetched from `url` ("" for a page saved to a file that names no address of its own)."""
+def parse(html: bytes, url: str, *, saved: bool = False) -> Item:
+    """A page fetched from `url`; or, `saved` to a file, a page whose address is the one it gives as its own,
+    else `url` (where it was saved from, "" when unknown)."""
     import trafilatura
 
+    page = html_text.document(html, limit=200_000)
+    if saved:
+        url = html_text.own_address(page) or url
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
-    page = html_text.document(html, limit=200_000)
     og_type = html_text.meta_property(page, "og:type")
     title = (getattr(doc, "title", None) if doc else None) or html_text.title(page)
     if not title:
