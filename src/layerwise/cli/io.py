@@ -37,8 +37,8 @@ def import_(ctx: click.Context, files: tuple[str, ...], fmt: str | None, source:
 
     The format is detected from the content (a CSV by a header naming a title column: Zotero's CSV export, a
     spreadsheet). Records already in the library are merged, not duplicated; then the new items are embedded
-    and linked to the concept map, so the next plan is ready at once. Each file is one transaction: Ctrl-C leaves the library without the file being read (files before it stay).
-    Exit code 3 when some records were skipped and the rest kept, 2 when a file kept nothing."""
+    and linked to the concept map, so the next plan is ready at once. Each file is one transaction: Ctrl-C
+    leaves the library without the file being read (files before it stay). Exit code 3 when some records were skipped and the rest kept, 2 when a file kept nothing."""
     mapping = {name.removesuffix("_field"): value for name, value in fields.items() if value}
     library, reports, failed, unprepared, preparing = ctx.obj.library, [], False, "", False
     current, early = files[0], None if no_prepare else ahead(library)  # embeds the items as they are stored
