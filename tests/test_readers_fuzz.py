@@ -209,3 +209,24 @@ def test_a_link_no_url_parser_takes_is_passed_over(library, tmp_path):
                     "</item></channel></rss>", encoding="utf-8")
     report = library.import_file(str(feed))
     assert report.added == 1 and report.skipped == []
+
+
+def test_a_malformed_marked_section_is_read_as_browsers_read_it(sqlite_library, tmp_path):
+    """Found by the fuzzer: before 3.13 Python's HTML parser raises AssertionError on `<![` not followed by
+    CDATA, so a bookmark file or a feed entry holding one failed its import. Browsers read it as a bogus
+    comment, and so do we."""
+    from layerwise.capture import html_text
+
+    assert html_text.to_text("<p>a <![x]> b</p><![ c") == "a b\n\n<![ c"  # no ">": the rest is text
+    clean = (Path(__file__).parent / "fixtures" / "bookmarks-firefox.html").read_bytes()
+    damaged = tmp_path / "bookmarks.html"
+    damaged.write_bytes(b"<![[[[" + clean)
+    assert sqlite_library.import_file(str(damaged)).added == 6
+    (tmp_path / "clean.html").write_bytes(clean)
+    assert sqlite_library.import_file(str(tmp_path / "clean.html")).added == 0  # the same bookmarks
+    feed = tmp_path / "feed.xml"
+    feed.write_text('<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>Entry</title>'
+                    "<link>https://example.org/post</link><description>&lt;p&gt;Why &lt;![if x]&gt; loses"
+                    "&lt;/p&gt;</description></item></channel></rss>", encoding="utf-8")
+    report = sqlite_library.import_file(str(feed))
+    assert report.added == 1 and sqlite_library.get(str(report.item_ids[0])).abstract == "Why loses"

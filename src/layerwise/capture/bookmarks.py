@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 
 from layerwise import ids
 from layerwise.capture import files
 from layerwise.capture.contract import Head, ParsedFile, Reader, default_source
+from layerwise.capture.html_text import LenientParser
 from layerwise.capture.kinds import guess_kind
 from layerwise.records import Item
 
@@ -27,7 +27,7 @@ MAX_FOLDERS = 6  # the innermost folders kept as a bookmark's context, as deep a
 _ARXIV_PREFIX = re.compile(r"\[(\d{4}\.\d{4,5})(?:v\d+)?\]\s+")
 
 
-class _Bookmarks(HTMLParser):
+class _Bookmarks(LenientParser):
     """Collects (url, title, attributes, folder path, note) for each link, in document order."""
 
     def __init__(self) -> None:

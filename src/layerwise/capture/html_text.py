@@ -20,7 +20,18 @@ _BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"
 _DROP = {"script", "style", "noscript", "template", "iframe", "object", "svg", "math", "head"}
 
 
-class _Text(HTMLParser):
+class LenientParser(HTMLParser):
+    """Python's HTML parser, reading a malformed `<![...` as browsers do: as a bogus comment. Before 3.13 Python
+    raises AssertionError on it, which a feed entry or a damaged file would turn into a failed import."""
+
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            return self.parse_bogus_comment(i, report)
+
+
+class _Text(LenientParser):
     def __init__(self, image: str | None = None) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
