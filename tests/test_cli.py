@@ -125,6 +125,21 @@ def test_the_program_skips_the_teardown_collections_and_keeps_its_exit_code(tmp_
 
 
 @pytest.mark.slow
+def test_the_progress_bar_shows_a_path_as_written(tmp_path):
+    """In a terminal the import draws a bar labelled with the file's path; a folder named like Rich markup
+    (`a[/b]`) used to end it in `internal error: MarkupError`."""
+    from terminal import run_in_terminal
+
+    folder = tmp_path / "a[" / "b] [bold]"
+    folder.mkdir(parents=True)
+    path = folder / "refs.bib"
+    path.write_bytes(data_file("files", "bibtex", "top100-deep-learning.bib").read_bytes())
+    code, shown = run_in_terminal(tmp_path / "home", ["import", str(path)], [], timeout=120)
+    assert code == 0, shown
+    assert "importing " in shown and "b] [bold]" in shown and "added" in shown
+
+
+@pytest.mark.slow
 def test_ctrl_c_during_import_leaves_library_unchanged(tmp_path):
     """A real SIGINT to a real process in the middle of a large import."""
     import signal

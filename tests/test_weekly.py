@@ -160,6 +160,17 @@ def test_review_week_from_a_script(cli):
     assert "layerwise week " in done.out and "carried over from" in done.out  # next week's plan follows
 
 
+def test_what_the_review_prints_is_never_read_as_markup(cli, tmp_path, monkeypatch):
+    home = tmp_path / "notes [/x] [bold]"  # Rich would raise on the closing tag, or drop both as style
+    monkeypatch.setenv("LAYERWISE_HOME", str(home))
+    assert cli("demo").code == 0
+    this = iso_week()
+    done = cli("review-week", "--week", this, "--no-input", "--learned", "typing: list[/int] :fire:")
+    assert done.code == 0, done.err
+    assert f"your reflection: {home / 'journal' / this}.md" in done.out.replace("\n", "")
+    assert "typing: list[/int] :fire:" in (home / "journal" / f"{this}.md").read_text()
+
+
 @pytest.mark.slow
 def test_the_interactive_review_in_a_terminal(cli, tmp_path):
     assert cli("demo").code == 0

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 def console(stderr: bool = False) -> Console:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    # emoji=False: a `:name:` in what we print stays as written (and Rich's table of emoji names, ~2 ms, is never
+    # loaded)
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False)
 
 
 def print_json(data: Any) -> None:
@@ -113,7 +115,8 @@ def progress(label: str, total: int | None = None, every: int = 250) -> Iterator
     whose `stage(label, total)` starts the next step of the same command on the same bar."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    # markup=False: a label names a file, and a path such as `a[/b]/refs.bib` is not Rich markup
+    columns = [SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]}"), TimeElapsedColumn()]
     bar = Progress(*columns, console=console(stderr=True), transient=True,
                    disable=not sys.stderr.isatty())
