@@ -188,6 +188,20 @@ def test_unknown_note_types_odd_media_names_and_corrupt_decks(lib, tmp_path, cli
     assert len(_cards(lib)) == before
 
 
+def test_a_deck_whose_settings_have_another_shape_is_read_or_refused_in_one_line(lib, tmp_path, cli):
+    """A deck's note types and decks are JSON the file vouches for: a note type that is not an object is an
+    unknown one, fields and templates of another shape are passed over, and settings that are not an object at
+    all are one clear line (each was `internal error: AttributeError`)."""
+    odd = {"7": 5, "8": {"name": "Basic", "flds": ["Front", {"name": "Back"}], "tmpls": ["{{Front}}", {"qfmt": 3}]}}
+    report = anki.import_deck(lib, str(_apkg(tmp_path, "odd.apkg", odd, [(7, ["q1", "a1"]), (8, ["q2", "a2"])])))
+    assert report.notes == 2 and report.note_types == {"unknown note type": 1, "Basic": 1}
+    assert {r["question"]: r["answer"] for r in _cards(lib)} == {"q1": "a1", "q2": "a2"}
+    (tmp_path / "listed").mkdir()
+    listed = _apkg(tmp_path / "listed", "listed.apkg", [odd], [(7, ["q", "a"])])
+    result = cli("import", str(listed))
+    assert result.code == 2 and "its models are not a JSON object" in result.err and "Traceback" not in result.err
+
+
 def _forge_size(path, member, size):
     """Rewrite a member's uncompressed size in the zip's local header and central directory (a zip bomb's trick)."""
     import struct

@@ -139,27 +139,46 @@ def _media_list(z: zipfile.ZipFile, names: set[str], scratch: Path, budget: _Bud
 
 
 def _read_collection(db: Path, where: str) -> tuple[list[dict[str, Any]], set[str]]:
+    """The notes of a deck's collection. Its JSON is the file's word: a note type or deck of another shape is
+    read as unknown rather than trusted (a damaged deck is one clear error, never a crash)."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        models = json.loads(conn.execute("SELECT models FROM col").fetchone()[0])
-        decks = json.loads(conn.execute("SELECT decks FROM col").fetchone()[0])
+        models, decks = (_settings(conn, column, where) for column in ("models", "decks"))
         deck_of = {nid: did for nid, did in conn.execute("SELECT nid, min(did) FROM cards GROUP BY nid")}
-        notes = []
+        notes: list[dict[str, Any]] = []
         for nid, mid, flds, tags in conn.execute("SELECT id, mid, flds, tags FROM notes ORDER BY id"):
-            model = models.get(str(mid), {"name": "unknown note type", "type": 0, "flds": []})
-            names = [f.get("name", f"Field {n + 1}") for n, f in enumerate(model.get("flds", []))]
-            values = flds.split(FIELD_SEPARATOR)
+            model = _mapping(models.get(str(mid))) or {"name": "unknown note type"}
+            names = [str(f["name"]) if "name" in f else f"Field {n + 1}"
+                     for n, f in enumerate(map(_mapping, _sequence(model.get("flds"))))]
+            values = str(flds or "").split(FIELD_SEPARATOR)
             names += [f"Field {n + 1}" for n in range(len(names), len(values))]
-            deck = decks.get(str(deck_of.get(nid)), {}).get("name", "Default")
+            deck = str(_mapping(decks.get(str(deck_of.get(nid)))).get("name", "Default"))
             # the fields each card template asks with ({{Front}}; not {{type:Back}}, the typing box)
-            asks = [[f.strip() for f in re.findall(r"\{\{([^}#/^:]+)\}\}", t.get("qfmt", "")) if f.strip() in names]
-                    for t in model.get("tmpls", [])]
+            asks = [[f.strip() for f in re.findall(r"\{\{([^}#/^:]+)\}\}", str(t.get("qfmt") or ""))
+                     if f.strip() in names] for t in map(_mapping, _sequence(model.get("tmpls")))]
             notes.append({"id": int(nid), "model": str(model.get("name", "unknown note type")),
-                          "cloze": model.get("type") == 1, "fields": dict(zip(names, values)), "tags": tags.split(),
-                          "deck": deck, "asks": [a for a in asks if a]})
+                          "cloze": model.get("type") == 1, "fields": dict(zip(names, values)),
+                          "tags": str(tags or "").split(), "deck": deck, "asks": [a for a in asks if a]})
     finally:
         conn.close()
     return notes, {n["deck"] for n in notes}
+
+
+def _settings(conn: sqlite3.Connection, column: str, where: str) -> dict[str, Any]:
+    """The collection's note types or decks: a JSON object by id."""
+    row = conn.execute(f"SELECT {column} FROM col").fetchone()  # column: one of two names, never input
+    value = json.loads(row[0]) if row and row[0] else None
+    if not isinstance(value, dict):
+        raise LayerwiseError(f"the deck's collection cannot be read (its {column} are not a JSON object)", where=where)
+    return value
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _sequence(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _cards_of(note: dict[str, Any]) -> list[tuple[int, str, str]]:
