@@ -230,3 +230,28 @@ def test_a_malformed_marked_section_is_read_as_browsers_read_it(sqlite_library, 
                     "&lt;/p&gt;</description></item></channel></rss>", encoding="utf-8")
     report = sqlite_library.import_file(str(feed))
     assert report.added == 1 and sqlite_library.get(str(report.item_ids[0])).abstract == "Why loses"
+
+
+def test_encodings_expat_cannot_read_and_a_cut_utf16_file(library, tmp_path):
+    """Found by the fuzzer: an XML declaration naming an unknown encoding raised LookupError, and a file with a
+    UTF-16 byte-order mark and an odd number of bytes raised UnicodeDecodeError. Subscription lists from
+    Japanese and Chinese feed readers come in Shift_JIS, EUC-JP or GB18030, which expat refuses (ValueError):
+    Python decodes them instead."""
+    from layerwise.capture import arxiv
+
+    for encoding in ("euc-jp", "shift_jis", "gb18030"):
+        opml = tmp_path / f"feeds-{encoding}.opml"
+        opml.write_bytes(f'<?xml version="1.0" encoding="{encoding}"?><opml version="2.0"><body><outline text="技術ブログ '
+                         f'{encoding}" xmlUrl="https://example.jp/{encoding}.xml"/></body></opml>'.encode(encoding))
+        assert library.import_file(str(opml)).feeds_added == 1
+    assert f"技術ブログ {encoding}" in {f["title"] for f in list_feeds(library)}
+    unknown = tmp_path / "unknown.opml"
+    unknown.write_bytes(b'<?xml version="1.0" encoding="ATF-8"?><opml><body/></opml>')
+    with pytest.raises(LayerwiseError, match="unknown.opml: not valid OPML/XML .*unknown encoding: ATF-8"):
+        library.import_file(str(unknown))
+    with pytest.raises(LayerwiseError, match="not Atom"):
+        arxiv.parse(b'<?xml version="1.0" encoding="base64"?><feed/>', "arXiv")
+    bib = data_file("files", "bibtex", "top100-deep-learning.bib").read_text(encoding="utf-8")[:5000]
+    cut = tmp_path / "utf16.bib"
+    cut.write_bytes(bib.encode("utf-16")[:-1])  # a BOM, then one byte short
+    assert library.import_file(str(cut)).added >= 5

@@ -6,6 +6,7 @@ import os
 from urllib.parse import urlencode
 
 from layerwise import ids
+from layerwise.capture import files
 from layerwise.errors import FetchError, NotFound
 from layerwise.net import fetch as http_get
 from layerwise.records import Item
@@ -32,7 +33,7 @@ def parse(data: bytes, where: str) -> list[Item]:
     from defusedxml.common import DefusedXmlException
 
     try:
-        root = ElementTree.fromstring(data)
+        root = files.xml_root(data)
     except (ElementTree.ParseError, DefusedXmlException) as exc:
         raise FetchError(f"arXiv API answered with something that is not Atom ({exc})", where=where) from None
     items = []

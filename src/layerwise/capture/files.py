@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from layerwise.errors import LayerwiseError
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 # Whole-file formats (BibTeX, CSL-JSON, RIS, OPML, Markdown) are parsed in memory; JSONL streams.
 MAX_WHOLE_FILE = 512 * 1024 * 1024
@@ -74,7 +79,7 @@ def read_bytes(path: Path, limit: int = MAX_WHOLE_FILE) -> bytes:
 def decode(data: bytes, where: str) -> str:
     """UTF-8 (with or without BOM, or UTF-16 with BOM), else the most likely legacy encoding."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        return data.decode("utf-16", errors="replace")  # the byte-order mark decides; a cut last byte is replaced
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -94,6 +99,31 @@ def decode(data: bytes, where: str) -> str:
         return data.decode(best.encoding if best else "latin-1")
     except (UnicodeDecodeError, LookupError):
         return data.decode("latin-1")
+
+
+_XML_ENCODING = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
+
+
+def xml_root(data: bytes) -> Element:
+    """XML parsed with defusedxml. Expat reads UTF-8, UTF-16 and one-byte encodings; a document declared in
+    another (Shift_JIS, EUC-JP, GB18030) is decoded by Python first. An encoding neither knows is a ParseError,
+    as a syntax error is."""
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        return ElementTree.fromstring(data)
+    except DefusedXmlException:
+        raise
+    except (LookupError, ValueError) as exc:  # "unknown encoding", "multi-byte encodings are not supported"
+        declared = _XML_ENCODING.match(data)
+        try:
+            text = data.decode(declared.group(1).decode("ascii")) if declared else None
+        except (LookupError, UnicodeError):
+            text = None
+        if text is None:
+            raise ElementTree.ParseError(f"an encoding it cannot be read in ({exc})") from None
+        return ElementTree.fromstring(text)
 
 
 def read_text(path: Path, limit: int = MAX_WHOLE_FILE) -> str:

@@ -18,7 +18,7 @@ def read(data: bytes, where: str) -> list[FeedEntry]:
     from defusedxml.common import DefusedXmlException
 
     try:
-        root = ElementTree.fromstring(data)
+        root = files.xml_root(data)
     except DefusedXmlException as exc:
         raise LayerwiseError(f"refused unsafe XML ({type(exc).__name__})", where=where) from None
     except ElementTree.ParseError as exc:
