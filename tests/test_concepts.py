@@ -116,6 +116,15 @@ def test_cli_broken_overlay_warns_and_the_map_still_works(cli):
     assert result.code == 0 and "Directed acyclic graph" in result.out
     assert result.err.count("warning:") == 1 and "not valid TOML" in result.err and "Traceback" not in result.err
     assert cli("map", "show", "no-such-slug").code == 2
+    # an editor that saves Windows-1252: TOML is UTF-8, so the file is set aside (the map) or named (the
+    # config, which every command reads), never an internal error
+    overlay.write_bytes('[[concept]]\nslug = "caf\xe9"\n'.encode("cp1252"))
+    result = cli("map", "show", "dag")
+    assert result.code == 0 and "not valid TOML ('utf-8' codec can't decode" in result.err
+    config = overlay.parent / "config.toml"
+    config.write_bytes('name = "caf\xe9"\n'.encode("cp1252"))
+    result = cli("list")
+    assert result.code == 2 and result.err.startswith(f"error: {config}: config is not valid TOML")
 
 
 def test_layers_history_coverage_and_frontier_wide_before_deep(library):

@@ -98,11 +98,15 @@ def test_notes_survive_bad_names_broken_front_matter_and_a_deleted_vault(lib, tm
     again = sessions.log(lib, ref, "explore", 10, "summarize", summary="new words")
     assert out.note.read_text() == broken  # kept exactly as it is
     assert again.note_error and again.unsaved_summary == "new words"  # reported, and the summary is not lost
+    latin = "---\ntitle: Caf\xe9\nlayer: skim\n---\n# mine\n\nna\xefve words\n".encode("latin-1")  # not UTF-8
+    out.note.write_bytes(latin)
+    third = sessions.log(lib, ref, "deepen", 10, "summarize", summary="more words")
+    assert out.note.read_bytes() == latin and third.note_error and third.unsaved_summary == "more words"
     listed = notes.search(lib)
     assert any(n["error"] for n in listed)
     shutil.rmtree(notes.vault(lib))
-    third = sessions.log(lib, _ref(lib, "A video"), "skim", 10, "bookmark")
-    assert third.note.exists()
+    fourth = sessions.log(lib, _ref(lib, "A video"), "skim", 10, "bookmark")
+    assert fourth.note.exists()
 
 
 def test_notes_full_text_search_and_cli(lib, cli):
@@ -149,6 +153,12 @@ def test_glossary_counts_recurring_terms_and_keeps_user_definitions(lib):
     assert "## negative sampling" in text and "[[negative-sampling]]" in text and f"[[{slug}]]" in text
     with pytest.raises(LayerwiseError, match="exists already"):
         glossary.promote(lib, "rotary embeddings", "letter")
+    overlay = lib.home.path / "concepts.toml"
+    saved = overlay.read_bytes()
+    overlay.write_bytes(saved + '# caf\xe9\n'.encode("cp1252"))  # an editor saved it in Windows-1252
+    with pytest.raises(LayerwiseError, match="concepts.toml: not UTF-8 text"):
+        glossary.promote(lib, "negative sampling", "letter", slug="negative-sampling-trick")
+    overlay.write_bytes(saved)
     with pytest.raises(LayerwiseError, match="no concept"):
         glossary.link(lib, "kv cache", "no-such-concept")
 
@@ -308,4 +318,9 @@ def test_todays_update_stays_true_until_the_user_edits_it(lib, cli):
     offered = cli("today")
     assert offered.code == 0 and "you edited the file" in offered.out and "*Kubernetes*" in offered.out
     assert "My own line about the day." in path.read_text() and "Kubernetes" not in path.read_text()
+    latin = (path.read_text() + "Caf\xe9 notes.\n").encode("latin-1")  # re-saved by an editor in Latin-1
+    path.write_bytes(latin)
+    sessions.log(lib, "transformers", "skim", 10, "bookmark")
+    offered = cli("today")
+    assert offered.code == 0 and "you edited the file" in offered.out and path.read_bytes() == latin
     assert [d for d, _ in journal.entries(lib)] == [date.today()]  # the bookkeeping file is no journal day

@@ -324,7 +324,8 @@ def test_team_commands_and_the_curators_digest_from_the_cli(cli, monkeypatch, tm
     assert cli("digest", "--team", "-o", str(draft)).code == 0 and "<!-- item" in draft.read_text()
     refused = cli("--user", "bob", "digest", "--team", "--publish", str(draft))
     assert refused.code == 2 and "only a curator publishes" in refused.err
-    published = cli("digest", "--team", "--publish", str(draft), "--format", "html")
+    draft.write_bytes((draft.read_text() + "\nA caf\xe9 note.\n").encode("cp1252", errors="replace"))  # an editor's
+    published = cli("digest", "--team", "--publish", str(draft), "--format", "html")  # Windows-1252 is read too
     assert published.code == 0 and "Team digest" in published.out and "Worth a team read." in published.out
     assert cli("--user", "bob", "digest", "--team", "--format", "atom").out.count("<entry>") == 1
 

@@ -44,7 +44,7 @@ class Home:
         try:
             with f:
                 return tomllib.load(f)
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:  # TOML is UTF-8: an editor may save another
             raise LayerwiseError(f"config is not valid TOML: {exc}", where=str(self.config_path)) from None
 
     def set_config(self, key: str, value: Any) -> None:

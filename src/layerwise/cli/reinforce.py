@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from layerwise.atomic import write_atomically
+from layerwise.capture import files
 from layerwise.cli.output import print_json
 from layerwise.errors import LayerwiseError
 from layerwise.reinforce import cards, katas
@@ -119,7 +120,7 @@ def digest(ctx: click.Context, week: str | None, fmt: str, by: str, output: str 
 def _team_digest(library: Library, week: str, fmt: str, draft: str | None) -> tuple[bytes, int]:
     """A published week as md/html (or the team's feed); before it is published, the draft to edit."""
     if draft is not None:
-        links = team_week.publish(library, week, Path(draft).read_text(encoding="utf-8"))
+        links = team_week.publish(library, week, files.read_text(Path(draft)))  # any encoding an editor saves
         click.echo(f"published the team's digest for {week}: {len(links)} links", err=True)
     done = team_week.published(library, week)
     if fmt == "atom":

@@ -127,7 +127,7 @@ def _parsed(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
     try:
         with open(path, "rb") as f:
             return tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:  # TOML is UTF-8: an editor may save another
         raise LayerwiseError(f"not valid TOML ({exc})", where=path) from None
     except OSError as exc:
         raise LayerwiseError(f"cannot read the map: {exc.strerror}", where=path) from None

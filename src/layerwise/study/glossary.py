@@ -181,7 +181,10 @@ def promote(library: Library, term: str, area: str, slug: str | None = None) -> 
     if slug in cmap.concepts:
         raise LayerwiseError(f"concept {slug!r} exists already: `layerwise glossary link {term!r} {slug}`")
     overlay = library.home.path / OVERLAY
-    before = overlay.read_text(encoding="utf-8") if overlay.exists() else ""
+    try:
+        before = overlay.read_text(encoding="utf-8") if overlay.exists() else ""
+    except UnicodeDecodeError:
+        raise LayerwiseError("not UTF-8 text, as TOML must be: save it as UTF-8 first", where=str(overlay)) from None
     table: dict[str, Any] = {"slug": slug, "name": entry.term, "area": area, "aliases": [entry.term],
                              "description": entry.definition.splitlines()[0] if entry.definition else ""}
     tomllib.loads(tomli_w.dumps({"concept": [table]}))  # a term TOML cannot hold fails here, not in the file

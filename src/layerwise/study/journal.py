@@ -151,7 +151,7 @@ def catch_up(library: Library, day: date | None = None) -> CatchUp:
     as layerwise wrote it; once the user edited it, the new points are only offered, never written."""
     day = day or date.today()
     path = day_path(library, day)
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8", errors="replace")  # saved in another encoding: edited, never rewritten
     fresh = draft(library, day)
     if fresh == text:
         return CatchUp(text)

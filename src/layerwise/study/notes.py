@@ -59,7 +59,11 @@ def read(path: Path) -> Note:
     import frontmatter
     import yaml
 
-    text = path.read_text(encoding="utf-8", errors="replace")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:  # saved in another encoding: read for search, never written back
+        return Note(path, {}, raw.decode("utf-8", errors="replace"), error=f"not UTF-8 text (byte {exc.start})")
     try:
         post = frontmatter.loads(text)
     except (yaml.YAMLError, ValueError) as exc:
@@ -150,7 +154,10 @@ def update_meta(path: Path, **values: Any) -> bool:
     """Set front matter keys layerwise owns, keeping the body byte for byte; False if the note cannot be read."""
     import yaml
 
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return False
     head = re.match(r"^---\r?\n(.*?)\r?\n---(\r?\n|$)", text, re.DOTALL)
     if not head:
         return False
