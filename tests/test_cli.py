@@ -124,6 +124,19 @@ def test_the_program_skips_the_teardown_collections_and_keeps_its_exit_code(tmp_
     assert failed.stderr.startswith("error: ") and "Traceback" not in failed.stderr
 
 
+def test_numbers_past_what_the_database_holds_are_one_clear_line(cli):
+    """Found by running every command with odd arguments: a limit, an offset or an id past SQLite's integers
+    ended in `internal error: OverflowError`."""
+    assert cli("demo").code == 0
+    huge = str(2**70)
+    for args in (["list", "--limit", huge], ["list", "--offset", huge], ["search", "rag", "--offset", str(2**63 - 1)],
+                 ["map", "show", "dag", "--items", huge], ["focus", "remove", huge], ["user", "revoke", huge],
+                 ["week", "accept", huge], ["review-week", "--carry", huge]):
+        result = cli(*args)
+        assert result.code == 2 and "is not in the range" in result.err and "internal error" not in result.err, args
+    assert cli("list", "--limit", str(2**31 - 1), "--offset", str(2**31 - 1)).code == 0  # the largest: nothing
+
+
 @pytest.mark.slow
 def test_the_progress_bar_shows_a_path_as_written(tmp_path):
     """In a terminal the import draws a bar labelled with the file's path; a folder named like Rich markup

@@ -6,6 +6,7 @@ import click
 
 from layerwise.atomic import write_atomically
 from layerwise.cli.output import console, print_json
+from layerwise.cli.params import count
 from layerwise.concepts import render
 from layerwise.concepts.describe import describe
 from layerwise.concepts.linking import link_all, set_link
@@ -44,7 +45,7 @@ def map_(ctx: click.Context, as_json: bool) -> None:
 
 @map_.command("show")
 @click.argument("slug")
-@click.option("--items", default=10, show_default=True, type=click.IntRange(0), help="How many linked items to list.")
+@click.option("--items", default=10, show_default=True, type=count(0), help="How many linked items to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def map_show(ctx: click.Context, slug: str, items: int, as_json: bool) -> None:
@@ -81,7 +82,7 @@ def map_mark(ctx: click.Context, slug: str, layer: str) -> None:
 
 
 @map_.command("frontier")
-@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1))
+@click.option("--limit", "-n", default=10, show_default=True, type=count(1))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def map_frontier(ctx: click.Context, limit: int, as_json: bool) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from layerwise.cli.output import items_table, print_json, show_item
+from layerwise.cli.params import count
 from layerwise.references import links
 from layerwise.vocab import STATUSES
 
@@ -20,8 +21,8 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--tag", help="Only items with this tag."),
         click.option("--since", metavar="DATE", help="Published (or added) on or after YYYY[-MM[-DD]]."),
         click.option("--until", metavar="DATE", help="Published (or added) before YYYY[-MM[-DD]]."),
-        click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(0), help="How many to show (0: all)."),
-        click.option("--offset", default=0, type=click.IntRange(0), help="Skip this many first."),
+        click.option("--limit", "-n", default=20, show_default=True, type=count(0), help="How many to show (0: all)."),
+        click.option("--offset", default=0, type=count(0), help="Skip this many first."),
         click.option("--mentioned", is_flag=True, help="Only works your items cite that you have not captured yet."),
         click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table."),
     ]

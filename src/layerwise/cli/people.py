@@ -7,6 +7,7 @@ import click
 
 from layerwise import people
 from layerwise.cli.output import print_json
+from layerwise.cli.params import NUMBER
 
 
 @click.group("user")
@@ -74,7 +75,7 @@ def user_tokens(ctx: click.Context, as_json: bool) -> None:
 
 
 @user.command("revoke")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=NUMBER)
 @click.pass_context
 def user_revoke(ctx: click.Context, token_id: int) -> None:
     """Revoke a token by its id (see `user tokens`): browsers signed in with it are signed out."""

@@ -9,6 +9,7 @@ import click
 from layerwise.answers import keep, state
 from layerwise.atomic import write_atomically
 from layerwise.cli.output import console, print_json
+from layerwise.cli.params import NUMBER, count
 from layerwise.cli.plan_view import KEPT, plan_answer, print_plan
 from layerwise.rank.inbox import inbox as run_inbox
 from layerwise.rank.plan import Plan, act, add_to_week, week_plan
@@ -48,7 +49,7 @@ def week(ctx: click.Context, refresh: bool, as_json: bool, ics: str | None) -> N
 
 
 def _act(name: str, help_text: str):  # type: ignore[no-untyped-def]
-    @click.argument("position", type=int)
+    @click.argument("position", type=NUMBER)
     @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
     @click.pass_context
     def command(ctx: click.Context, position: int, as_json: bool) -> None:
@@ -75,8 +76,8 @@ def week_add(ctx: click.Context, ref: str, track: str | None, as_json: bool) -> 
 
 
 @click.command()
-@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(1))
-@click.option("--offset", default=0, type=click.IntRange(0))
+@click.option("--limit", "-n", default=20, show_default=True, type=count(1))
+@click.option("--offset", default=0, type=count(0))
 @click.option("--kind", type=click.Choice(KINDS), help="Only items of this kind.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from layerwise.cli.output import print_json
+from layerwise.cli.params import NUMBER
 from layerwise.rank.profile import add_focus, focuses, remove_focus, set_setting, settings
 from layerwise.rank.profile import rate as run_rate
 
@@ -46,7 +47,7 @@ def focus_list(ctx: click.Context, as_json: bool) -> None:
 
 
 @focus.command("remove")
-@click.argument("focus_id", type=int)
+@click.argument("focus_id", type=NUMBER)
 @click.pass_context
 def focus_remove(ctx: click.Context, focus_id: int) -> None:
     """Remove a focus by its id (see `focus list`)."""

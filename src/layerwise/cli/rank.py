@@ -7,6 +7,7 @@ from typing import TextIO
 import click
 
 from layerwise.cli.output import console, print_json
+from layerwise.cli.params import count
 from layerwise.rank.similar import similar as run_similar
 
 
@@ -14,7 +15,7 @@ from layerwise.rank.similar import similar as run_similar
 @click.argument("ref")
 @click.option("--among", "among_file", type=click.File("r", encoding="utf-8"),
               help="Rank exactly the items listed in this file (one reference per line, as `show` takes).")
-@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(0), help="How many (0: all).")
+@click.option("--limit", "-n", default=20, show_default=True, type=count(0), help="How many (0: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {ref, score}, best first.")
 @click.pass_context
 def similar(ctx: click.Context, ref: str, among_file: TextIO | None, limit: int, as_json: bool) -> None:

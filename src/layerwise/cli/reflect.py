@@ -9,6 +9,7 @@ from datetime import date
 import click
 
 from layerwise.cli.output import console, print_json
+from layerwise.cli.params import count
 from layerwise.study import journal
 from layerwise.study import stats as measure
 
@@ -50,7 +51,7 @@ def today(ctx: click.Context, no_edit: bool, no_save: bool) -> None:
 
 
 @click.command("journal")
-@click.option("--days", default=7, show_default=True, type=click.IntRange(1), help="How far back.")
+@click.option("--days", default=7, show_default=True, type=count(1), help="How far back.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def journal_(ctx: click.Context, days: int, as_json: bool) -> None:

@@ -11,6 +11,7 @@ import click
 from layerwise.atomic import write_atomically
 from layerwise.capture import files
 from layerwise.cli.output import print_json
+from layerwise.cli.params import count
 from layerwise.errors import LayerwiseError
 from layerwise.reinforce import cards, katas
 from layerwise.reinforce import digest as weekly
@@ -25,7 +26,7 @@ KEYS = {"1": "again", "2": "hard", "3": "good", "4": "easy", "a": "again", "h": 
 
 
 @click.command("review")
-@click.option("--limit", "-n", default=50, show_default=True, type=click.IntRange(1), help="At most this many cards.")
+@click.option("--limit", "-n", default=50, show_default=True, type=count(1), help="At most this many cards.")
 @click.option("--list", "list_only", is_flag=True, help="Only list the due cards.")
 @click.option("--grade", "grades", multiple=True, metavar="CARD=GRADE",
               help="Grade without the interactive session (again, hard, good, easy), e.g. --grade 12=good.")

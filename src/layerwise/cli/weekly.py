@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from layerwise.cli.output import console, print_json
+from layerwise.cli.params import NUMBER
 from layerwise.cli.plan import show_plan
 from layerwise.errors import LayerwiseError
 from layerwise.rank import profile
@@ -27,8 +28,8 @@ ASK = {"c": "carry", "l": "let-go", "s": "schedule"}
 
 @click.command("review-week")
 @click.option("--week", help="The ISO week to review, e.g. 2026-W48 (default: the one due, else the last one).")
-@click.option("--carry", multiple=True, type=int, metavar="N", help="Carry pick N into the next week's plan.")
-@click.option("--let-go", "let_go", multiple=True, type=int, metavar="N",
+@click.option("--carry", multiple=True, type=NUMBER, metavar="N", help="Carry pick N into the next week's plan.")
+@click.option("--let-go", "let_go", multiple=True, type=NUMBER, metavar="N",
               help="Let pick N go back to the inbox (no judgement on it).")
 @click.option("--schedule", multiple=True, metavar="N:DAY", help="Schedule a deeper dive on pick N, e.g. 3:+2d or 3:2026-12-09.")
 @click.option("--learned", default="", help="Your reflection: what you learned this week.")
