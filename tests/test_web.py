@@ -268,6 +268,17 @@ def test_guards_host_token_and_csrf(sqlite_library):
     assert remote.get("/notes").status_code == 200  # the cookie carries it from now on
 
 
+def test_numbers_and_paths_no_page_can_hold_are_a_client_error(client):
+    """Found by requesting every page with odd values: an id past SQLite's integers was a 500 (OverflowError
+    in the query), and a note path with a NUL byte a 500 (ValueError from the OS)."""
+    huge = str(2**70)
+    for url in (f"/study/{huge}", f"/study/{2**63}/clock", f"/inbox?offset={huge}", "/notes/edit?path=a%00.md"):
+        assert 400 <= client.get(url).status_code < 500, url
+    for url, data in ((f"/review/{huge}", {"rating": "good"}), (f"/week/{huge}/accept", {}),
+                      (f"/week/review/{iso_week()}/pick/{huge}", {"choice": "carry"}), (f"/study/{huge}/stop", {})):
+        assert 400 <= post(client, url, data).status_code < 500, url
+
+
 def test_untrusted_feed_content_is_escaped_and_notes_are_sanitised(sqlite_library, http_server):
     from layerwise import subscriptions
 

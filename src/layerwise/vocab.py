@@ -35,3 +35,8 @@ LINK_STATES: Final = ("auto", "confirmed", "removed")
 def at_least(layer: str, floor: str) -> bool:
     """Whether a concept layer is `floor` or deeper."""
     return CONCEPT_LAYERS.index(layer) >= CONCEPT_LAYERS.index(floor)
+
+# The largest numbers the interfaces take: an id as SQLite's INTEGER and PostgreSQL's BIGINT hold it, and a
+# count (a limit, an offset) small enough that a limit plus an offset still fits
+LARGEST_ID: Final = 2**63 - 1
+LARGEST_COUNT: Final = 2**31 - 1

@@ -204,6 +204,8 @@ def version(path: Path) -> str:
 
 def note_path(library: Library, relative: str) -> Path:
     """A note's path from its path relative to the vault; NotFound for anything outside it or missing."""
+    if "\x00" in relative:  # no file has one: the OS would refuse the name with ValueError
+        raise NotFound(f"no note {relative!r} in the vault")
     root = vault(library).resolve()
     path = (root / relative).resolve()
     if not path.is_relative_to(root) or path.suffix != ".md" or not path.is_file():

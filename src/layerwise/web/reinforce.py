@@ -11,6 +11,7 @@ from layerwise.reinforce import digest as weekly
 from layerwise.reinforce import review as scheduler
 from layerwise.study.stats import stats as measure
 from layerwise.times import parse_week
+from layerwise.web.params import RowId
 from layerwise.web.render import page
 
 router = APIRouter()
@@ -27,7 +28,7 @@ def review(request: Request, reviewed: int = 0) -> HTMLResponse:
 
 
 @router.post("/review/{card_id}")
-def grade(request: Request, card_id: int, rating: str = Form(...), reviewed: int = Form(0)) -> RedirectResponse:
+def grade(request: Request, card_id: RowId, rating: str = Form(...), reviewed: int = Form(0)) -> RedirectResponse:
     scheduler.grade(request.state.library, card_id, rating)
     return RedirectResponse(f"/review?reviewed={reviewed + 1}", status_code=303)
 

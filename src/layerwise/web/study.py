@@ -14,6 +14,7 @@ from layerwise.rank.plan import week_plan
 from layerwise.rank.profile import settings
 from layerwise.study import clock as session_clock
 from layerwise.study import notes, sessions
+from layerwise.web.params import RowId
 from layerwise.web.render import local_path, page
 from layerwise.web.warmup import preparing
 
@@ -51,7 +52,7 @@ def _note_of(library: Library, ref: str, layer: str) -> str:
 
 
 @router.get("/study/{session_id}", response_class=HTMLResponse)
-def study_session(request: Request, session_id: int) -> HTMLResponse:
+def study_session(request: Request, session_id: RowId) -> HTMLResponse:
     library = request.state.library
     clock = session_clock.clock(library, session_id)
     relative = _note_of(library, clock.ref, clock.layer)
@@ -61,14 +62,14 @@ def study_session(request: Request, session_id: int) -> HTMLResponse:
 
 
 @router.get("/study/{session_id}/clock")
-def study_clock(request: Request, session_id: int) -> JSONResponse:
+def study_clock(request: Request, session_id: RowId) -> JSONResponse:
     clock = session_clock.clock(request.state.library, session_id)
     return JSONResponse({"elapsed": clock.elapsed, "remaining": clock.remaining, "planned": clock.planned_seconds,
                          "running": clock.running, "extended": clock.extended})
 
 
 @router.post("/study/{session_id}/{action}")
-def study_action(request: Request, session_id: int, action: str, outcome: str = Form(""), summary: str = Form(""),
+def study_action(request: Request, session_id: RowId, action: str, outcome: str = Form(""), summary: str = Form(""),
                  when: str = Form("")) -> RedirectResponse:
     """pause, resume, extend (once), or finish with the forced choice."""
     library = request.state.library

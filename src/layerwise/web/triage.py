@@ -22,6 +22,7 @@ from layerwise.reinforce.due import due_week
 from layerwise.study import notes
 from layerwise.study.schedule import week_ics
 from layerwise.vocab import BUCKETS, KINDS, PICK_ACTIONS
+from layerwise.web.params import Offset, Position
 from layerwise.web.render import local_path, page
 from layerwise.web.warmup import preparing, ready
 
@@ -34,7 +35,7 @@ def _source(item: Any) -> str:
 
 
 @router.get("/inbox", response_class=HTMLResponse)
-def inbox(request: Request, q: str = "", kind: str = "", offset: int = 0) -> HTMLResponse:
+def inbox(request: Request, q: str = "", kind: str = "", offset: Offset = 0) -> HTMLResponse:
     """Ranked items with their reasons; with a query, full-text search results instead."""
     library = request.state.library
     offset = max(0, offset)
@@ -113,7 +114,7 @@ def week_calendar(request: Request) -> Response:
 
 
 @router.post("/week/{position}/{action}")
-def week_action(request: Request, position: int, action: str) -> Response:
+def week_action(request: Request, position: Position, action: str) -> Response:
     if action not in PICK_ACTIONS:
         raise NotFound(f"no action {action!r}")
     if (wait := preparing(request, "this week's plan")) is not None:

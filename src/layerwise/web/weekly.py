@@ -14,6 +14,7 @@ from layerwise.rank.profile import focuses
 from layerwise.reinforce import team, weekly
 from layerwise.times import iso_week, parse_week, week_days
 from layerwise.vocab import REVIEW_CHOICES
+from layerwise.web.params import Position
 from layerwise.web.render import page
 from layerwise.web.warmup import ready
 
@@ -35,7 +36,7 @@ def review_page(request: Request, week: str = "") -> HTMLResponse:
 
 
 @router.post("/week/review/{week}/pick/{position}")
-def decide(request: Request, week: str, position: int, choice: str = Form(...), day: str = Form("")) -> RedirectResponse:
+def decide(request: Request, week: str, position: Position, choice: str = Form(...), day: str = Form("")) -> RedirectResponse:
     if choice not in REVIEW_CHOICES:
         raise NotFound(f"no choice {choice!r}")
     week = parse_week(week)
