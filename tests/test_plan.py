@@ -106,6 +106,13 @@ def test_settings_and_inbox(sample):
         profile.set_setting(sample, "budget", "0")
     with pytest.raises(LayerwiseError, match="unknown setting"):
         profile.set_setting(sample, "colour", "blue")
+    config = sample.desk.config_path
+    kept = config.read_bytes()
+    for edited in ("budget = 1e400", 'budget = "five"', "timebox = []"):  # by hand, in an editor
+        config.write_text(edited + "\n")
+        with pytest.raises(LayerwiseError, match="budget must be a whole number"):
+            profile.settings(sample)
+    config.write_bytes(kept)
     rest = inbox(sample, limit=10)
     assert len(rest) == 10 and all(e.reason for e in rest) and not {e.item_id for e in rest} & {p.item_id for p in plan.picks}
     scores = [e.score for e in rest]

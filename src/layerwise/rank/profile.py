@@ -93,7 +93,7 @@ def _validated(values: dict[str, Any], where: str | None = None) -> Settings:
     merged = {**DEFAULTS, **values}
     try:
         budget, need_share, timebox = int(merged["budget"]), float(merged["need_share"]), float(merged["timebox"])
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a hand-edited `budget = 1e400`
         raise LayerwiseError("budget must be a whole number, need_share and timebox numbers", where=where) from None
     nudge, enrich_on_sync = merged["nudge"], merged["enrich_on_sync"]
     for name, value in (("nudge", nudge), ("enrich_on_sync", enrich_on_sync)):
