@@ -255,3 +255,74 @@ def test_encodings_expat_cannot_read_and_a_cut_utf16_file(library, tmp_path):
     cut = tmp_path / "utf16.bib"
     cut.write_bytes(bib.encode("utf-16")[:-1])  # a BOM, then one byte short
     assert library.import_file(str(cut)).added >= 5
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False) | st.text(max_size=12),
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+                     max_leaves=12)
+_FIELD = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@st.composite
+def _collection(draw: st.DrawFn) -> tuple[object, object, list[tuple[int, str, str]]]:
+    """A deck's note types, decks and notes as a damaged or hand-made deck might hold them: mostly the shapes
+    Anki writes, with any JSON where a value should be."""
+    model = st.fixed_dictionaries({}, optional={
+        "name": st.text(max_size=10) | _JSON, "type": st.sampled_from([0, 1]) | _JSON,
+        "flds": st.lists(st.fixed_dictionaries({"name": st.text(max_size=8)}) | _JSON, max_size=4) | _JSON,
+        "tmpls": st.lists(st.fixed_dictionaries({"qfmt": st.text(max_size=20).map(lambda t: "{{" + t + "}}")}) | _JSON,
+                          max_size=3) | _JSON})
+    models = draw(st.dictionaries(st.sampled_from(["7", "8", "9"]), model | _JSON, max_size=3) | _JSON)
+    decks = draw(st.dictionaries(st.sampled_from(["1", "2"]), st.fixed_dictionaries({"name": st.text(max_size=8)}) | _JSON,
+                                 max_size=2) | _JSON)
+    notes = draw(st.lists(st.tuples(st.sampled_from([7, 8, 9, 99]), st.lists(_FIELD, min_size=1, max_size=4).map(
+        "\x1f".join), st.text(max_size=12)), max_size=5))
+    return models, decks, notes
+
+
+@pytest.mark.slow
+def test_anki_decks_of_any_shape_import_or_are_refused_in_one_line(tmp_path):
+    """The deck importer against collections whose JSON has any shape: cards, or a clear error, and the library
+    holds exactly the cards reported."""
+    import sqlite3
+    import zipfile
+
+    from sqlalchemy import text
+
+    from layerwise.reinforce import anki
+
+    library = Library(tmp_path / "home")
+
+    def cards() -> int:
+        with library.store.begin() as conn:
+            return conn.execute(text("SELECT count(*) FROM cards")).scalar_one()
+
+    @FUZZ
+    @given(collection=_collection())
+    def check(collection: tuple[object, object, list[tuple[int, str, str]]]) -> None:
+        models, decks, notes = collection
+        folder = tmp_path / "deck"
+        folder.mkdir(exist_ok=True)
+        (folder / "collection.anki2").unlink(missing_ok=True)
+        conn = sqlite3.connect(folder / "collection.anki2")
+        conn.executescript("CREATE TABLE col (models TEXT, decks TEXT); CREATE TABLE notes (id INTEGER, mid INTEGER, "
+                           "flds TEXT, tags TEXT); CREATE TABLE cards (id INTEGER, nid INTEGER, did INTEGER);")
+        conn.execute("INSERT INTO col VALUES (?, ?)", (json.dumps(models), json.dumps(decks)))
+        for n, (mid, fields, tags) in enumerate(notes, 1):
+            conn.execute("INSERT INTO notes VALUES (?, ?, ?, ?)", (n, mid, fields, tags))
+            conn.execute("INSERT INTO cards VALUES (?, ?, 1)", (n, n))
+        conn.commit()
+        conn.close()
+        path = tmp_path / "deck.apkg"
+        with zipfile.ZipFile(path, "w") as z:
+            z.write(folder / "collection.anki2", "collection.anki2")
+        before = cards()
+        try:
+            report = anki.import_deck(library, str(path))
+        except LayerwiseError:
+            assert cards() == before  # refused: nothing stored
+            return
+        assert report.notes == len(notes) and cards() == before + report.added
+
+    check()
+    library.close()
