@@ -4,6 +4,8 @@ import io
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import data_file
 from layerwise.export import export
@@ -66,6 +68,36 @@ def test_csv_export_opens_safely_in_a_spreadsheet_and_comes_back_whole(library, 
     assert formula.title.startswith("=HYPERLINK") and set(formula.tags) == {"to-read", "llm"}
     assert formula.authors == ["Ada Lovelace", "Alan Turing"] and formula.kind == "post" and formula.year == 2024
     assert back["https://www.youtube.com/watch?v=x1"].title == "-1 is a fine number"
+
+
+# any text, often starting the way a spreadsheet formula, a quoted cell or a padded one does
+_CELL = st.tuples(st.sampled_from(["", "", "=", "+", "-", "@", "'", "'=", '"', " ", "\t"]),
+                  st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60)).map("".join)
+
+
+@settings(derandomize=True, max_examples=30, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(items=st.lists(st.tuples(_CELL, st.none() | _CELL, st.lists(st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True),
+                                                                 max_size=3, unique=True),
+                                st.lists(st.from_regex(r"[A-Z][a-z]{1,8} [A-Z][a-z]{1,10}", fullmatch=True), max_size=3),
+                                st.sampled_from(["paper", "post", "video", "repo"])), min_size=1, max_size=4))
+def test_any_text_comes_back_from_a_csv_export(tmp_path_factory, items):
+    """Titles and abstracts of any characters (quotes, commas, line breaks, a leading `=`, `+`, `-` or `@`),
+    tags, authors and kinds: what the CSV export writes, the importer reads back the same."""
+    from layerwise.records import Item
+
+    folder = tmp_path_factory.mktemp("csv")
+    first, second = _fresh(folder, "first"), _fresh(folder, "second")
+    first.ingest([Item(title=title, abstract=abstract, tags=tags, authors=authors, kind=kind,
+                       url=f"https://example.org/{n}") for n, (title, abstract, tags, authors, kind) in enumerate(items)])
+    path = folder / "export.csv"
+    path.write_text(_export(first, "csv")[0], encoding="utf-8")
+    second.import_file(str(path))
+    wrote = {i.url: (i.title, i.abstract, sorted(i.tags), i.authors, i.kind) for i in first.find(limit=None)[0]}
+    read = {i.url: (i.title, i.abstract, sorted(i.tags), i.authors, i.kind) for i in second.find(limit=None)[0]}
+    first.close()
+    second.close()
+    assert read == wrote
 
 
 def test_opml_round_trip(library, tmp_path):

@@ -122,11 +122,13 @@ def write_rows(items: Iterable[Item]) -> Iterator[list[str]]:
 
 
 def _escaped(text: str) -> str:
-    return f"'{text}" if text.startswith(FORMULA_START) else text
+    # behind its leading quotes too: a title that is `'=0` itself is written `''=0`, so reading it back takes
+    # exactly one quote off
+    return f"'{text}" if text.lstrip("'").startswith(FORMULA_START) else text
 
 
 def _unescaped(text: str) -> str:
-    return text[1:] if text[:1] == "'" and text[1:2] and text[1:].startswith(FORMULA_START) else text
+    return text[1:] if text[:1] == "'" and text.lstrip("'").startswith(FORMULA_START) else text
 
 
 def read(path: Path, source: str, mapping: Mapping[str, str] | None = None) -> Iterator[Item | Skip]:
