@@ -100,6 +100,25 @@ def test_any_text_comes_back_from_a_csv_export(tmp_path_factory, items):
     assert read == wrote
 
 
+def test_bibtex_export_keeps_what_latex_would_swallow(library, tmp_path):
+    """A bare `%` began a LaTeX comment (`100% accuracy` came back as `100`), `&` became a space, and a brace
+    without its pair made the entry unreadable. The LaTeX a title came with (math, `--`) is kept as it is."""
+    from layerwise.records import Item
+
+    titles = ["100% accuracy on ImageNet", "R&D at scale", "#1 in ML: a survey", "The {unbalanced case",
+              r"Attention in $\mathcal{O}(n)$ time"]
+    library.ingest([Item(title=t, kind="paper", url=f"https://example.org/{n}") for n, t in enumerate(titles)])
+    path = tmp_path / "export.bib"
+    path.write_text(_export(library, "bibtex")[0], encoding="utf-8")
+    other = _fresh(tmp_path, "other")
+    report = other.import_file(str(path))
+    assert report.added == 5 and report.skipped == []
+    back = {i.url: i.title for i in other.find(limit=None)[0]}
+    assert [back[f"https://example.org/{n}"] for n in range(5)] == [
+        "100% accuracy on ImageNet", "R&D at scale", "#1 in ML: a survey", "The unbalanced case",
+        r"Attention in $\mathcal{O}(n)$ time"]
+
+
 def test_opml_round_trip(library, tmp_path):
     library.import_file(str(data_file("files", "feeds", "engineering-blogs.opml")))
     text, count = _export(library, "opml")

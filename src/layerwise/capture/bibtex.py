@@ -92,10 +92,14 @@ def _name(parts: object) -> str:
     return " ".join(p for p in (first, last, jr) if p)
 
 
+_OUTSIDE_MATH_BRACE = re.compile(r"(\$[^$]*\$)|[{}]")
+
+
 def _plain(value: object) -> str | None:
     if not value:
         return None
-    text = str(value).replace("{", "").replace("}", "")
+    # braces left after decoding are LaTeX's grouping, except inside math, which is kept verbatim
+    text = _OUTSIDE_MATH_BRACE.sub(lambda m: m.group(1) or "", str(value))
     return " ".join(text.split()) or None
 
 
@@ -109,6 +113,23 @@ def _first_url(value: object) -> str | None:
     return match.group() if match else None
 
 
+# Titles keep the LaTeX they came with (arXiv's `$\\mathcal{O}(n)$`, `--`, `~`), so only what would lose text
+# is escaped: a bare `%` starts a comment that ends the field at `100`, `&` and `#` are errors, and braces that
+# do not balance break the whole entry
+_BARE = re.compile(r"(?<!\\)([%&#])")
+_BRACE = re.compile(r"(?<!\\)([{}])")
+
+
+def _latex(text: str) -> str:
+    text = _BARE.sub(r"\\\1", text)
+    depth = 0
+    for brace in _BRACE.findall(text):
+        depth += 1 if brace == "{" else -1
+        if depth < 0:
+            break
+    return _BRACE.sub(r"\\\1", text) if depth else text
+
+
 def write(items: list[Item]) -> str:
     import bibtexparser
     from bibtexparser.model import Entry, Field
@@ -116,17 +137,20 @@ def write(items: list[Item]) -> str:
     library = bibtexparser.Library()
     used: set[str] = set()
     for item in items:
-        fields = [Field("title", "{" + item.title + "}")]
+        fields = [Field("title", "{" + _latex(item.title) + "}")]
         if item.authors:
-            fields.append(Field("author", " and ".join(item.authors)))
+            fields.append(Field("author", " and ".join(map(_latex, item.authors))))
         for name, value in (("year", item.year), ("journal" if item.kind == "paper" else "publisher", item.venue),
-                            ("doi", item.doi), ("url", item.url), ("abstract", item.abstract)):
+                            ("abstract", item.abstract)):
             if value:
-                fields.append(Field(name, str(value)))
+                fields.append(Field(name, _latex(str(value))))
+        for name, value in (("doi", item.doi), ("url", item.url)):  # read verbatim by LaTeX's url package
+            if value:
+                fields.append(Field(name, value))
         if item.arxiv_id:
             fields += [Field("eprint", item.arxiv_id), Field("archivePrefix", "arXiv")]
         if item.tags:
-            fields.append(Field("keywords", ", ".join(item.tags)))
+            fields.append(Field("keywords", _latex(", ".join(item.tags))))
         library.add(Entry(_entry_type(item), _key(item, used), fields))
     return bibtexparser.write_string(library)
 
