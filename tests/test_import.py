@@ -151,6 +151,22 @@ def test_short_generic_titles_do_not_merge(library, tmp_path):
 
 
 # -- bad input ----------------------------------------------------------------------------------------
+def test_a_publishers_escaped_caret_reads_as_the_title_arxiv_gives(library, tmp_path):
+    r"""OpenReview writes `C$^3$AI` as `C\${\textasciicircum}3\$`; pylatexenc made that `C$ˆ3$AI` (U+02C6), a
+    title no other source spells."""
+    with gzip.open(data_file("files", "bibtex", "conference-papers.bib.gz"), "rt", encoding="utf-8") as f:
+        text = f.read()
+    start = text.index("kyrychenko2025cai,")
+    entry = "@inproceedings{" + text[start:text.index("\n}\n", start) + 3]
+    with gzip.open(data_file("corpora", "conference-papers.jsonl.gz"), "rt", encoding="utf-8") as f:
+        record = next(json.loads(line) for line in f if '"8OxDT9vnIU"' in line)
+    path = tmp_path / "entry.bib"
+    path.write_text(entry, encoding="utf-8")
+    library.import_file(str(path))
+    assert library.find(limit=1)[0][0].title == record["title"] == \
+        "C$^3$AI: Crafting and Evaluating Constitutions for Constitutional AI"
+
+
 def test_broken_bibtex_entry_is_skipped_and_named_the_rest_kept(library, tmp_path):
     path = tmp_path / "refs.bib"
     path.write_text("@article{good1, title={A good paper on kernels}, year=2001}\n"

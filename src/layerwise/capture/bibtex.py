@@ -81,7 +81,10 @@ def _decoder() -> Any:
             return str(super().latex_to_text(latex, **options)) if _LATEX.search(latex) else latex
 
     context = latex2text.get_default_latex_context_db()
-    context.add_context_category("layerwise-bibtex", prepend=True, macros=[MacroTextSpec("url", simplify_repl="%s")])
+    # \textasciicircum is the ASCII `^` (pylatexenc gives U+02C6, so `C\${\textasciicircum}3\$AI` from a
+    # publisher's BibTeX would not match arXiv's `C$^3$AI`)
+    context.add_context_category("layerwise-bibtex", prepend=True, macros=[MacroTextSpec("url", simplify_repl="%s"),
+                                                                          MacroTextSpec("textasciicircum", simplify_repl="^")])
     return QuickDecoder(latex_context=context, keep_braced_groups=False, math_mode="verbatim")
 
 
