@@ -21,9 +21,9 @@ if TYPE_CHECKING:
 def console(stderr: bool = False) -> Console:
     from rich.console import Console
 
-    # emoji=False: a `:name:` in what we print stays as written (and Rich's table of emoji names, ~2 ms, is never
-    # loaded)
-    return Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False)
+    # What we print holds titles, paths and references from outside: printed as written, never read as Rich
+    # markup (`a[/b]` would raise) or emoji codes (whose table, ~2 ms, is then never loaded). Styles are Text's.
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False, emoji=False)
 
 
 def print_json(data: Any) -> None:

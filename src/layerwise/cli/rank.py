@@ -50,7 +50,7 @@ def similar(ctx: click.Context, ref: str, among_file: TextIO | None, limit: int,
     for column in ("ref", "score", "title"):
         table.add_column(column, overflow="fold")
     for r in result.results:
-        table.add_row(Text(r.ref), f"{r.score:.2f}", Text(items[r.item_id].title))  # a DOI or URL may hold "[...]"
+        table.add_row(r.ref, f"{r.score:.2f}", Text(items[r.item_id].title))
     console().print(table)
 
 

@@ -132,7 +132,7 @@ def _show(found: WeekReview) -> None:
     if found.cards_due:
         out.print(f"cards due: {found.cards_due} (`layerwise review`)")
     if found.reflection:
-        out.print(Text(f"your reflection: {found.reflection}"))  # a path, never Rich markup
+        out.print(f"your reflection: {found.reflection}")
     if found.earlier:
         out.print(Text(f"earlier weeks never reviewed: {', '.join(found.earlier)} (no need to: they are history)",
                        style="dim"))
