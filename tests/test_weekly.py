@@ -3,7 +3,9 @@ totals, untouched picks are carried, let go or scheduled, the reflection is the 
 found, and the nudge speaks once, on a terminal only."""
 
 import json
-from datetime import date, datetime, timedelta
+import os
+import time
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -192,11 +194,27 @@ def test_the_interactive_review_in_a_terminal(cli, tmp_path):
     assert [f["text"] for f in focuses if f["track"] == "need"] == ["serving two-tower models"]
 
 
+@pytest.fixture
+def about_noon():
+    """A time zone where it is now about noon, for this process and the commands it starts: a 00:00 timebox counts
+    as missed only 15 minutes after its start, so a run just past midnight would otherwise see no nudge."""
+    before = os.environ.get("TZ")
+    hours = 12 - datetime.now(UTC).hour
+    os.environ["TZ"] = f"LWT{-hours:+d}"  # POSIX: the offset is how far behind UTC
+    time.tzset()
+    yield
+    if before is None:
+        os.environ.pop("TZ")
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
 @pytest.mark.slow
-def test_the_nudge_speaks_once_on_a_terminal_never_in_json(cli, tmp_path):
+def test_the_nudge_speaks_once_on_a_terminal_never_in_json(cli, tmp_path, about_noon):
     assert cli("demo").code == 0
     home = tmp_path / "home"
-    assert cli("config", "set", "study_slots", "mon,tue,wed,thu,fri,sat,sun 00:00").code == 0  # always past
+    assert cli("config", "set", "study_slots", "mon,tue,wed,thu,fri,sat,sun 00:00").code == 0  # past at noon
     _, shown = run_in_terminal(home, ["list", "--limit", "1"], [])
     assert "timebox has not happened yet: `layerwise study pick:1`" in shown
     _, again = run_in_terminal(home, ["list", "--limit", "1"], [])
