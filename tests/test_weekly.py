@@ -219,6 +219,10 @@ def test_the_nudge_speaks_once_on_a_terminal_never_in_json(cli, tmp_path, about_
     assert "timebox has not happened yet: `layerwise study pick:1`" in shown
     _, again = run_in_terminal(home, ["list", "--limit", "1"], [])
     assert "timebox" not in again  # once an hour
+    ahead = time.time() + 86400
+    os.utime(home / ".nudged", (ahead, ahead))  # shown "tomorrow": a clock set back since then
+    _, after_clock_change = run_in_terminal(home, ["list", "--limit", "1"], [])
+    assert "timebox has not happened yet" in after_clock_change  # not silent until the clock catches up
     (home / ".nudged").unlink()
     _, as_json = run_in_terminal(home, ["list", "--limit", "1", "--json"], [])
     assert "timebox" not in as_json

@@ -23,8 +23,9 @@ def maybe_nudge(library: Library, command: str | None) -> None:
     """Called on a terminal, without --json (cli/main.py checks that before it imports this module)."""
     if command in QUIET:
         return
-    shown = library.desk.path / ".nudged"
-    if not settings(library).nudge or (shown.exists() and time.time() - shown.stat().st_mtime < EVERY):
+    shown = library.desk.path / ".nudged"  # its time is when the nudge was last shown; one from the future
+    # (the clock was set back since) does not silence it until the clock catches up
+    if not settings(library).nudge or (shown.exists() and 0 <= time.time() - shown.stat().st_mtime < EVERY):
         return
     lines = nudges(library)
     if lines:
