@@ -152,6 +152,18 @@ def test_the_progress_bar_shows_a_path_as_written(tmp_path):
     assert "importing " in shown and "b] [bold]" in shown and "added" in shown
 
 
+def test_captured_text_that_looks_like_markup_prints_as_written(cli, tmp_path):
+    """Titles and abstracts come from outside: `[bold]`, a closing tag Rich would raise on, an emoji code."""
+    odd = "Tensors [/b] and [bold]grads[/bold] :fire:"
+    path = tmp_path / "odd.jsonl"
+    path.write_text(json.dumps({"id": "odd-1", "title": odd, "abstract": f"About {odd}."}) + "\n")
+    assert cli("import", str(path)).code == 0
+    listed, shown, overview = cli("list"), cli("show", "1"), cli("overview")
+    assert listed.code == shown.code == overview.code == 0
+    assert odd in " ".join(listed.out.split()) and odd in shown.out and f"About {odd}." in shown.out
+    assert odd in overview.out  # the latest captured
+
+
 @pytest.mark.slow
 def test_ctrl_c_during_import_leaves_library_unchanged(tmp_path):
     """A real SIGINT to a real process in the middle of a large import."""

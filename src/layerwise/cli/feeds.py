@@ -51,7 +51,7 @@ def feed_list(ctx: click.Context, as_json: bool) -> None:
     for column in ("name", "title", "items", "last fetched", "problem"):
         table.add_column(column, overflow="fold")
     for f in feeds:
-        table.add_row(f["name"], Text(f["title"] or f["url"]), str(f["items"]), f["last_fetched_at"] or "never",
+        table.add_row(f["name"], f["title"] or f["url"], str(f["items"]), f["last_fetched_at"] or "never",
                       Text(f["last_error"] or "", style="red"))
     console().print(table)
 

@@ -44,7 +44,6 @@ def _plain(value: Any) -> Any:
 
 def items_table(items: Sequence[Item], total: int | None = None, title: str | None = None) -> None:
     from rich.table import Table
-    from rich.text import Text
 
     table = Table(title=title, show_lines=False, expand=False, title_justify="left")
     table.add_column("id", justify="right", style="cyan", no_wrap=True)
@@ -53,8 +52,7 @@ def items_table(items: Sequence[Item], total: int | None = None, title: str | No
     table.add_column("year", no_wrap=True)
     table.add_column("status", no_wrap=True)
     for item in items:
-        # Text(): captured titles are shown literally, never interpreted as Rich markup.
-        table.add_row(str(item.id), item.kind, Text(item.title), str(item.year or ""), item.status)
+        table.add_row(str(item.id), item.kind, item.title, str(item.year or ""), item.status)
     out = console()
     out.print(table)
     if total is not None and total > len(items):
@@ -82,7 +80,7 @@ def show_item(item: Item, links: Links | None = None) -> None:
                        style="yellow"))
     if item.abstract:
         out.print()
-        out.print(Text(item.abstract))
+        out.print(item.abstract)
     if links is not None:
         _show_links(out, links)
 
@@ -104,7 +102,7 @@ def _show_links(out: Console, links: Links, shown: int = 8) -> None:
         out.print()
         out.print(Text(heading, style="bold"))
         for line in lines[:shown]:
-            out.print(Text(f"  {line}"))
+            out.print(f"  {line}")
         if len(lines) > shown:
             out.print(Text(f"  … and {len(lines) - shown} more (--json lists all)", style="dim"))
 

@@ -23,7 +23,7 @@ def _print_overview(data: dict) -> None:
     def small(title: str, rows: dict) -> Table:
         table = Table(title=title, title_justify="left", show_header=False, box=None, padding=(0, 1))
         for key, value in rows.items():
-            table.add_row(Text(str(key)), f"{value:,}")
+            table.add_row(str(key), f"{value:,}")
         return table
 
     out.print(Columns([small("by kind", data["by_kind"]), small("by status", data["by_status"]),
@@ -43,7 +43,7 @@ def _print_overview(data: dict) -> None:
     if data["recent"]:
         out.print(Text("latest captured", style="italic"))
         for item in data["recent"]:
-            out.print(Text(f"  [{item['id']}] ") + Text(item["title"]))
+            out.print(f"  [{item['id']}] {item['title']}")
     if data["feeds_failing"]:
         out.print(Text(f"{data['feeds_failing']} feeds failed on their last sync: see `layerwise feed list`", style="red"))
 

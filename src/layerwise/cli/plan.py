@@ -84,7 +84,6 @@ def week_add(ctx: click.Context, ref: str, track: str | None, as_json: bool) -> 
 def inbox(ctx: click.Context, limit: int, offset: int, kind: str | None, as_json: bool) -> None:
     """Everything not picked this week, in ranked order with the reason: it waits, without guilt."""
     from rich.table import Table
-    from rich.text import Text
 
     library = ctx.obj.library
     ranked = run_inbox(library, limit=limit, offset=offset, kind=kind)
@@ -97,7 +96,7 @@ def inbox(ctx: click.Context, limit: int, offset: int, kind: str | None, as_json
     for column in ("rank", "id", "track", "title", "why"):
         table.add_column(column, overflow="fold")
     for n, e in enumerate(ranked, offset + 1):
-        table.add_row(str(n), str(e.item_id), e.track, Text(items[e.item_id].title), Text(e.because))
+        table.add_row(str(n), str(e.item_id), e.track, items[e.item_id].title, e.because)
     console().print(table)
 
 

@@ -39,7 +39,6 @@ def similar(ctx: click.Context, ref: str, among_file: TextIO | None, limit: int,
         click.echo("nothing else in the library to compare with")
         return
     from rich.table import Table
-    from rich.text import Text
 
     items = {}
     library = ctx.obj.library
@@ -50,7 +49,7 @@ def similar(ctx: click.Context, ref: str, among_file: TextIO | None, limit: int,
     for column in ("ref", "score", "title"):
         table.add_column(column, overflow="fold")
     for r in result.results:
-        table.add_row(r.ref, f"{r.score:.2f}", Text(items[r.item_id].title))
+        table.add_row(r.ref, f"{r.score:.2f}", items[r.item_id].title)
     console().print(table)
 
 

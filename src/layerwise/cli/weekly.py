@@ -128,7 +128,7 @@ def _show(found: WeekReview) -> None:
     if found.moved:
         out.print("concepts that moved: " + "; ".join(f"{m.name} {m.before} → {m.after}" for m in found.moved))
     for term in found.terms[:5]:
-        out.print(Text(f"term: {term} (`layerwise glossary define`)"))
+        out.print(f"term: {term} (`layerwise glossary define`)")
     if found.cards_due:
         out.print(f"cards due: {found.cards_due} (`layerwise review`)")
     if found.reflection:
